@@ -1,0 +1,20 @@
+namespace GpuPool;
+
+/// <summary>The maker of a device.</summary>
+public enum DeviceVendor
+{
+    /// <summary>Not known.</summary>
+    Unknown = 0,
+
+    /// <summary>NVIDIA.</summary>
+    Nvidia = 1,
+
+    /// <summary>AMD.</summary>
+    Amd = 2,
+
+    /// <summary>Intel.</summary>
+    Intel = 3,
+
+    /// <summary>Any other vendor.</summary>
+    Other = 4,
+}

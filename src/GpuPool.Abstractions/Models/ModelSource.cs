@@ -1,0 +1,66 @@
+namespace GpuPool;
+
+/// <summary>Where a model's bytes come from: memory, a file or a stream.</summary>
+public sealed class ModelSource
+{
+    private readonly ReadOnlyMemory<byte>? _bytes;
+    private readonly string? _path;
+    private readonly Stream? _stream;
+
+    private ModelSource(string name, ReadOnlyMemory<byte>? bytes, string? path, Stream? stream)
+    {
+        Name = name;
+        _bytes = bytes;
+        _path = path;
+        _stream = stream;
+    }
+
+    /// <summary>The model's name (the file name, or the one given).</summary>
+    public string Name { get; }
+
+    /// <summary>A model held in memory.</summary>
+    public static ModelSource FromBytes(ReadOnlyMemory<byte> bytes, string name = "model")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new ModelSource(name, bytes, null, null);
+    }
+
+    /// <summary>A model file.</summary>
+    public static ModelSource FromFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return new ModelSource(Path.GetFileName(path), null, path, null);
+    }
+
+    /// <summary>A model read from a stream (read once, to its end; the caller keeps ownership of the stream).</summary>
+    public static ModelSource FromStream(Stream stream, string name = "model")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new ModelSource(name, null, null, stream);
+    }
+
+    /// <summary>Reads the whole model.</summary>
+    /// <exception cref="InvalidPoolRequestException">The file does not exist.</exception>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadAllAsync(CancellationToken cancellationToken = default)
+    {
+        if (_bytes is { } bytes)
+        {
+            return bytes;
+        }
+
+        if (_path is not null)
+        {
+            if (!File.Exists(_path))
+            {
+                throw new InvalidPoolRequestException($"Model file '{_path}' does not exist.");
+            }
+
+            return await File.ReadAllBytesAsync(_path, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var buffer = new MemoryStream();
+        await _stream!.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+
+namespace GpuPool;
+
+/// <summary>
+/// A dense tensor: element type, shape and the elements as little-endian bytes. The same value
+/// travels in-process and over the wire, so embedded and remote runs see identical data.
+/// </summary>
+public sealed class TensorValue
+{
+    private readonly long[] _shape;
+
+    /// <summary>Creates a tensor over raw little-endian bytes.</summary>
+    /// <exception cref="InvalidPoolRequestException">The data length does not match the shape and element type.</exception>
+    public TensorValue(TensorElementType elementType, ReadOnlySpan<long> shape, ReadOnlyMemory<byte> data)
+    {
+        var elementSize = SizeOf(elementType);
+        if (elementSize == 0)
+        {
+            throw new InvalidPoolRequestException($"Tensor element type {elementType} is not supported.");
+        }
+
+        var count = CountElements(shape);
+        if (count * elementSize != data.Length)
+        {
+            throw new InvalidPoolRequestException(
+                $"Tensor shape [{string.Join(",", shape.ToArray())}] of {elementType} needs {count * elementSize} bytes; got {data.Length}.");
+        }
+
+        ElementType = elementType;
+        _shape = shape.ToArray();
+        Data = data;
+    }
+
+    /// <summary>The element type.</summary>
+    public TensorElementType ElementType { get; }
+
+    /// <summary>The dimensions.</summary>
+    public IReadOnlyList<long> Shape => _shape;
+
+    /// <summary>The elements, little-endian, row-major.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>The number of elements.</summary>
+    public long ElementCount => Data.Length / SizeOf(ElementType);
+
+    /// <summary>A float tensor.</summary>
+    public static TensorValue FromArray(float[] values, params long[] shape) => Create(TensorElementType.Float32, values, shape);
+
+    /// <summary>A double tensor.</summary>
+    public static TensorValue FromArray(double[] values, params long[] shape) => Create(TensorElementType.Float64, values, shape);
+
+    /// <summary>An int32 tensor.</summary>
+    public static TensorValue FromArray(int[] values, params long[] shape) => Create(TensorElementType.Int32, values, shape);
+
+    /// <summary>An int64 tensor.</summary>
+    public static TensorValue FromArray(long[] values, params long[] shape) => Create(TensorElementType.Int64, values, shape);
+
+    /// <summary>A uint8 tensor.</summary>
+    public static TensorValue FromArray(byte[] values, params long[] shape) => Create(TensorElementType.UInt8, values, shape);
+
+    /// <summary>A bool tensor.</summary>
+    public static TensorValue FromArray(bool[] values, params long[] shape) => Create(TensorElementType.Bool, values, shape);
+
+    /// <summary>Copies the elements out as <typeparamref name="T"/> (which must match the element type's size).</summary>
+    public T[] ToArray<T>()
+        where T : unmanaged
+    {
+        if (Marshal.SizeOf<T>() != SizeOf(ElementType))
+        {
+            throw new InvalidOperationException($"Cannot read {ElementType} elements as {typeof(T).Name}.");
+        }
+
+        return MemoryMarshal.Cast<byte, T>(Data.Span).ToArray();
+    }
+
+    /// <summary>The elements viewed as <typeparamref name="T"/>, without copying.</summary>
+    public ReadOnlySpan<T> AsSpan<T>()
+        where T : unmanaged => MemoryMarshal.Cast<byte, T>(Data.Span);
+
+    /// <summary>Bytes per element of <paramref name="elementType"/>, or 0 when unsupported.</summary>
+    public static int SizeOf(TensorElementType elementType) => elementType switch
+    {
+        TensorElementType.Float32 or TensorElementType.Int32 => 4,
+        TensorElementType.Float64 or TensorElementType.Int64 => 8,
+        TensorElementType.Float16 or TensorElementType.BFloat16 or TensorElementType.Int16 => 2,
+        TensorElementType.Int8 or TensorElementType.UInt8 or TensorElementType.Bool => 1,
+        _ => 0,
+    };
+
+    /// <summary>The number of elements of a shape.</summary>
+    /// <exception cref="InvalidPoolRequestException">A dimension is negative or the count overflows.</exception>
+    public static long CountElements(ReadOnlySpan<long> shape)
+    {
+        long count = 1;
+        foreach (var dim in shape)
+        {
+            if (dim < 0)
+            {
+                throw new InvalidPoolRequestException($"Tensor dimension {dim} is negative.");
+            }
+
+            try
+            {
+                count = checked(count * dim);
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidPoolRequestException($"Tensor shape [{string.Join(",", shape.ToArray())}] is too large.");
+            }
+        }
+
+        return count;
+    }
+
+    private static TensorValue Create<T>(TensorElementType type, T[] values, long[] shape)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (shape.Length == 0 && values.Length != 1)
+        {
+            shape = [values.Length];
+        }
+
+        return new TensorValue(type, shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{ElementType}[{string.Join(",", _shape)}]";
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace GpuPool.Runtime;
+
+/// <summary>
+/// Settings of the engine (embedded pool and server), bound from the configuration section
+/// <c>GpuPool:Runtime</c> and validated at start-up.
+/// </summary>
+public sealed class GpuPoolRuntimeOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "GpuPool:Runtime";
+
+    /// <summary>This node's name; defaults to the machine name.</summary>
+    public string? NodeName { get; set; }
+
+    /// <summary>The CPU device.</summary>
+    public CpuDeviceOptions Cpu { get; set; } = new();
+
+    /// <summary>NVIDIA GPUs found through NVML.</summary>
+    public NvidiaDeviceOptions Nvidia { get; set; } = new();
+
+    /// <summary>Devices that exist only in configuration.</summary>
+    public IList<SimulatedDeviceOptions> SimulatedDevices { get; } = [];
+
+    /// <summary>The placement policy by name (see <c>PlacementPolicies</c>).</summary>
+    [Required]
+    public string PlacementPolicy { get; set; } = "Default";
+
+    /// <summary>Time-to-live of a lease whose request does not say.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan DefaultTimeToLive { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest time-to-live a request may ask for.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan MaxTimeToLive { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The most requests that may wait for capacity at once; more are rejected with a retry-after.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxWaiters { get; set; } = 10_000;
+
+    /// <summary>Returns <see cref="NodeName"/> or the machine name.</summary>
+    public string ResolveNodeName() => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace GpuPool;
+
+/// <summary>
+/// Client settings, bound from the configuration section <c>GpuPool</c>. With no <see cref="Server"/>
+/// the embedded pool is used (its engine settings are under <c>GpuPool:Runtime</c>).
+/// </summary>
+public sealed class GpuPoolOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "GpuPool";
+
+    /// <summary>The pool server's address (<c>http://host:7070</c>, <c>https://…</c>, or <c>unix:/path/to.sock</c>); empty for the embedded pool.</summary>
+    public string? Server { get; set; }
+
+    /// <summary>The API key sent to the server.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>A file that holds the API key (a mounted secret); used when <see cref="ApiKey"/> is empty.</summary>
+    public string? ApiKeyFile { get; set; }
+
+    /// <summary>How often the remote client renews its leases.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest message the client sends or accepts, in bytes (model chunks and tensors).</summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>True when a server is configured.</summary>
+    public bool IsRemote => !string.IsNullOrWhiteSpace(Server);
+}

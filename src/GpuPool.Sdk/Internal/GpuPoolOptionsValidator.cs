@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Options;
+
+namespace GpuPool.Internal;
+
+/// <summary>Checks the client settings, naming every bad value at once.</summary>
+internal sealed class GpuPoolOptionsValidator : IValidateOptions<GpuPoolOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GpuPoolOptions options)
+    {
+        var errors = new List<string>();
+        if (options.IsRemote && !IsValidServer(options.Server!))
+        {
+            errors.Add($"GpuPool:Server '{options.Server}' is not an http://, https:// or unix: address.");
+        }
+
+        if (!string.IsNullOrEmpty(options.ApiKeyFile) && !File.Exists(options.ApiKeyFile))
+        {
+            errors.Add($"GpuPool:ApiKeyFile '{options.ApiKeyFile}' does not exist.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static bool IsValidServer(string server) =>
+        server.StartsWith("unix:", StringComparison.Ordinal) && server.Length > 5
+        || (Uri.TryCreate(server, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps));
+}
