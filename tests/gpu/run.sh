@@ -22,7 +22,7 @@ publish() {
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
   rm -rf "$publish_dir"
   dotnet publish tools/GpuPool.GpuCheck/GpuPool.GpuCheck.csproj -c Release -r linux-x64 --self-contained \
-    -p:PublishSingleFile=true -p:PublishTrimmed=true -p:DebugType=none -p:GenerateDocumentationFile=false \
+    -p:DebugType=none \
     -o "$publish_dir"
   rm -f "$publish_dir"/*.pdb "$publish_dir"/*.dbg
   local size
