@@ -7,30 +7,24 @@ internal sealed unsafe class CublasLibrary : ICublas
 {
     private static readonly string[] DefaultNames = ["libcublas.so.13", "libcublas.so.12", "libcublas.so"];
     private readonly string? _path;
-    private readonly Lock _lock = new();
-    private bool _attempted;
-    private string? _error;
+    private readonly Lazy<string?> _load;
     private delegate* unmanaged<nint*, int> _create;
     private delegate* unmanaged<nint, int> _destroy;
     private delegate* unmanaged<nint, nint, int> _setStream;
     private delegate* unmanaged<nint, int, int, int, int, int, float*, ulong, int, ulong, int, float*, ulong, int, int> _sgemm;
     private delegate* unmanaged<nint, int, int, int, int, int, float*, ulong, int, int, ulong, int, int, float*, ulong, int, int, int, int, int> _gemmEx;
 
-    public CublasLibrary(string? path) => _path = string.IsNullOrWhiteSpace(path) ? null : path;
+    public CublasLibrary(string? path)
+    {
+        _path = string.IsNullOrWhiteSpace(path) ? null : path;
+        _load = new Lazy<string?>(Load);
+    }
 
+    // Loaded once, on first use; the outcome (null or the reason it failed) is kept.
     public bool TryInitialize(out string? error)
     {
-        lock (_lock)
-        {
-            if (!_attempted)
-            {
-                _attempted = true;
-                _error = Load();
-            }
-
-            error = _error;
-            return _error is null;
-        }
+        error = _load.Value;
+        return error is null;
     }
 
     public nint CreateHandle()

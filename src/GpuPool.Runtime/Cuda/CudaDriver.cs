@@ -9,30 +9,21 @@ namespace GpuPool.Runtime.Cuda;
 internal sealed unsafe partial class CudaDriver : ICudaDriver
 {
     private readonly string _path;
-    private readonly Lock _lock = new();
-    private bool _attempted;
-    private string? _error;
+    private readonly Lazy<string?> _load;
     private Functions _f;
 
     public CudaDriver(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _path = path;
+        _load = new Lazy<string?>(Load);
     }
 
+    // Loaded once, on first use; the outcome (null or the reason it failed) is kept.
     public bool TryInitialize(out string? error)
     {
-        lock (_lock)
-        {
-            if (!_attempted)
-            {
-                _attempted = true;
-                _error = Load();
-            }
-
-            error = _error;
-            return _error is null;
-        }
+        error = _load.Value;
+        return error is null;
     }
 
     public int GetDeviceCount()

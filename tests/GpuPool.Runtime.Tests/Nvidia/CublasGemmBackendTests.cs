@@ -128,6 +128,16 @@ public sealed class CublasGemmBackendTests : IDisposable
     }
 
     [Fact]
+    public void CublasLibrary_MissingPath_ReportsWhatItTried()
+    {
+        var library = new GpuPool.Cublas.Internal.CublasLibrary("/nonexistent/lib/libcublas.so.13");
+
+        Assert.False(library.TryInitialize(out var error));
+        Assert.Contains("/nonexistent/lib/libcublas.so.13", error, StringComparison.Ordinal);
+        Assert.False(library.TryInitialize(out _));
+    }
+
+    [Fact]
     public void Supports_OnlyRealNvidiaDevices()
     {
         var backend = new CublasGemmBackend(_cublas, _cuda);

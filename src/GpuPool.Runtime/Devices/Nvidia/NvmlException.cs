@@ -9,6 +9,9 @@ public sealed class NvmlException : Exception
     /// <summary>NVML_ERROR_NOT_SUPPORTED.</summary>
     public const int NotSupported = 3;
 
+    /// <summary>NVML_ERROR_NO_PERMISSION.</summary>
+    public const int NoPermission = 4;
+
     /// <summary>NVML_ERROR_NOT_FOUND.</summary>
     public const int NotFound = 6;
 

@@ -12,30 +12,21 @@ internal sealed unsafe partial class NvmlLibrary : INvml
     private const int StringBufferSize = 96;
     private const uint NotAvailable32 = 0xFFFFFFFF;
     private readonly string _path;
-    private readonly Lock _lock = new();
-    private bool _attempted;
-    private string? _error;
+    private readonly Lazy<string?> _load;
     private Functions _f;
 
     public NvmlLibrary(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _path = path;
+        _load = new Lazy<string?>(Load);
     }
 
+    // Loaded once, on first use; the outcome (null or the reason it failed) is kept.
     public bool TryInitialize(out string? error)
     {
-        lock (_lock)
-        {
-            if (!_attempted)
-            {
-                _attempted = true;
-                _error = Load();
-            }
-
-            error = _error;
-            return _error is null;
-        }
+        error = _load.Value;
+        return error is null;
     }
 
     public int GetDeviceCount()
@@ -165,7 +156,8 @@ internal sealed unsafe partial class NvmlLibrary : INvml
                 continue;
             }
 
-            if (code == NvmlException.NotSupported)
+            // Not supported, or no permission to see other processes (some containers): no attribution.
+            if (code is NvmlException.NotSupported or NvmlException.NoPermission)
             {
                 return [];
             }
