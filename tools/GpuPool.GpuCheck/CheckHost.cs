@@ -8,9 +8,12 @@ namespace GpuPool.GpuCheck;
 /// <summary>The pool the checks run against: the embedded pool with NVIDIA devices only and the cuBLAS workload.</summary>
 internal static class CheckHost
 {
-    public static ServiceProvider Build(CheckSettings settings)
+    /// <param name="settings">The check's settings.</param>
+    /// <param name="bindings">Registers other native bindings first (tests register fakes of NVML, CUDA and cuBLAS).</param>
+    public static ServiceProvider Build(CheckSettings settings, Action<IServiceCollection>? bindings = null)
     {
         var services = new ServiceCollection();
+        bindings?.Invoke(services);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services.AddGpuPool(o => o.Server = null)
             .ConfigureRuntime(o =>

@@ -30,6 +30,9 @@ internal sealed record CheckSettings
 
     public bool Reserve { get; init; } = true;
 
+    /// <summary>How long loads run before a window is measured (kernels loaded, streams full).</summary>
+    public double RampSeconds { get; init; } = 1;
+
     public static CheckSettings Parse(string[] args)
     {
         var settings = new CheckSettings();
@@ -49,7 +52,8 @@ internal sealed record CheckSettings
                 "--depth" => settings with { Depth = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--quota-mib" => settings with { QuotaMiB = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--no-reserve" => settings with { Reserve = false },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --nvml --cuda --cublas --seconds --solo-seconds --size --dtype fp32|tf32|fp16|bf16 --iterations --depth --quota-mib --no-reserve"),
+                "--ramp-seconds" => settings with { RampSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --nvml --cuda --cublas --seconds --solo-seconds --size --dtype fp32|tf32|fp16|bf16 --iterations --depth --quota-mib --no-reserve --ramp-seconds"),
             };
         }
 

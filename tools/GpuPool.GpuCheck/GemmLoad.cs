@@ -71,12 +71,12 @@ internal sealed class GemmLoad(GpuLease lease, IReadOnlyList<PooledModel> models
     }
 
     /// <summary>Runs <paramref name="loads"/> together: a ramp, then a measured window; returns the window's length.</summary>
-    public static async Task<TimeSpan> MeasureAsync(IReadOnlyList<GemmLoad> loads, TimeSpan window)
+    public static async Task<TimeSpan> MeasureAsync(IReadOnlyList<GemmLoad> loads, TimeSpan ramp, TimeSpan window)
     {
         using var stop = new CancellationTokenSource();
         var measuring = false;
         var running = loads.Select(l => l.RunAsync(() => Volatile.Read(ref measuring), stop.Token)).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await Task.Delay(ramp).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         Volatile.Write(ref measuring, true);
         await Task.Delay(window).ConfigureAwait(false);

@@ -21,7 +21,7 @@ internal static class IsolationCheck
         double soloTflops;
         try
         {
-            var soloWindow = await GemmLoad.MeasureAsync([solo], TimeSpan.FromSeconds(settings.SoloSeconds)).ConfigureAwait(false);
+            var soloWindow = await GemmLoad.MeasureAsync([solo], TimeSpan.FromSeconds(settings.RampSeconds), TimeSpan.FromSeconds(settings.SoloSeconds)).ConfigureAwait(false);
             soloTflops = solo.CountedFlops / soloWindow.TotalSeconds / 1e12;
         }
         finally
@@ -37,7 +37,7 @@ internal static class IsolationCheck
                 loads.Add(await GemmLoad.StartAsync(pool, share, spec, settings.Depth, CancellationToken.None).ConfigureAwait(false));
             }
 
-            var window = await GemmLoad.MeasureAsync(loads, TimeSpan.FromSeconds(settings.Seconds)).ConfigureAwait(false);
+            var window = await GemmLoad.MeasureAsync(loads, TimeSpan.FromSeconds(settings.RampSeconds), TimeSpan.FromSeconds(settings.Seconds)).ConfigureAwait(false);
             var total = loads.Sum(l => l.CountedFlops);
             var achieved = loads.Select(l => total > 0 ? l.CountedFlops / total * 1000 : 0).ToList();
             var maxError = Shares.Zip(achieved, (share, got) => Math.Abs(got - share) / 10).Max();

@@ -6,6 +6,9 @@ namespace GpuPool.GpuCheck;
 /// <summary>Writes one JSON object per line on stdout (trim-safe: no reflection).</summary>
 internal static class JsonLine
 {
+    /// <summary>Where lines go (stdout; tests capture them).</summary>
+    public static TextWriter Output { get; set; } = Console.Out;
+
     public static void Write(Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
@@ -16,8 +19,8 @@ internal static class JsonLine
             writer.WriteEndObject();
         }
 
-        Console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
-        Console.Out.Flush();
+        Output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+        Output.Flush();
     }
 
     public static void WriteNumbers(this Utf8JsonWriter writer, string name, IEnumerable<double> values, int digits)

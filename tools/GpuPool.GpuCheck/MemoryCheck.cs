@@ -21,7 +21,8 @@ internal static class MemoryCheck
         var telemetry = services.GetRequiredService<NvidiaTelemetryService>();
         var context = cuda.Open(device) ?? throw new InvalidOperationException($"No CUDA context for {device.Id}.");
         var quota = ByteSize.MiB(settings.QuotaMiB);
-        var small = GemmSpec.Create(2048, 2048, 2048, GemmDataType.Fp32, 4);
+        var smallSize = Math.Min(2048, settings.Size);
+        var small = GemmSpec.Create(smallSize, smallSize, smallSize, GemmDataType.Fp32, 4);
         var big = BiggerThan(quota);
 
         var other = await GemmLoad.StartAsync(pool, 300, small, 1, CancellationToken.None).ConfigureAwait(false);
@@ -62,7 +63,7 @@ internal static class MemoryCheck
             }
 
             // Let the other lease run on after the refusals, then stop it.
-            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(settings.RampSeconds)).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             await otherRunning.ConfigureAwait(false);
             var othersUnaffected = other.Wrong == 0 && other.Total > otherRunsAtRefusal && other.Lease.LostReason == LeaseLostReason.None;

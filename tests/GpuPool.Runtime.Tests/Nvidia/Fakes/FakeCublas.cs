@@ -6,6 +6,7 @@ namespace GpuPool.Runtime.Tests.Nvidia.Fakes;
 /// <summary>cuBLAS computed on the host over <see cref="FakeCudaDriver"/>'s memory (column-major, no transposition).</summary>
 internal sealed class FakeCublas(FakeCudaDriver driver) : ICublas
 {
+    private readonly Lock _lock = new();
     private long _nextHandle = 0x7000;
 
     public string? InitError { get; set; }
@@ -24,26 +25,49 @@ internal sealed class FakeCublas(FakeCudaDriver driver) : ICublas
 
     public nint CreateHandle()
     {
-        var handle = (nint)_nextHandle++;
-        Handles.Add(handle);
-        return handle;
+        lock (_lock)
+        {
+            var handle = (nint)_nextHandle++;
+            Handles.Add(handle);
+            return handle;
+        }
     }
 
-    public void DestroyHandle(nint handle) => Handles.Remove(handle);
+    public void DestroyHandle(nint handle)
+    {
+        lock (_lock)
+        {
+            Handles.Remove(handle);
+        }
+    }
 
-    public void SetStream(nint handle, nint stream) => StreamOf[handle] = stream;
+    public void SetStream(nint handle, nint stream)
+    {
+        lock (_lock)
+        {
+            StreamOf[handle] = stream;
+        }
+    }
 
     public void Sgemm(nint handle, int m, int n, int k, float alpha, ulong a, int lda, ulong b, int ldb, float beta, ulong c, int ldc)
     {
-        Calls.Add(("sgemm", StreamOf[handle], lda, ldb, ldc));
+        Record("sgemm", handle, lda, ldb, ldc);
         Multiply(m, n, k, alpha, Floats(a), lda, Floats(b), ldb, beta, c, ldc);
     }
 
     public void GemmTyped(nint handle, int m, int n, int k, float alpha, ulong a, CudaDataType aType, int lda, ulong b, CudaDataType bType, int ldb, float beta, ulong c, CudaDataType cType, int ldc, CublasComputeType computeType)
     {
-        Calls.Add(($"gemm:{aType}:{computeType}", StreamOf[handle], lda, ldb, ldc));
+        Record($"gemm:{aType}:{computeType}", handle, lda, ldb, ldc);
         Assert.Equal(CudaDataType.R32F, cType);
         Multiply(m, n, k, alpha, Decode(a, aType), lda, Decode(b, bType), ldb, beta, c, ldc);
+    }
+
+    private void Record(string call, nint handle, int lda, int ldb, int ldc)
+    {
+        lock (_lock)
+        {
+            Calls.Add((call, StreamOf[handle], lda, ldb, ldc));
+        }
     }
 
     private float[] Floats(ulong address) => MemoryMarshal.Cast<byte, float>(driver.Memory(address)).ToArray();
