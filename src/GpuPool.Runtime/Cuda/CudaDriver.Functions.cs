@@ -5,11 +5,11 @@ namespace GpuPool.Runtime.Cuda;
 /// <summary>Loading <c>libcuda</c> and resolving its exports.</summary>
 internal sealed unsafe partial class CudaDriver
 {
-    private string? Load()
+    protected override string? Load()
     {
-        if (!NativeLibrary.TryLoad(_path, out var library))
+        if (!NativeLibrary.TryLoad(LibraryPath, out var library))
         {
-            return $"{_path} could not be loaded (no NVIDIA driver on this machine?)";
+            return $"{LibraryPath} could not be loaded (no NVIDIA driver on this machine?)";
         }
 
         try
@@ -39,7 +39,7 @@ internal sealed unsafe partial class CudaDriver
         }
         catch (EntryPointNotFoundException ex)
         {
-            return $"{_path} is too old: {ex.Message}";
+            return $"{LibraryPath} is too old: {ex.Message}";
         }
 
         var code = _f.Init(0);

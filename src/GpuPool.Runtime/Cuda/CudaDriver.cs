@@ -6,24 +6,13 @@ namespace GpuPool.Runtime.Cuda;
 /// The CUDA driver API through <c>libcuda.so.1</c>, loaded with <see cref="NativeLibrary"/> the first time
 /// it is needed and called through function pointers.
 /// </summary>
-internal sealed unsafe partial class CudaDriver : ICudaDriver
+internal sealed unsafe partial class CudaDriver : NativeBinding, ICudaDriver
 {
-    private readonly string _path;
-    private readonly Lazy<string?> _load;
     private Functions _f;
 
     public CudaDriver(string path)
+        : base(path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _path = path;
-        _load = new Lazy<string?>(Load);
-    }
-
-    // Loaded once, on first use; the outcome (null or the reason it failed) is kept.
-    public bool TryInitialize(out string? error)
-    {
-        error = _load.Value;
-        return error is null;
     }
 
     public int GetDeviceCount()

@@ -5,11 +5,11 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 /// <summary>Loading <c>libnvidia-ml</c> and resolving its exports.</summary>
 internal sealed unsafe partial class NvmlLibrary
 {
-    private string? Load()
+    protected override string? Load()
     {
-        if (!NativeLibrary.TryLoad(_path, out var library))
+        if (!NativeLibrary.TryLoad(LibraryPath, out var library))
         {
-            return $"{_path} could not be loaded (no NVIDIA driver on this machine?)";
+            return $"{LibraryPath} could not be loaded (no NVIDIA driver on this machine?)";
         }
 
         try
@@ -33,7 +33,7 @@ internal sealed unsafe partial class NvmlLibrary
         }
         catch (EntryPointNotFoundException ex)
         {
-            return $"{_path} is too old: {ex.Message}";
+            return $"{LibraryPath} is too old: {ex.Message}";
         }
 
         var code = _f.Init();

@@ -7,26 +7,15 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 /// NVML through <c>libnvidia-ml.so.1</c>, loaded with <see cref="NativeLibrary"/> on first use (so a
 /// machine without the driver never touches it) and called through function pointers.
 /// </summary>
-internal sealed unsafe partial class NvmlLibrary : INvml
+internal sealed unsafe partial class NvmlLibrary : Cuda.NativeBinding, INvml
 {
     private const int StringBufferSize = 96;
     private const uint NotAvailable32 = 0xFFFFFFFF;
-    private readonly string _path;
-    private readonly Lazy<string?> _load;
     private Functions _f;
 
     public NvmlLibrary(string path)
+        : base(path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _path = path;
-        _load = new Lazy<string?>(Load);
-    }
-
-    // Loaded once, on first use; the outcome (null or the reason it failed) is kept.
-    public bool TryInitialize(out string? error)
-    {
-        error = _load.Value;
-        return error is null;
     }
 
     public int GetDeviceCount()
