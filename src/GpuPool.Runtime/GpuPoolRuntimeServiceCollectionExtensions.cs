@@ -29,6 +29,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddSingleton<RuntimeMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, CpuDeviceProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
+        GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.Add(services);
         services.TryAddSingleton<DeviceInventory>();
         services.TryAddSingleton<IDeviceScheduler, DirectDeviceScheduler>();
         services.TryAddSingleton(sp =>
@@ -46,6 +47,9 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ITenantQuotaPolicy>());
         });
         services.TryAddSingleton<ModelHost>();
+
+        // Last: wraps whichever device scheduler is registered above with per-lease CUDA streams.
+        GpuPool.Runtime.Cuda.CudaRegistration.Add(services);
         return services;
     }
 }
