@@ -32,7 +32,12 @@ public static class TorchWorkerEnvironment
     /// <param name="memoryBytes">The lease's memory, in bytes.</param>
     /// <param name="computeMilli">The lease's compute share.</param>
     /// <param name="existingAllocatorConfig">An allocator configuration to keep (its other settings are kept; a memory fraction in it is replaced).</param>
-    public static IReadOnlyDictionary<string, string> For(DeviceDescriptor device, long memoryBytes, int computeMilli, string? existingAllocatorConfig = null)
+    /// <param name="physicalMemoryBytes">
+    /// The memory CUDA reports for the device, which libtorch's fraction is relative to; defaults to the device's
+    /// <see cref="DeviceDescriptor.TotalMemoryBytes"/>. Pass it where the pool offers less than the whole device, or the cap
+    /// would be looser than the lease.
+    /// </param>
+    public static IReadOnlyDictionary<string, string> For(DeviceDescriptor device, long memoryBytes, int computeMilli, string? existingAllocatorConfig = null, long? physicalMemoryBytes = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(memoryBytes);
@@ -45,7 +50,7 @@ public static class TorchWorkerEnvironment
         if (TorchDevices.IsCuda(device))
         {
             variables["CUDA_VISIBLE_DEVICES"] = device.Uuid ?? device.Ordinal.ToString(CultureInfo.InvariantCulture);
-            variables[AllocatorConfigVariable] = AllocatorConfig(MemoryFraction(memoryBytes, device.TotalMemoryBytes), existingAllocatorConfig);
+            variables[AllocatorConfigVariable] = AllocatorConfig(MemoryFraction(memoryBytes, physicalMemoryBytes ?? device.TotalMemoryBytes), existingAllocatorConfig);
         }
 
         return variables;

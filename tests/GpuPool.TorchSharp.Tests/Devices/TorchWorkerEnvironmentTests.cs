@@ -31,6 +31,16 @@ public sealed class TorchWorkerEnvironmentTests
     }
 
     [Fact]
+    public void For_PoolOffersLessThanTheDevice_FractionIsOfThePhysicalMemory()
+    {
+        var gpu = TorchDevicesTests.Gpu(0) with { TotalMemoryBytes = ByteSize.GiB(79) };
+
+        var variables = TorchWorkerEnvironment.For(gpu, ByteSize.GiB(20), 250, physicalMemoryBytes: ByteSize.GiB(80));
+
+        Assert.Equal("per_process_memory_fraction:0.25", variables["PYTORCH_CUDA_ALLOC_CONF"]);
+    }
+
+    [Fact]
     public void For_CpuSlice_SetsThreadsOnly()
     {
         var variables = TorchWorkerEnvironment.For(TorchDevicesTests.Cpu(8), ByteSize.GiB(1), 500);
