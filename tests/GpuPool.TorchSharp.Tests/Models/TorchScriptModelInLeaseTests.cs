@@ -106,10 +106,7 @@ public sealed class TorchScriptModelInLeaseTests
     [Fact]
     public async Task LoadModelAsync_ForwardReturnsDict_ThrowsBeforeLoading()
     {
-        await using var provider = TorchPool.Provider();
-        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
-
-        var ex = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () => await lease.LoadModelAsync(ModelSource.FromBytes(TorchScriptTestModels.DictOutputs(3))));
+        var (ex, _) = await LoadFailsAsync(TorchScriptTestModels.DictOutputs(3));
 
         Assert.Contains("Dict[str, Tensor]", ex.Message, StringComparison.Ordinal);
     }
@@ -138,24 +135,18 @@ public sealed class TorchScriptModelInLeaseTests
     [Fact]
     public async Task LoadModelAsync_OnnxBytesAsTorchScript_ThrowsNotTorchScript()
     {
-        await using var provider = TorchPool.Provider();
-        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
-
-        var ex = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () =>
-            await lease.LoadModelAsync(ModelSource.FromBytes(TestModels.Linear(4, 2)), new ModelOptions { Format = ModelFormat.TorchScript }));
+        var (ex, memoryUsed) = await LoadFailsAsync(TestModels.Linear(4, 2), new ModelOptions { Format = ModelFormat.TorchScript });
 
         Assert.Contains("not a TorchScript archive", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0, lease.MemoryUsedBytes);
+        Assert.Equal(0, memoryUsed);
     }
 
     [Fact]
     public async Task LoadModelAsync_TorchSaveCheckpoint_ThrowsExplainingHowToExport()
     {
-        await using var provider = TorchPool.Provider();
-        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
         var checkpoint = Zip(("checkpoint/data.pkl", [0x80, 2, (byte)'}', (byte)'.']), ("checkpoint/data/0", new byte[16]), ("checkpoint/version", "3\n"u8.ToArray()));
 
-        var ex = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () => await lease.LoadModelAsync(ModelSource.FromBytes(checkpoint, "weights.pt")));
+        var (ex, _) = await LoadFailsAsync(checkpoint);
 
         Assert.Contains("torch.jit.save", ex.Message, StringComparison.Ordinal);
     }
@@ -163,14 +154,10 @@ public sealed class TorchScriptModelInLeaseTests
     [Fact]
     public async Task LoadModelAsync_NoSignature_ThrowsNamingTheMissingFile()
     {
-        await using var provider = TorchPool.Provider();
-        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
-
-        var ex = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () =>
-            await lease.LoadModelAsync(ModelSource.FromBytes(TorchScriptTestModels.Linear(4, 2, withSignature: false))));
+        var (ex, memoryUsed) = await LoadFailsAsync(TorchScriptTestModels.Linear(4, 2, withSignature: false));
 
         Assert.Contains("extra/gpupool.json", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0, lease.MemoryUsedBytes);
+        Assert.Equal(0, memoryUsed);
     }
 
     [Fact]
@@ -193,12 +180,10 @@ public sealed class TorchScriptModelInLeaseTests
     [Fact]
     public async Task LoadModelAsync_SignatureNamesAnInputForwardDoesNotTake_Throws()
     {
-        await using var provider = TorchPool.Provider();
-        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
         var signature = new TorchScriptSignature([new TensorInfo("input", TensorElementType.Float32, [-1, 4])], [new TensorInfo("y", TensorElementType.Float32, [-1, 3])]);
         var bytes = TorchScriptSignature.Attach(TorchScriptTestModels.Linear(4, 3, withSignature: false), signature);
 
-        var ex = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () => await lease.LoadModelAsync(ModelSource.FromBytes(bytes)));
+        var (ex, _) = await LoadFailsAsync(bytes);
 
         Assert.Contains("forward() takes (x)", ex.Message, StringComparison.Ordinal);
     }
@@ -213,6 +198,14 @@ public sealed class TorchScriptModelInLeaseTests
         var ex = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () => await model.RunAsync(X(new float[6], 2, 3)));
 
         Assert.Contains("dimension 1 must be 4", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<(InvalidPoolRequestException Error, long MemoryUsedBytes)> LoadFailsAsync(byte[] bytes, ModelOptions? options = null)
+    {
+        await using var provider = TorchPool.Provider();
+        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
+        var ex = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () => await lease.LoadModelAsync(ModelSource.FromBytes(bytes), options));
+        return (ex, lease.MemoryUsedBytes);
     }
 
     private static byte[] Zip(params (string Name, byte[] Content)[] entries)
