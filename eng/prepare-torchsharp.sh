@@ -28,7 +28,11 @@ for tool in g++ gcc patchelf; do
 done
 
 version="$(sed -n 's/.*PackageVersion Include="TorchSharp" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)"
-packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+packages="${NUGET_PACKAGES:-}"
+if [ -z "$packages" ]; then
+  packages="$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p')"
+fi
+packages="${packages%/}"
 native="$packages/torchsharp/$version/runtimes/linux-x64/native/libLibTorchSharp.so"
 shim_name="libgpupool-glibcxx-shim.so"
 out="artifacts/native/linux-x64"

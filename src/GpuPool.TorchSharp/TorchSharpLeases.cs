@@ -1,4 +1,5 @@
 using GpuPool.Runtime;
+using GpuPool.TorchSharp.Internal;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
@@ -54,7 +55,7 @@ public sealed class TorchSharpLeases
     {
         var device = DeviceFor(lease);
         var threads = ThreadsFor(lease);
-        torch.set_num_threads(threads);
+        TorchThreads.Set(threads);
         return new TorchLeaseSettings(device, threads);
     }
 

@@ -30,7 +30,7 @@ internal sealed class TorchScriptModelInstance : IModelInstance
 
     public IReadOnlyDictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, in RunContext context)
     {
-        torch.set_num_threads(Math.Max(1, context.IntraOpThreads));
+        TorchThreads.Set(context.IntraOpThreads);
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
         var arguments = new object[Inputs.Count];
