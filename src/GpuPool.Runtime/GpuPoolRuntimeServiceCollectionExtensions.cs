@@ -3,6 +3,7 @@ using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
+using GpuPool.Runtime.Persistence.Internal;
 using GpuPool.Runtime.Placement;
 using GpuPool.Runtime.Scheduling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,8 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
         services.TryAddSingleton<DeviceInventory>();
         services.TryAddSingleton<IDeviceScheduler, DirectDeviceScheduler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, PersistenceOptionsValidator>());
+        services.TryAddSingleton<ILeaseJournal>(sp => LeaseJournalFactory.Create(sp)!);
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value;

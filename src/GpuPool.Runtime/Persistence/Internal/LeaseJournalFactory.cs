@@ -1,0 +1,18 @@
+using GpuPool.Runtime.Leasing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GpuPool.Runtime.Persistence.Internal;
+
+/// <summary>Creates the configured journal, or none: the embedded default writes nothing to disk.</summary>
+internal static class LeaseJournalFactory
+{
+    public static ILeaseJournal? Create(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.Persistence;
+        return options.Enabled
+            ? new SqliteLeaseJournal(options, services.GetRequiredService<ILogger<SqliteLeaseJournal>>())
+            : null;
+    }
+}
