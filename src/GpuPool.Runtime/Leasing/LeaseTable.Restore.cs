@@ -44,6 +44,7 @@ public sealed partial class LeaseTable
                 var allocation = reason is null ? PlaceRestored(record, out reason) : null;
                 if (allocation is null)
                 {
+                    _droppedAtRestore[record.Id] = record.ExpiresAt <= now ? LeaseLostReason.Expired : LeaseLostReason.ServerRestarted;
                     DropRestored(record, reason!);
                     dropped++;
                     continue;
