@@ -49,6 +49,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ITenantQuotaPolicy>());
         });
         services.TryAddSingleton<ModelHost>();
+        services.TryAddSingleton(sp => LeaseJournalFactory.CreateModels(sp)!);
         return services;
     }
 }

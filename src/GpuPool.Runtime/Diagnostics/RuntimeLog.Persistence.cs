@@ -25,4 +25,10 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(EventId = 1606, EventName = "JournalPendingEndsWritten", Level = LogLevel.Information, Message = "The lease journal recorded {Count} lease end(s) that had failed earlier")]
     public static partial void JournalPendingEndsWritten(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1610, EventName = "ModelNotReloaded", Level = LogLevel.Warning, Message = "Model {ModelId} of lease {LeaseId} could not be loaded again after the restart; it is forgotten")]
+    public static partial void ModelNotReloaded(ILogger logger, string modelId, string leaseId, Exception exception);
+
+    [LoggerMessage(EventId = 1611, EventName = "ModelsReloaded", Level = LogLevel.Information, Message = "Reloaded {Reloaded} model(s) of restored leases ({Failed} failed); {Pruned} unused stored model(s) deleted")]
+    public static partial void ModelsReloaded(ILogger logger, int reloaded, int failed, int pruned);
 }

@@ -51,6 +51,7 @@ public sealed partial class SqliteLeaseJournal
             {
                 OpenLocked();
                 var snapshot = ReadLocked();
+                ReadModelsLocked();
                 RuntimeLog.JournalOpened(_logger, JournalPath, snapshot.Leases.Count, snapshot.HighestFencingToken);
                 return snapshot;
             }
@@ -102,7 +103,7 @@ public sealed partial class SqliteLeaseJournal
             using var transaction = _connection.BeginTransaction();
             using var create = _connection.CreateCommand();
             create.Transaction = transaction;
-            create.CommandText = Schema + $"PRAGMA user_version = {SchemaVersion};";
+            create.CommandText = Schema + ModelSchema + $"PRAGMA user_version = {SchemaVersion};";
             create.ExecuteNonQuery();
             transaction.Commit();
         }

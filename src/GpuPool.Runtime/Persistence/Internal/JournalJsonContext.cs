@@ -6,4 +6,5 @@ namespace GpuPool.Runtime.Persistence.Internal;
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SliceRequest))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(ModelOptions))]
 internal sealed partial class JournalJsonContext : JsonSerializerContext;

@@ -15,4 +15,13 @@ internal static class LeaseJournalFactory
             ? new SqliteLeaseJournal(options, services.GetRequiredService<ILogger<SqliteLeaseJournal>>())
             : null;
     }
+
+    public static DurableModels? CreateModels(IServiceProvider services) =>
+        services.GetService<ILeaseJournal>() is SqliteLeaseJournal journal
+            ? new DurableModels(
+                services.GetRequiredService<Models.ModelHost>(),
+                services.GetRequiredService<LeaseTable>(),
+                journal,
+                services.GetRequiredService<ILogger<DurableModels>>())
+            : null;
 }
