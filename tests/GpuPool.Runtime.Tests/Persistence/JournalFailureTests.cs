@@ -150,4 +150,24 @@ public sealed class JournalFailureTests : IDisposable
         Assert.Equal([newest.Id], third.Table.List().Select(l => l.Id));
         Assert.Equal(0, third.Journal.PendingEnds);
     }
+
+    [Fact]
+    public async Task GrantAsync_WaiterWhenJournalCannotBeWritten_FailsAsUnavailableInsteadOfBeingGranted()
+    {
+        var time = JournalDirectory.Clock();
+        var pool = _dir.Start(time, _dir.Options(busyTimeout: TimeSpan.Zero));
+        var everything = pool.Table.TryGrant(SliceRequest.ForDevices(4))!;
+        var waiting = pool.Table.GrantAsync(SliceRequest.ForDevices(1) with { WaitTimeout = TimeSpan.FromMinutes(1) }, "tenant-w");
+        Assert.False(waiting.IsCompleted);
+
+        using var other = new SqliteConnection($"Data Source={_dir.DatabasePath};Pooling=False");
+        other.Open();
+        using var exclusive = other.BeginTransaction(deferred: false);
+
+        Assert.True(pool.Table.Release(everything));
+
+        await Assert.ThrowsAsync<PoolUnavailableException>(async () => await waiting);
+        Assert.Equal(0, pool.Table.Count);
+        Assert.Equal(0, pool.Table.GetUsage("tenant-w").Leases);
+    }
 }
