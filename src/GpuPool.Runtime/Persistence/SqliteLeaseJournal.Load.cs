@@ -67,6 +67,17 @@ public sealed partial class SqliteLeaseJournal
     private void OpenLocked()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(JournalPath)!);
+
+        // Two pools restoring and granting from one journal would hand the same slices out twice.
+        try
+        {
+            _directoryLock = new FileStream(JournalPath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new InvalidOperationException($"The lease journal {JournalPath} is in use by another GpuPool process; each pool needs its own data directory.", ex);
+        }
+
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = JournalPath,
@@ -182,5 +193,7 @@ public sealed partial class SqliteLeaseJournal
         _insert = _renew = _delete = null;
         _connection?.Dispose();
         _connection = null;
+        _directoryLock?.Dispose();
+        _directoryLock = null;
     }
 }

@@ -23,6 +23,7 @@ public sealed partial class SqliteLeaseJournal : ILeaseJournal, IDisposable
     private readonly ILogger _logger;
     private readonly HashSet<string> _pendingEnds = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
+    private FileStream? _directoryLock;
     private SqliteCommand? _insert;
     private SqliteCommand? _renew;
     private SqliteCommand? _delete;

@@ -170,4 +170,19 @@ public sealed class JournalFailureTests : IDisposable
         Assert.Equal(0, pool.Table.Count);
         Assert.Equal(0, pool.Table.GetUsage("tenant-w").Leases);
     }
+
+    [Fact]
+    public void TryGrant_SecondPoolOnTheSameDataDirectory_RefusesInsteadOfGrantingTheSameSlices()
+    {
+        var time = JournalDirectory.Clock();
+        var first = _dir.Start(time);
+        var held = first.Table.TryGrant(SliceRequest.ForDevices(4))!;
+
+        var second = _dir.Start(time);
+
+        var error = Assert.Throws<PoolUnavailableException>(() => second.Table.TryGrant(SliceRequest.ForDevices(4)));
+        Assert.Contains("in use by another GpuPool process", error.InnerException!.InnerException!.Message, StringComparison.Ordinal);
+        Assert.Equal(0, second.Table.Count);
+        Assert.True(first.Table.TryGet(held.Id, out _));
+    }
 }
