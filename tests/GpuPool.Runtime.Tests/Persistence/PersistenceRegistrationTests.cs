@@ -1,5 +1,6 @@
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Persistence;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -44,6 +45,27 @@ public sealed class PersistenceRegistrationTests : IDisposable
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value);
         Assert.Contains("Persistence:Enabled is set but DataDirectory is empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddGpuPool_PersistenceFromConfiguration_BindsTheSection()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["GpuPool:Runtime:Persistence:Enabled"] = "true",
+            ["GpuPool:Runtime:Persistence:DataDirectory"] = _dir.Path,
+            ["GpuPool:Runtime:Persistence:FlushToDisk"] = "true",
+            ["GpuPool:Runtime:Persistence:MaxJournalBytes"] = "1048576",
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddGpuPool();
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+
+        var persistence = provider.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.Persistence;
+        Assert.True(persistence.Enabled);
+        Assert.True(persistence.FlushToDisk);
+        Assert.Equal(1048576, persistence.MaxJournalBytes);
+        Assert.IsType<SqliteLeaseJournal>(provider.GetRequiredService<ILeaseJournal>());
     }
 
     private void Enable(GpuPoolRuntimeOptions options)
