@@ -30,6 +30,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddSingleton<RuntimeMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, CpuDeviceProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
+        GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.Add(services);
         services.TryAddSingleton<DeviceInventory>();
         services.TryAddSingleton<IDeviceScheduler, DirectDeviceScheduler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, PersistenceOptionsValidator>());
@@ -50,6 +51,9 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         });
         services.TryAddSingleton<ModelHost>();
         services.TryAddSingleton(sp => LeaseJournalFactory.CreateModels(sp)!);
+
+        // Last: wraps whichever device scheduler is registered above with per-lease CUDA streams.
+        GpuPool.Runtime.Cuda.CudaRegistration.Add(services);
         return services;
     }
 }
