@@ -3,6 +3,7 @@ using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
+using GpuPool.Runtime.Persistence.Internal;
 using GpuPool.Runtime.Placement;
 using GpuPool.Runtime.Scheduling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,6 +33,8 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.Add(services);
         services.TryAddSingleton<DeviceInventory>();
         services.TryAddSingleton<IDeviceScheduler, DirectDeviceScheduler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, PersistenceOptionsValidator>());
+        services.TryAddSingleton<ILeaseJournal>(sp => LeaseJournalFactory.Create(sp)!);
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value;
@@ -47,6 +50,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ITenantQuotaPolicy>());
         });
         services.TryAddSingleton<ModelHost>();
+        services.TryAddSingleton(sp => LeaseJournalFactory.CreateModels(sp)!);
 
         // Last: wraps whichever device scheduler is registered above with per-lease CUDA streams.
         GpuPool.Runtime.Cuda.CudaRegistration.Add(services);
