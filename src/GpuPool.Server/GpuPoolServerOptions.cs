@@ -28,8 +28,8 @@ public sealed class GpuPoolServerOptions
     [Range(64 * 1024, int.MaxValue)]
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
-    /// <summary>The largest model that may be uploaded, in bytes.</summary>
-    [Range(1024L, long.MaxValue)]
+    /// <summary>The largest model that may be uploaded, in bytes (at most 2,000,000,000: uploads are held in memory).</summary>
+    [Range(1024L, 2_000_000_000L)]
     public long MaxModelBytes { get; set; } = 1L << 30;
 
     /// <summary>How many bytes of uploaded models the content-addressed store keeps for re-use.</summary>

@@ -65,7 +65,9 @@ internal sealed class InferenceService(
         var lease = operations.GetOwned(caller, header.LeaseId);
         var modelOptions = ModelWire.ToOptions(header);
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var buffer = new MemoryStream(header.TotalBytes > 0 ? (int)Math.Min(header.TotalBytes, int.MaxValue) : 0);
+        // Announced sizes are not trusted for allocation: a caller that announces a large model and sends
+        // nothing must not make the server reserve it.
+        using var buffer = new MemoryStream((int)Math.Min(header.TotalBytes, 4L << 20));
         while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
             var chunk = requestStream.Current;
