@@ -39,6 +39,10 @@ public sealed class GpuPoolServerOptions
     /// <summary>Also listen on this Unix domain socket (HTTP/2), for clients on the same machine.</summary>
     public string? UnixSocketPath { get; set; }
 
+    /// <summary>The most acquires one tenant may have waiting for capacity at once; more get RESOURCE_EXHAUSTED with a retry-after.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxWaitingPerTenant { get; set; } = 1000;
+
     /// <summary>How many ended leases the server remembers, to tell a holder why its lease is gone.</summary>
     [Range(0, 10_000_000)]
     public int EndedLeaseMemory { get; set; } = 16_384;
