@@ -1,0 +1,23 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GpuPool.Server;
+using Microsoft.AspNetCore.Builder;
+
+namespace GpuPool.Benchmarks.Remote;
+
+/// <summary>A real GpuPool server on a TCP loopback port (plus the echo service), in this process, with one tenant.</summary>
+internal static class BenchServer
+{
+    public const string ApiKey = "bench-key";
+
+    public static async Task<LoopbackServer> StartAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["GpuPool:Runtime:Cpu:HostMemoryBytes"] = ByteSize.GiB(8).ToString(CultureInfo.InvariantCulture),
+            ["GpuPoolServer:Tenants:bench:ApiKeySha256:0"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
+        };
+        return await LoopbackServer.StartAsync(settings, map: app => app.MapGrpcService<EchoService>());
+    }
+}

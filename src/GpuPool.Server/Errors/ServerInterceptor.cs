@@ -1,0 +1,121 @@
+using GpuPool.Protocol;
+using GpuPool.Server.Auth;
+using GpuPool.Server.Diagnostics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+
+namespace GpuPool.Server.Errors;
+
+/// <summary>
+/// Runs around every GpuPool call: authenticates the API key (UNAUTHENTICATED otherwise), then maps what
+/// the handler throws to a status with the <see cref="ErrorKinds"/> trailers. Health checks pass unauthenticated.
+/// </summary>
+internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper errors, ILogger<ServerInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        if (!Authenticate(context))
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authenticate(context);
+        try
+        {
+            return await continuation(requestStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        if (!Authenticate(context))
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Authenticate(context);
+        try
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
+    /// <summary>Stores the caller on the call; returns false for calls that need no key (health checks).</summary>
+    private bool Authenticate(ServerCallContext context)
+    {
+        if (context.Method.StartsWith("/grpc.health.", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var key = context.RequestHeaders.GetValue(ErrorKinds.ApiKeyHeader);
+        if (key is null && context.RequestHeaders.GetValue("authorization") is { } authorization
+            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            key = authorization[7..].Trim();
+        }
+
+        var caller = keys.Find(key);
+        if (caller is null)
+        {
+            var reason = key is null ? "no API key" : "unknown API key";
+            ServerLog.AuthenticationFailed(logger, context.Method, reason, context.Peer);
+            throw new ServerError(StatusCode.Unauthenticated, ErrorKinds.Unauthenticated, $"The call has {reason}: send a tenant's key in the '{ErrorKinds.ApiKeyHeader}' header.").ToRpcException();
+        }
+
+        context.UserState[CallContextExtensions.CallerKey] = caller;
+        return true;
+    }
+
+    private RpcException Translate(Exception exception, ServerCallContext context)
+    {
+        if (exception is RpcException rpc)
+        {
+            return rpc;
+        }
+
+        var tenant = context.UserState.TryGetValue(CallContextExtensions.CallerKey, out var c) && c is CallerIdentity id ? id.Tenant : "";
+        if (!ServerErrorMapper.IsExpected(exception))
+        {
+            ServerLog.CallFailed(logger, context.Method, tenant, exception);
+        }
+
+        var error = errors.Map(exception, context.CancellationToken);
+        ServerLog.CallRejected(logger, context.Method, tenant, error.Code, error.Kind);
+        return error.ToRpcException();
+    }
+}

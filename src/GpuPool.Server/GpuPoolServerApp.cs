@@ -1,0 +1,52 @@
+using GpuPool.Server.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GpuPool.Server;
+
+/// <summary>Builds the server application: Kestrel (TCP h2c or TLS, optionally a Unix socket), the gRPC services and the health endpoints.</summary>
+public static class GpuPoolServerApp
+{
+    /// <summary>The HTTP path of the liveness check.</summary>
+    public const string LivePath = "/health/live";
+
+    /// <summary>The HTTP path of the readiness check.</summary>
+    public const string ReadyPath = "/health/ready";
+
+    /// <summary>
+    /// Creates the application from <paramref name="args"/> (configuration: appsettings.json, environment
+    /// variables, command line). <paramref name="configure"/> may adjust the builder (tests replace services).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddGpuPoolServer(builder.Configuration);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(15);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(30);
+            var socket = context.Configuration[$"{GpuPoolServerOptions.SectionName}:{nameof(GpuPoolServerOptions.UnixSocketPath)}"];
+            if (!string.IsNullOrWhiteSpace(socket))
+            {
+                if (File.Exists(socket))
+                {
+                    File.Delete(socket);
+                }
+
+                kestrel.ListenUnixSocket(socket, o => o.Protocols = HttpProtocols.Http2);
+            }
+        });
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapGrpcService<LeaseService>();
+        app.MapGrpcService<InferenceService>();
+        app.MapGrpcService<AdminService>();
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        return app;
+    }
+}

@@ -1,0 +1,56 @@
+using GpuPool.OnnxRuntime;
+using GpuPool.Runtime;
+using GpuPool.Runtime.Leasing;
+using GpuPool.Runtime.Models;
+using GpuPool.Server;
+using GpuPool.Server.Auth;
+using GpuPool.Server.Errors;
+using GpuPool.Server.Leasing;
+using GpuPool.Server.Models;
+using GpuPool.Server.Sessions;
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the GpuPool server: the runtime, tenants and quotas, and the gRPC services.</summary>
+public static class GpuPoolServerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the server. Settings bind from <c>GpuPoolServer</c> and the engine's from <c>GpuPool:Runtime</c>;
+    /// both are validated at start-up. Calling it twice is harmless.
+    /// </summary>
+    public static IServiceCollection AddGpuPoolServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<GpuPoolServerOptions>()
+            .Bind(configuration.GetSection(GpuPoolServerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolServerOptions>, GpuPoolServerOptionsValidator>());
+        services.AddOptions<GpuPoolRuntimeOptions>().Bind(configuration.GetSection(GpuPoolRuntimeOptions.SectionName));
+        services.TryAddSingleton<ITenantQuotaPolicy, ConfiguredTenantQuotaPolicy>();
+        services.AddGpuPoolRuntime();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, OnnxModelBackend>());
+        services.TryAddSingleton<ApiKeyRegistry>();
+        services.TryAddSingleton<ServerErrorMapper>();
+        services.TryAddSingleton<ServerInstance>();
+        services.TryAddSingleton<EndedLeases>();
+        services.TryAddSingleton<LeaseOperations>();
+        services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<ModelStore>();
+        services.AddHostedService<ServerStartup>();
+        services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GpuPoolServerOptions>>((grpc, server) =>
+        {
+            grpc.MaxReceiveMessageSize = server.Value.MaxMessageBytes;
+            grpc.MaxSendMessageSize = server.Value.MaxMessageBytes;
+            grpc.EnableDetailedErrors = server.Value.DetailedErrors;
+        });
+        services.AddGrpcHealthChecks().AddCheck<DevicesHealthCheck>("devices", tags: ["ready"]);
+        return services;
+    }
+}

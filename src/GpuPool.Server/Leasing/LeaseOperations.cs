@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using GpuPool.Protocol;
+using GpuPool.Protocol.Conversion;
+using GpuPool.Runtime.Leasing;
+using GpuPool.Server.Auth;
+using GpuPool.Server.Errors;
+using Microsoft.Extensions.Options;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Server.Leasing;
+
+/// <summary>
+/// The lease operations behind both the unary calls and the session stream: acquire, renew, release and
+/// the ownership check every call on a lease goes through. Tenants see only their own leases.
+/// </summary>
+internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, ServerInstance instance, IOptions<GpuPoolServerOptions> options)
+{
+    private readonly ConcurrentDictionary<string, int> _waiting = new(StringComparer.Ordinal);
+    private readonly int _maxWaiting = options.Value.MaxWaitingPerTenant;
+
+    public LeaseTable Table { get; } = table;
+
+    public string Instance => instance.Id;
+
+    /// <summary>Grants a slice to the caller, waiting when asked to; null when not waiting and none is free.</summary>
+    public async ValueTask<LeaseEntry?> AcquireAsync(CallerIdentity caller, V1.AcquireRequest request, CancellationToken cancellationToken)
+    {
+        var slice = WireFormat.FromWire(request.Slice ?? throw new InvalidPoolRequestException("The acquire request has no slice."));
+        if (!request.Wait)
+        {
+            return Table.TryGrant(slice, caller.Tenant);
+        }
+
+        // One tenant must not fill the pool's whole wait queue.
+        if (_waiting.AddOrUpdate(caller.Tenant, 1, static (_, n) => n + 1) > _maxWaiting)
+        {
+            Leave(caller.Tenant);
+            throw new CapacityExceededException($"Tenant '{caller.Tenant}' already has {_maxWaiting} acquires waiting (GpuPoolServer:MaxWaitingPerTenant).", TimeSpan.FromSeconds(1));
+        }
+
+        try
+        {
+            return await Table.GrantAsync(slice, caller.Tenant, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Leave(caller.Tenant);
+        }
+    }
+
+    private void Leave(string tenant) => _waiting.AddOrUpdate(tenant, 0, static (_, n) => n - 1);
+
+    /// <summary>The caller's live lease: NOT_FOUND when unknown, PERMISSION_DENIED for another tenant's, FAILED_PRECONDITION when it ended.</summary>
+    public LeaseEntry GetOwned(CallerIdentity caller, string leaseId, long fencingToken = 0)
+    {
+        if (string.IsNullOrEmpty(leaseId) || leaseId.Length > 128)
+        {
+            throw new InvalidPoolRequestException("lease_id must be 1-128 characters.");
+        }
+
+        if (Table.TryGet(leaseId, out var lease))
+        {
+            if (!string.Equals(lease.Tenant, caller.Tenant, StringComparison.Ordinal))
+            {
+                throw new PoolAccessDeniedException($"Lease {leaseId} belongs to another tenant.");
+            }
+
+            if (fencingToken != 0 && fencingToken != lease.FencingToken)
+            {
+                throw new ServerErrorException(new ServerError(Grpc.Core.StatusCode.FailedPrecondition, ErrorKinds.StaleFencingToken, $"Fencing token {fencingToken} is not lease {leaseId}'s current token."));
+            }
+
+            return lease;
+        }
+
+        if (ended.TryGet(leaseId, out var tenant, out var reason))
+        {
+            if (!string.Equals(tenant, caller.Tenant, StringComparison.Ordinal))
+            {
+                throw new PoolAccessDeniedException($"Lease {leaseId} belongs to another tenant.");
+            }
+
+            throw new LeaseLostException(reason == LeaseLostReason.Released ? $"Lease {leaseId} was released." : $"Lease {leaseId} was lost: {reason}.", reason);
+        }
+
+        throw new ServerErrorException(ServerError.NotFound(ErrorKinds.LeaseNotFound, $"Lease {leaseId} is not known to this server (instance {Instance})."));
+    }
+
+    /// <summary>Releases the caller's lease; false when it had already ended (idempotent).</summary>
+    public bool Release(CallerIdentity caller, string leaseId, long fencingToken)
+    {
+        LeaseEntry lease;
+        try
+        {
+            lease = GetOwned(caller, leaseId, fencingToken);
+        }
+        catch (LeaseLostException)
+        {
+            return false;
+        }
+
+        return Table.Release(lease);
+    }
+
+    /// <summary>The wire form of a lease, with the time it has left on the server's clock.</summary>
+    public V1.Lease ToWire(LeaseEntry lease)
+    {
+        var now = Table.TimeProvider.GetUtcNow();
+        return WireFormat.ToWire(lease.ToInfo(), lease.ExpiresAt - now, lease.TimeToLive, Instance);
+    }
+
+    /// <summary>The time a lease has left.</summary>
+    public V1.LeaseTtl ToTtl(LeaseEntry lease) => new()
+    {
+        LeaseId = lease.Id,
+        TtlRemainingMs = Math.Max(0, (long)(lease.ExpiresAt - Table.TimeProvider.GetUtcNow()).TotalMilliseconds),
+        ExpiresAtUnixMs = WireFormat.ToUnixMs(lease.ExpiresAt),
+    };
+}

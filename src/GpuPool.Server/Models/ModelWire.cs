@@ -1,0 +1,51 @@
+using GpuPool.Protocol.Conversion;
+using GpuPool.Runtime.Models;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Server.Models;
+
+/// <summary>Wire forms of loaded models and load options.</summary>
+internal static class ModelWire
+{
+    public static V1.Model ToWire(LoadedModel model)
+    {
+        var wire = new V1.Model
+        {
+            Id = model.Id,
+            LeaseId = model.Lease.Id,
+            Name = model.Name,
+            Sha256 = model.ContentHash,
+            Format = WireFormat.ToWire(model.Format),
+            MemoryBytes = model.MemoryBytes,
+        };
+        wire.Inputs.AddRange(model.Instance.Inputs.Select(WireFormat.ToWire));
+        wire.Outputs.AddRange(model.Instance.Outputs.Select(WireFormat.ToWire));
+        return wire;
+    }
+
+    public static ModelOptions ToOptions(V1.ModelHeader header)
+    {
+        BatchingOptions? batching = null;
+        if (header.Batching is { } b)
+        {
+            if (b.MaxBatchSize < 1 || b.MaxQueueDelayUs < 0)
+            {
+                throw new InvalidPoolRequestException($"Batching needs max_batch_size >= 1 and max_queue_delay_us >= 0; got {b.MaxBatchSize} and {b.MaxQueueDelayUs}.");
+            }
+
+            batching = new BatchingOptions { MaxBatchSize = b.MaxBatchSize, MaxQueueDelay = TimeSpan.FromMicroseconds(b.MaxQueueDelayUs) };
+        }
+
+        if (header.Name.Length > 256)
+        {
+            throw new InvalidPoolRequestException($"The model name is {header.Name.Length} characters; at most 256 are allowed.");
+        }
+
+        return new ModelOptions
+        {
+            Format = WireFormat.FromWire(header.Format),
+            Name = header.Name.Length == 0 ? null : header.Name,
+            Batching = batching,
+        };
+    }
+}

@@ -1,0 +1,3 @@
+using GpuPool.Server;
+
+await GpuPoolServerApp.Build(args).RunAsync().ConfigureAwait(false);

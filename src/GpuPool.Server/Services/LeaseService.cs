@@ -1,0 +1,64 @@
+using GpuPool.Protocol.Conversion;
+using GpuPool.Server.Auth;
+using GpuPool.Server.Diagnostics;
+using GpuPool.Server.Errors;
+using GpuPool.Server.Leasing;
+using GpuPool.Server.Sessions;
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Server.Services;
+
+/// <summary>gpupool.v1.Leases: the caller's own leases.</summary>
+internal sealed class LeaseService(LeaseOperations operations, SessionRegistry sessions, ServerErrorMapper errors, IHostApplicationLifetime lifetime, ILogger<LeaseService> logger) : V1.Leases.LeasesBase
+{
+    public override async Task<V1.AcquireResponse> Acquire(V1.AcquireRequest request, ServerCallContext context)
+    {
+        var lease = await operations.AcquireAsync(context.Caller(), request, context.CancellationToken).ConfigureAwait(false);
+        return lease is null ? new V1.AcquireResponse() : new V1.AcquireResponse { Lease = operations.ToWire(lease) };
+    }
+
+    public override Task<V1.Lease> Renew(V1.RenewRequest request, ServerCallContext context)
+    {
+        if (request.TimeToLiveMs < 0)
+        {
+            throw new InvalidPoolRequestException($"time_to_live_ms must not be negative; got {request.TimeToLiveMs}.");
+        }
+
+        var lease = operations.GetOwned(context.Caller(), request.LeaseId, request.FencingToken);
+        operations.Table.Renew(lease, request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs));
+        return Task.FromResult(operations.ToWire(lease));
+    }
+
+    public override Task<V1.ReleaseResponse> Release(V1.ReleaseRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.ReleaseResponse { Released = operations.Release(context.Caller(), request.LeaseId, request.FencingToken) });
+
+    public override Task<V1.Lease> Get(V1.GetLeaseRequest request, ServerCallContext context) =>
+        Task.FromResult(operations.ToWire(operations.GetOwned(context.Caller(), request.LeaseId)));
+
+    public override Task<V1.ListLeasesResponse> List(V1.ListLeasesRequest request, ServerCallContext context)
+    {
+        var response = new V1.ListLeasesResponse();
+        response.Leases.AddRange(operations.Table.List(context.Caller().Tenant).Select(operations.ToWire));
+        return Task.FromResult(response);
+    }
+
+    public override Task<V1.Inventory> GetInventory(V1.GetInventoryRequest request, ServerCallContext context)
+    {
+        context.Caller();
+        return Task.FromResult(WireFormat.ToWire(operations.Table.GetInventory()));
+    }
+
+    public override async Task Session(IAsyncStreamReader<V1.SessionRequest> requestStream, IServerStreamWriter<V1.SessionEvent> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var session = new LeaseSession(caller, operations, sessions, errors);
+        ServerLog.SessionOpened(logger, caller.Tenant, context.Peer);
+        // Sessions last as long as their client; a stopping server ends them so that shutdown does not wait.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        await session.RunAsync(requestStream, responseStream, stopping.Token).ConfigureAwait(false);
+        ServerLog.SessionClosed(logger, caller.Tenant, session.LeaseCount);
+    }
+}

@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using GpuPool.Protocol.Conversion;
+using GpuPool.Runtime.Leasing;
+using GpuPool.Server.Auth;
+using GpuPool.Server.Errors;
+using GpuPool.Server.Leasing;
+using Grpc.Core;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Server.Sessions;
+
+/// <summary>
+/// One client's session stream: renews its leases on every ping, acquires and releases on request, and
+/// tells the client at once when one of its leases is lost. Events go out through one writer loop, so
+/// the lease table's callbacks never block on the network.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync disposes the source when the stream ends; the session lives exactly as long as that call.")]
+internal sealed class LeaseSession
+{
+    private readonly Channel<V1.SessionEvent> _events = Channel.CreateUnbounded<V1.SessionEvent>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+    private readonly ConcurrentDictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closed = new();
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> _waiting = new();
+    private readonly CallerIdentity _caller;
+    private readonly LeaseOperations _operations;
+    private readonly SessionRegistry _registry;
+    private readonly ServerErrorMapper _errors;
+
+    public LeaseSession(CallerIdentity caller, LeaseOperations operations, SessionRegistry registry, ServerErrorMapper errors)
+    {
+        _caller = caller;
+        _operations = operations;
+        _registry = registry;
+        _errors = errors;
+    }
+
+    public int LeaseCount => _leases.Count;
+
+    public async Task RunAsync(IAsyncStreamReader<V1.SessionRequest> requests, IServerStreamWriter<V1.SessionEvent> responses, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        _events.Writer.TryWrite(new V1.SessionEvent
+        {
+            Hello = new V1.SessionHello
+            {
+                ServerInstance = _operations.Instance,
+                DefaultTimeToLiveMs = 0,
+            },
+        });
+        var writer = WriteLoopAsync(responses, cancellationToken);
+        try
+        {
+            while (await requests.MoveNext(linked.Token).ConfigureAwait(false))
+            {
+                Handle(requests.Current, linked.Token);
+            }
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            // The client went away or the server is stopping.
+        }
+        finally
+        {
+            await _closed.CancelAsync().ConfigureAwait(false);
+            foreach (var leaseId in _leases.Keys)
+            {
+                _registry.Detach(leaseId, this);
+            }
+
+            _events.Writer.TryComplete();
+            try
+            {
+                await writer.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                // The stream is gone; nothing more can be written.
+            }
+
+            _closed.Dispose();
+        }
+    }
+
+    public void OnLeaseEnded(LeaseEntry lease)
+    {
+        if (_leases.TryRemove(lease.Id, out _) && lease.State == LeaseState.Lost)
+        {
+            _events.Writer.TryWrite(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = lease.Id, Reason = WireFormat.ToWire(lease.LostReason) } });
+        }
+    }
+
+    private void Handle(V1.SessionRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch (request.KindCase)
+            {
+                case V1.SessionRequest.KindOneofCase.Ping:
+                    Reply(request.CallId, r => r.Renewed = RenewAll());
+                    break;
+                case V1.SessionRequest.KindOneofCase.Attach:
+                    Reply(request.CallId, r => r.Renewed = Attach(request.Attach.LeaseIds));
+                    break;
+                case V1.SessionRequest.KindOneofCase.Detach:
+                    foreach (var id in request.Detach.LeaseIds)
+                    {
+                        if (_leases.TryRemove(id, out _))
+                        {
+                            _registry.Detach(id, this);
+                        }
+                    }
+
+                    Reply(request.CallId, r => r.Renewed = new V1.Renewed());
+                    break;
+                case V1.SessionRequest.KindOneofCase.Acquire:
+                    Acquire(request.CallId, request.Acquire, cancellationToken);
+                    break;
+                case V1.SessionRequest.KindOneofCase.Cancel:
+                    if (_waiting.TryGetValue(request.Cancel.CallId, out var waiting))
+                    {
+                        waiting.Cancel();
+                    }
+
+                    break;
+                case V1.SessionRequest.KindOneofCase.Release:
+                    var released = _operations.Release(_caller, request.Release.LeaseId, request.Release.FencingToken);
+                    if (_leases.TryRemove(request.Release.LeaseId, out _))
+                    {
+                        _registry.Detach(request.Release.LeaseId, this);
+                    }
+
+                    Reply(request.CallId, r => r.Released = new V1.ReleaseResponse { Released = released });
+                    break;
+                default:
+                    throw new InvalidPoolRequestException($"Session request {request.CallId} has no known kind.");
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(request.CallId, ex, cancellationToken);
+        }
+    }
+
+    private void Acquire(long callId, V1.AcquireRequest request, CancellationToken cancellationToken)
+    {
+        var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ValueTask<LeaseEntry?> pending;
+        try
+        {
+            pending = _operations.AcquireAsync(_caller, request, waiting.Token);
+        }
+        catch
+        {
+            waiting.Dispose();
+            throw;
+        }
+
+        if (pending.IsCompleted)
+        {
+            waiting.Dispose();
+            Acquired(callId, pending.Result);
+            return;
+        }
+
+        _waiting[callId] = waiting;
+        _ = CompleteAcquireAsync(callId, pending, waiting);
+    }
+
+    private async Task CompleteAcquireAsync(long callId, ValueTask<LeaseEntry?> pending, CancellationTokenSource waiting)
+    {
+        var cancellationToken = waiting.Token;
+        try
+        {
+            var lease = await pending.ConfigureAwait(false);
+            if (_closed.IsCancellationRequested && lease is not null)
+            {
+                // Granted after the holder went away: nobody can use it.
+                _operations.Table.Release(lease);
+                return;
+            }
+
+            Acquired(callId, lease);
+        }
+        catch (Exception ex)
+        {
+            Fail(callId, ex, cancellationToken);
+        }
+        finally
+        {
+            _waiting.TryRemove(callId, out _);
+            waiting.Dispose();
+        }
+    }
+
+    private void Acquired(long callId, LeaseEntry? lease)
+    {
+        var response = new V1.AcquireResponse();
+        if (lease is not null)
+        {
+            _leases[lease.Id] = lease;
+            _registry.Attach(lease.Id, this);
+            response.Lease = _operations.ToWire(lease);
+            if (!lease.IsActive)
+            {
+                OnLeaseEnded(lease);
+            }
+        }
+
+        Reply(callId, r => r.Acquired = response);
+    }
+
+    private V1.Renewed RenewAll()
+    {
+        var renewed = new V1.Renewed();
+        foreach (var lease in _leases.Values)
+        {
+            try
+            {
+                _operations.Table.Renew(lease);
+                renewed.Leases.Add(_operations.ToTtl(lease));
+            }
+            catch (LeaseLostException)
+            {
+                OnLeaseEnded(lease);
+            }
+        }
+
+        return renewed;
+    }
+
+    private V1.Renewed Attach(IEnumerable<string> leaseIds)
+    {
+        var renewed = new V1.Renewed();
+        foreach (var id in leaseIds)
+        {
+            try
+            {
+                var lease = _operations.GetOwned(_caller, id);
+                _operations.Table.Renew(lease);
+                _leases[id] = lease;
+                _registry.Attach(id, this);
+                renewed.Leases.Add(_operations.ToTtl(lease));
+            }
+            catch (LeaseLostException ex)
+            {
+                _events.Writer.TryWrite(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = id, Reason = WireFormat.ToWire(ex.Reason) } });
+            }
+            catch (Exception ex) when (ex is ServerErrorException or PoolAccessDeniedException or InvalidPoolRequestException)
+            {
+                // Unknown here (or not the caller's, which must look the same): the holder has lost it.
+                _events.Writer.TryWrite(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = id, Reason = V1.LeaseLostReason.Unspecified } });
+            }
+        }
+
+        return renewed;
+    }
+
+    private void Reply(long callId, Action<V1.SessionReply> fill)
+    {
+        var reply = new V1.SessionReply { CallId = callId };
+        fill(reply);
+        _events.Writer.TryWrite(new V1.SessionEvent { Reply = reply });
+    }
+
+    private void Fail(long callId, Exception exception, CancellationToken cancellationToken) =>
+        Reply(callId, r => r.Error = _errors.Map(exception, cancellationToken).ToCallError());
+
+    private async Task WriteLoopAsync(IServerStreamWriter<V1.SessionEvent> responses, CancellationToken cancellationToken)
+    {
+        var reader = _events.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var message))
+            {
+                await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using GpuPool.Server.Auth;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GpuPool.Server.Tests.Support;
+
+/// <summary>The real server, in-process on Kestrel loopback ports, with four tenants (alpha, beta, ops = admin, limited).</summary>
+internal sealed class ServerHost : IAsyncDisposable
+{
+    private readonly LoopbackServer _server;
+
+    private ServerHost(LoopbackServer server) => _server = server;
+
+    public int GrpcPort => _server.GrpcPort;
+
+    public int HttpPort => _server.HttpPort;
+
+    public Uri Address => _server.Address;
+
+    public IServiceProvider Services => _server.App.Services;
+
+    public static async Task<ServerHost> StartAsync(TimeProvider? time = null, IDictionary<string, string?>? settings = null, int grpcPort = 0)
+    {
+        var configuration = new Dictionary<string, string?>
+        {
+            ["GpuPool:Runtime:Cpu:HostMemoryBytes"] = ByteSize.GiB(8).ToString(CultureInfo.InvariantCulture),
+            ["GpuPool:Runtime:NodeName"] = "test-node",
+            ["GpuPoolServer:Tenants:alpha:ApiKeySha256:0"] = ApiKeyRegistry.Hash(Keys.Alpha),
+            ["GpuPoolServer:Tenants:beta:ApiKeySha256:0"] = ApiKeyRegistry.Hash(Keys.Beta),
+            ["GpuPoolServer:Tenants:ops:ApiKeySha256:0"] = ApiKeyRegistry.Hash(Keys.Admin),
+            ["GpuPoolServer:Tenants:ops:Admin"] = "true",
+            ["GpuPoolServer:Tenants:limited:ApiKeySha256:0"] = ApiKeyRegistry.Hash(Keys.Limited),
+            ["GpuPoolServer:Tenants:limited:MaxLeases"] = "1",
+            ["GpuPoolServer:Tenants:limited:MaxMemoryBytes"] = ByteSize.MiB(256).ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var server = await LoopbackServer.StartAsync(
+            configuration,
+            builder =>
+            {
+                if (time is not null)
+                {
+                    builder.Services.AddSingleton(time);
+                }
+            },
+            grpcPort);
+        return new ServerHost(server);
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}
