@@ -30,7 +30,13 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, CpuDeviceProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
         services.TryAddSingleton<DeviceInventory>();
-        services.TryAddSingleton<IDeviceScheduler, DirectDeviceScheduler>();
+        services.AddOptions<FairSchedulerOptions>().ValidateDataAnnotations();
+        services.TryAddSingleton<FairDeviceScheduler>(sp => new FairDeviceScheduler(
+            sp.GetRequiredService<IOptions<FairSchedulerOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<FairDeviceScheduler>>(),
+            sp.GetService<ILeaseStreamProvider>()));
+        services.TryAddSingleton<IDeviceScheduler>(sp => sp.GetRequiredService<FairDeviceScheduler>());
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value;
