@@ -1,6 +1,7 @@
 using GpuPool.Runtime;
 using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Diagnostics;
+using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
 using GpuPool.Runtime.Placement;
@@ -51,6 +52,9 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ILeaseJournal>(),
                 sp.GetService<ITenantQuotaPolicy>());
         });
+        services.AddOptions<ModelHostOptions>().ValidateDataAnnotations();
+        services.AddOptions<WorkerOptions>();
+        services.TryAddSingleton<WorkerSupervisor>();
         services.TryAddSingleton<ModelHost>();
         return services;
     }
