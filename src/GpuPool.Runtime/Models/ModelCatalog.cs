@@ -58,7 +58,7 @@ internal sealed class ModelCatalog(ModelHostOptions options, TimeProvider time, 
     public void ReleaseUser(SharedModel model, DeviceDescriptor device)
     {
         List<SharedModel>? evicted = null;
-        var release = false;
+        var release = true;
         lock (_lock)
         {
             model.Users--;
@@ -68,12 +68,12 @@ internal sealed class ModelCatalog(ModelHostOptions options, TimeProvider time, 
                 {
                     // Kept: the user's reference becomes the catalog's.
                     model.LastUsed = time.GetTimestamp();
+                    release = false;
                     evicted = Evict(device, 0);
                 }
                 else
                 {
                     Forget(model);
-                    release = true;
                 }
             }
         }
