@@ -1,0 +1,56 @@
+using GpuPool.OnnxRuntime;
+using GpuPool.Runtime.Diagnostics;
+using GpuPool.Runtime.Leasing;
+using GpuPool.Runtime.Models;
+using GpuPool.Runtime.Placement;
+using GpuPool.Runtime.Scheduling;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace GpuPool.Benchmarks.Multiplexing;
+
+/// <summary>The real engine on the CPU device: lease table, fair scheduler, model host with ONNX Runtime.</summary>
+internal sealed class MultiplexingRig : IDisposable
+{
+    public MultiplexingRig(int? slots = null)
+    {
+        Device = new DeviceDescriptor
+        {
+            Id = "cpu0",
+            Node = "bench",
+            Kind = DeviceKind.Cpu,
+            Vendor = DeviceVendor.Other,
+            Model = "CPU",
+            TotalMemoryBytes = ByteSize.GiB(8),
+            ComputeUnits = Environment.ProcessorCount,
+        };
+        Table = new LeaseTable([new NodeCapacity("bench", [Device])], new BestFitPolicy(), new LeaseTableSettings(), TimeProvider.System, NullLogger<LeaseTable>.Instance, RuntimeMetrics.CreateDetached());
+        Scheduler = new FairDeviceScheduler(Options.Create(new FairSchedulerOptions { CpuConcurrentRuns = slots }), TimeProvider.System);
+        Host = new ModelHost([new OnnxModelBackend()], Scheduler, Table, RuntimeMetrics.CreateDetached(), NullLogger<ModelHost>.Instance);
+    }
+
+    public DeviceDescriptor Device { get; }
+
+    public LeaseTable Table { get; }
+
+    public FairDeviceScheduler Scheduler { get; }
+
+    public ModelHost Host { get; }
+
+    public LeaseEntry Lease(int milli, LeasePriority priority = LeasePriority.Normal) =>
+        Table.TryGrant(SliceRequest.ForShare(ByteSize.MiB(256), milli) with { Priority = priority })
+        ?? throw new InvalidOperationException($"No room for a {milli} milli lease.");
+
+    public LoadedModel Load(LeaseEntry lease, byte[] model, BatchingOptions? batching = null) =>
+        Host.Load(lease, model, new ModelOptions { Format = ModelFormat.Onnx, Batching = batching }, "bench");
+
+    public TimeSpan Executed(LeaseEntry lease) => Scheduler.UsageOf(lease)?.ExecutionTime ?? TimeSpan.Zero;
+
+    public long Runs(LeaseEntry lease) => Scheduler.UsageOf(lease)?.Runs ?? 0;
+
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        Table.Dispose();
+    }
+}
