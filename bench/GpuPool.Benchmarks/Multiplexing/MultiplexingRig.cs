@@ -1,5 +1,6 @@
 using GpuPool.OnnxRuntime;
 using GpuPool.Runtime.Diagnostics;
+using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
 using GpuPool.Runtime.Placement;
@@ -26,7 +27,8 @@ internal sealed class MultiplexingRig : IDisposable
         };
         Table = new LeaseTable([new NodeCapacity("bench", [Device])], new BestFitPolicy(), new LeaseTableSettings(), TimeProvider.System, NullLogger<LeaseTable>.Instance, RuntimeMetrics.CreateDetached());
         Scheduler = new FairDeviceScheduler(Options.Create(new FairSchedulerOptions { CpuConcurrentRuns = slots }), TimeProvider.System);
-        Host = new ModelHost([new OnnxModelBackend()], Scheduler, Table, RuntimeMetrics.CreateDetached(), NullLogger<ModelHost>.Instance);
+        Workers = new WorkerSupervisor(Options.Create(new WorkerOptions()), NullLogger<WorkerSupervisor>.Instance);
+        Host = new ModelHost([new OnnxModelBackend()], Scheduler, Table, RuntimeMetrics.CreateDetached(), NullLogger<ModelHost>.Instance, Options.Create(new ModelHostOptions()), Workers);
     }
 
     public DeviceDescriptor Device { get; }
@@ -37,8 +39,10 @@ internal sealed class MultiplexingRig : IDisposable
 
     public ModelHost Host { get; }
 
-    public LeaseEntry Lease(int milli, LeasePriority priority = LeasePriority.Normal) =>
-        Table.TryGrant(SliceRequest.ForShare(ByteSize.MiB(256), milli) with { Priority = priority })
+    public WorkerSupervisor Workers { get; }
+
+    public LeaseEntry Lease(int milli, LeasePriority priority = LeasePriority.Normal, LeaseIsolation isolation = LeaseIsolation.Shared) =>
+        Table.TryGrant(SliceRequest.ForShare(ByteSize.MiB(256), milli) with { Priority = priority, Isolation = isolation })
         ?? throw new InvalidOperationException($"No room for a {milli} milli lease.");
 
     public LoadedModel Load(LeaseEntry lease, byte[] model, BatchingOptions? batching = null) =>
@@ -50,6 +54,7 @@ internal sealed class MultiplexingRig : IDisposable
 
     public void Dispose()
     {
+        Workers.Dispose();
         Scheduler.Dispose();
         Table.Dispose();
     }
