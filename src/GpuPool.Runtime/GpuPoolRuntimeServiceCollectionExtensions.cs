@@ -31,7 +31,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, CpuDeviceProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
         services.TryAddSingleton<DeviceInventory>();
-        services.AddOptions<FairSchedulerOptions>().ValidateDataAnnotations();
+        services.AddOptions<FairSchedulerOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<FairDeviceScheduler>(sp => new FairDeviceScheduler(
             sp.GetRequiredService<IOptions<FairSchedulerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -52,7 +52,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ILeaseJournal>(),
                 sp.GetService<ITenantQuotaPolicy>());
         });
-        services.AddOptions<ModelHostOptions>().ValidateDataAnnotations();
+        services.AddOptions<ModelHostOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>();
         services.TryAddSingleton<WorkerSupervisor>();
         services.TryAddSingleton<ModelHost>();

@@ -93,6 +93,12 @@ internal sealed partial class DeviceQueue : IDisposable
         if (!pending.Admitted.Task.IsCompleted && cancellationToken.CanBeCanceled)
         {
             pending.Registration = cancellationToken.Register(static (state, token) => ((DeviceQueue)((object[])state!)[0]).Cancel((PendingRun)((object[])state!)[1], token), new object[] { this, pending });
+
+            // Admitted by another thread meanwhile: nothing left to cancel.
+            if (pending.Admitted.Task.IsCompleted)
+            {
+                pending.Registration.Dispose();
+            }
         }
 
         return new ValueTask<RunAdmission>(pending.Admitted.Task);

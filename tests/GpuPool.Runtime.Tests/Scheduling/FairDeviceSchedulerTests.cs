@@ -13,10 +13,7 @@ public sealed class FairDeviceSchedulerTests
         var a = device.Lease(200);
         var b = device.Lease(300);
         var c = device.Lease(500);
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var blocker = device.Blocker(a, started, release);
-        started.Wait(Guard);
+        using var hold = device.Hold(a);
         var runs = new List<Task<int>>();
         for (var i = 0; i < 100; i++)
         {
@@ -25,8 +22,7 @@ public sealed class FairDeviceSchedulerTests
             runs.Add(device.Run(c));
         }
 
-        release.Set();
-        await Task.WhenAll(runs.Append(blocker)).WaitAsync(Guard);
+        await hold.ReleaseAsync(runs);
 
         // The first 100 runs after the blocker: every lease is backlogged throughout.
         var window = device.Order.Take(100).ToList();
@@ -78,15 +74,11 @@ public sealed class FairDeviceSchedulerTests
         using var device = new FakeDevice();
         var normal = device.Lease(500);
         var high = device.Lease(100, LeasePriority.High);
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var blocker = device.Blocker(normal, started, release);
-        started.Wait(Guard);
+        using var hold = device.Hold(normal);
         var runs = Enumerable.Range(0, 3).Select(_ => device.Run(normal)).ToList();
         runs.Add(device.Run(high));
 
-        release.Set();
-        await Task.WhenAll(runs.Append(blocker)).WaitAsync(Guard);
+        await hold.ReleaseAsync(runs);
 
         Assert.Equal(high.Id, device.Order[0]);
     }
@@ -98,10 +90,7 @@ public sealed class FairDeviceSchedulerTests
         var low = device.Lease(300, LeasePriority.Low);
         var normal = device.Lease(300);
         _ = device.Lease(400); // holds the rest of the device and stays idle
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var blocker = device.Blocker(normal, started, release);
-        started.Wait(Guard);
+        using var hold = device.Hold(normal);
         var runs = new List<Task<int>>();
         for (var i = 0; i < 100; i++)
         {
@@ -109,8 +98,7 @@ public sealed class FairDeviceSchedulerTests
             runs.Add(device.Run(normal));
         }
 
-        release.Set();
-        await Task.WhenAll(runs.Append(blocker)).WaitAsync(Guard);
+        await hold.ReleaseAsync(runs);
 
         // The idle 40 % goes to the Normal lease; the Low lease keeps its guaranteed 30 %.
         var window = device.Order.Take(100).ToList();
@@ -123,10 +111,7 @@ public sealed class FairDeviceSchedulerTests
     {
         using var device = new FakeDevice(configure: o => o.MaxQueuedPerLease = 2);
         var lease = device.Lease(500);
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var blocker = device.Blocker(lease, started, release);
-        started.Wait(Guard);
+        using var hold = device.Hold(lease);
         var queued = new[] { device.Run(lease), device.Run(lease) };
 
         var rejected = await Assert.ThrowsAsync<CapacityExceededException>(() => device.Run(lease));
@@ -134,8 +119,7 @@ public sealed class FairDeviceSchedulerTests
         Assert.NotNull(rejected.RetryAfter);
         Assert.True(rejected.RetryAfter > TimeSpan.Zero);
         Assert.Contains("2 per lease", rejected.Message, StringComparison.Ordinal);
-        release.Set();
-        await Task.WhenAll(queued.Append(blocker)).WaitAsync(Guard);
+        await hold.ReleaseAsync(queued);
     }
 
     [Fact]
@@ -143,10 +127,7 @@ public sealed class FairDeviceSchedulerTests
     {
         using var device = new FakeDevice();
         var lease = device.Lease(500);
-        using var started = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var blocker = device.Blocker(lease, started, release);
-        started.Wait(Guard);
+        using var hold = device.Hold(lease);
         using var cts = new CancellationTokenSource();
         var cancelled = device.Run(lease, cancellationToken: cts.Token);
         var next = device.Run(lease);
@@ -155,8 +136,7 @@ public sealed class FairDeviceSchedulerTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.Equal(1, device.Scheduler.UsageOf(lease)!.Queued);
-        release.Set();
-        await Task.WhenAll(next, blocker).WaitAsync(Guard);
+        await hold.ReleaseAsync([next]);
         Assert.Single(device.Order);
     }
 

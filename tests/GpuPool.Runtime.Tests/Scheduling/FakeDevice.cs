@@ -49,16 +49,21 @@ internal sealed class FakeDevice : IDisposable
             },
             cancellationToken).AsTask();
 
-    /// <summary>Queues a run that holds its slot until <paramref name="release"/> is set.</summary>
-    public Task<int> Blocker(LeaseEntry lease, ManualResetEventSlim started, ManualResetEventSlim release) =>
-        Task.Run(() => Scheduler.RunAsync(
+    /// <summary>Starts a run of <paramref name="lease"/> that holds its slot until <see cref="SlotHold.ReleaseAsync"/>; returns once it runs.</summary>
+    public SlotHold Hold(LeaseEntry lease)
+    {
+        var hold = new SlotHold();
+        hold.Run = Task.Run(() => Scheduler.RunAsync(
             lease,
             _ =>
             {
-                started.Set();
-                release.Wait(TimeSpan.FromSeconds(30));
+                hold.Started.Set();
+                hold.Release.Wait(TimeSpan.FromSeconds(30));
                 return 0;
             }).AsTask());
+        hold.Started.Wait(TimeSpan.FromSeconds(30));
+        return hold;
+    }
 
     public static int Count(IEnumerable<string> order, LeaseEntry lease) => order.Count(id => id == lease.Id);
 
