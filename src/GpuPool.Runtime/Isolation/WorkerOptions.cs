@@ -13,6 +13,9 @@ public sealed class WorkerOptions
     /// </summary>
     public bool? MpsAvailable { get; set; }
 
+    /// <summary>Tenants whose leases always run their models in a worker process, whatever isolation they ask for.</summary>
+    public IList<string> ProcessIsolatedTenants { get; } = [];
+
     /// <summary>The worker path to start.</summary>
     public string ResolveWorkerPath() =>
         string.IsNullOrWhiteSpace(WorkerPath) ? Path.Combine(AppContext.BaseDirectory, "GpuPool.Worker.dll") : WorkerPath;

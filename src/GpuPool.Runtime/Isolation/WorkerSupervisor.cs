@@ -42,6 +42,13 @@ public sealed class WorkerSupervisor : IDisposable
         _workers.Clear();
     }
 
+    /// <summary>Whether <paramref name="lease"/>'s models run in a worker: it asked for it, or its tenant is configured so.</summary>
+    public bool IsIsolated(LeaseEntry lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return lease.Request.Isolation == LeaseIsolation.Process || _options.ProcessIsolatedTenants.Contains(lease.Tenant, StringComparer.Ordinal);
+    }
+
     internal IModelInstance Load(LeaseEntry lease, in ModelLoadContext context, ModelFormat format)
     {
         var worker = _workers.GetOrAdd(lease.Id, _ => new LeaseWorker(lease, _options, _logger));

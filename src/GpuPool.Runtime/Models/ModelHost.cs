@@ -21,7 +21,8 @@ namespace GpuPool.Runtime.Models;
 /// never depends on a neighbour: it can always load what fits its quota, and another lease unloading the
 /// same model never makes it over quota. The device holds one copy, so the memory it really uses is at
 /// most the sum of the charges.</para>
-/// <para>Process isolation: a lease that asked for <see cref="LeaseIsolation.Process"/> gets its models in
+/// <para>Process isolation: a lease that asked for <see cref="LeaseIsolation.Process"/> (or whose tenant is
+/// listed in <see cref="Isolation.WorkerOptions.ProcessIsolatedTenants"/>) gets its models in
 /// its own supervised worker process (<see cref="Isolation.WorkerSupervisor"/>); they are never shared.</para>
 /// </remarks>
 public sealed class ModelHost
@@ -170,7 +171,7 @@ public sealed class ModelHost
             models.TryRemove(model.Id, out _);
         }
 
-        if (model.Lease.Request.Isolation == LeaseIsolation.Process)
+        if (model.Shared.IsPrivate)
         {
             model.Shared.Release();
         }
@@ -204,14 +205,15 @@ public sealed class ModelHost
 
     private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long charge, ModelFormat format)
     {
-        if (lease.Request.Isolation == LeaseIsolation.Process)
+        if (_workers?.IsIsolated(lease) ?? lease.Request.Isolation == LeaseIsolation.Process)
         {
             if (_workers is null)
             {
                 throw new InvalidPoolRequestException($"Lease {lease.Id} asks for process isolation, but this pool has no worker supervisor configured.");
             }
 
-            return new SharedModel(key, _workers.Load(lease, context, format), charge, null);
+            // Not in the catalog: an isolated lease's models are its own.
+            return new SharedModel(key, _workers.Load(lease, context, format), charge, null) { IsPrivate = true };
         }
 
         return _catalog.Acquire(key, context.Device, charge, () => backend.Load(context), lease.Id);

@@ -15,6 +15,9 @@ internal sealed class SharedModel(SharedModelKey key, IModelInstance instance, l
 
     public long MemoryBytes { get; } = memoryBytes;
 
+    /// <summary>True for a model of one lease only (in its worker process), kept out of the catalog.</summary>
+    public bool IsPrivate { get; init; }
+
     /// <summary>Lease models using it (guarded by the catalog's lock).</summary>
     public int Users { get; set; } = 1;
 

@@ -122,4 +122,25 @@ public sealed class WorkerIsolationTests
         Assert.Contains("process isolation", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, isolated.MemoryUsedBytes);
     }
+
+    [Fact]
+    public async Task Load_TenantConfiguredForIsolation_RunsInWorkerWithoutAsking()
+    {
+        var options = new WorkerOptions();
+        options.ProcessIsolatedTenants.Add("untrusted");
+        using var workers = new WorkerSupervisor(Options.Create(options), NullLogger<WorkerSupervisor>.Instance);
+        using var fixture = new HostFixture(new OnnxModelBackend(), workers: workers, time: TimeProvider.System);
+        var lease = fixture.Table.TryGrant(SliceRequest.ForShare(ByteSize.MiB(64), 250), "untrusted")!;
+        var other = fixture.Lease(64);
+
+        var model = fixture.Load(lease, TestModels.Linear(8, 4));
+        fixture.Load(other, TestModels.Linear(8, 4));
+        var outputs = await model.RunAsync(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(new float[8], 1, 8) }).AsTask().WaitAsync(Guard);
+
+        Assert.NotNull(workers.WorkerOf(lease.Id)?.ProcessId);
+        Assert.Null(workers.WorkerOf(other.Id));
+        Assert.Equal([1L, 4L], outputs["y"].Shape);
+        model.Unload();
+        Assert.Equal(0, lease.MemoryUsedBytes);
+    }
 }
