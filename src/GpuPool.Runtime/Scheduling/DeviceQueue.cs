@@ -41,7 +41,10 @@ internal sealed partial class DeviceQueue : IDisposable
         _time = time;
         _streams = streams;
         Slots = options.ConcurrentRunsFor(device);
-        ThreadsPerRun = Math.Max(1, Math.Max(1, device.ComputeUnits) / Slots);
+        // CPU threads for each run: the CPU's cores divided among the slots; on a real GPU, where ComputeUnits
+        // counts multiprocessors, the host's cores (for operators that fall back to the CPU).
+        var cores = device.Kind == DeviceKind.Cpu || device.IsSimulated ? device.ComputeUnits : Environment.ProcessorCount;
+        ThreadsPerRun = Math.Max(1, Math.Max(1, cores) / Slots);
         _wakeTimer = time.CreateTimer(static state => ((DeviceQueue)state!).OnWake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
