@@ -29,8 +29,9 @@ internal sealed class IsolationBenchmark : IBenchmark
         var batch = args.GetInt("batch", 8);
         var model = TestModels.MatMulChain(size, depth);
         var input = ClosedLoop.Input(batch, size);
-        using var rig = new MultiplexingRig(args.Has("slots") ? args.GetInt("slots", 2) : null);
-        Console.WriteLine($"device cpu0: {rig.Device.ComputeUnits} cores, {rig.Scheduler.SlotsOf(rig.Device)} run slots; model MatMulChain({size},{depth}) batch {batch}; {clients} clients per lease");
+        var scheduler = args.Get("scheduler", "fair");
+        using var rig = new MultiplexingRig(args.Has("slots") ? args.GetInt("slots", 2) : null, direct: scheduler == "direct");
+        Console.WriteLine($"device cpu0: {rig.Device.ComputeUnits} cores, scheduler {scheduler} ({rig.Scheduler.SlotsOf(rig.Device)} run slots when fair); model MatMulChain({size},{depth}) batch {batch}; {clients} clients per lease");
 
         // 1. Shares under saturation.
         int[] shares = [200, 300, 500];
@@ -113,6 +114,7 @@ internal sealed class IsolationBenchmark : IBenchmark
             ["p99_alone_ms"] = Math.Round(p99Alone, 3),
             ["p99_loaded_ms"] = Math.Round(p99Loaded, 3),
             ["low_isolation"] = lowIsolation.ToString().ToLowerInvariant(),
+            ["scheduler"] = scheduler,
             ["seconds"] = seconds,
             ["cores"] = rig.Device.ComputeUnits,
         });

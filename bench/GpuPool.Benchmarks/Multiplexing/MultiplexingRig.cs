@@ -13,7 +13,7 @@ namespace GpuPool.Benchmarks.Multiplexing;
 /// <summary>The real engine on the CPU device: lease table, fair scheduler, model host with ONNX Runtime.</summary>
 internal sealed class MultiplexingRig : IDisposable
 {
-    public MultiplexingRig(int? slots = null)
+    public MultiplexingRig(int? slots = null, bool direct = false)
     {
         Device = new DeviceDescriptor
         {
@@ -27,8 +27,9 @@ internal sealed class MultiplexingRig : IDisposable
         };
         Table = new LeaseTable([new NodeCapacity("bench", [Device])], new BestFitPolicy(), new LeaseTableSettings(), TimeProvider.System, NullLogger<LeaseTable>.Instance, RuntimeMetrics.CreateDetached());
         Scheduler = new FairDeviceScheduler(Options.Create(new FairSchedulerOptions { CpuConcurrentRuns = slots }), TimeProvider.System);
+        Measured = new MeasuringScheduler(direct ? new DirectDeviceScheduler() : Scheduler);
         Workers = new WorkerSupervisor(Options.Create(new WorkerOptions()), NullLogger<WorkerSupervisor>.Instance);
-        Host = new ModelHost([new OnnxModelBackend()], Scheduler, Table, RuntimeMetrics.CreateDetached(), NullLogger<ModelHost>.Instance, Options.Create(new ModelHostOptions()), Workers);
+        Host = new ModelHost([new OnnxModelBackend()], Measured, Table, RuntimeMetrics.CreateDetached(), NullLogger<ModelHost>.Instance, Options.Create(new ModelHostOptions()), Workers);
     }
 
     public DeviceDescriptor Device { get; }
@@ -36,6 +37,9 @@ internal sealed class MultiplexingRig : IDisposable
     public LeaseTable Table { get; }
 
     public FairDeviceScheduler Scheduler { get; }
+
+    /// <summary>The scheduler runs go through (the fair one, or the direct baseline), measured by the benchmark.</summary>
+    public MeasuringScheduler Measured { get; }
 
     public ModelHost Host { get; }
 
@@ -48,9 +52,9 @@ internal sealed class MultiplexingRig : IDisposable
     public LoadedModel Load(LeaseEntry lease, byte[] model, BatchingOptions? batching = null) =>
         Host.Load(lease, model, new ModelOptions { Format = ModelFormat.Onnx, Batching = batching }, "bench");
 
-    public TimeSpan Executed(LeaseEntry lease) => Scheduler.UsageOf(lease)?.ExecutionTime ?? TimeSpan.Zero;
+    public TimeSpan Executed(LeaseEntry lease) => Measured.Executed(lease);
 
-    public long Runs(LeaseEntry lease) => Scheduler.UsageOf(lease)?.Runs ?? 0;
+    public long Runs(LeaseEntry lease) => Measured.Runs(lease);
 
     public void Dispose()
     {
