@@ -1,3 +1,4 @@
+using GpuPool.Runtime.Leasing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GpuPool.Runtime.Tests.Sharing;
@@ -9,10 +10,8 @@ public sealed class ModelSharingTests
     [Fact]
     public void Load_SameBytesInTwoLeases_StoresOnceAndChargesEachInFull()
     {
-        var backend = new CountingBackend();
-        using var fixture = new HostFixture(backend);
-        var a = fixture.Lease(200);
-        var b = fixture.Lease(200);
+        var (backend, fixture, a, b) = TwoLeases();
+        using var owner = fixture;
 
         var first = fixture.Load(a, CountingBackend.Model(100));
         var second = fixture.Load(b, CountingBackend.Model(100));
@@ -43,10 +42,8 @@ public sealed class ModelSharingTests
     [Fact]
     public void Unload_LastUserReleases_DisposesAndUnchargesEach()
     {
-        var backend = new CountingBackend();
-        using var fixture = new HostFixture(backend);
-        var a = fixture.Lease(200);
-        var b = fixture.Lease(200);
+        var (backend, fixture, a, b) = TwoLeases();
+        using var owner = fixture;
         var first = fixture.Load(a, CountingBackend.Model(100));
         var second = fixture.Load(b, CountingBackend.Model(100));
 
@@ -64,10 +61,8 @@ public sealed class ModelSharingTests
     [Fact]
     public void Release_LeaseEnds_ReleasesItsShareOfTheModel()
     {
-        var backend = new CountingBackend();
-        using var fixture = new HostFixture(backend);
-        var a = fixture.Lease(200);
-        var b = fixture.Lease(200);
+        var (backend, fixture, a, b) = TwoLeases();
+        using var owner = fixture;
         fixture.Load(a, CountingBackend.Model(100));
         var kept = fixture.Load(b, CountingBackend.Model(100));
 
@@ -171,5 +166,12 @@ public sealed class ModelSharingTests
 
         Assert.Contains("50 MiB", rejected.Message, StringComparison.Ordinal);
         Assert.Equal(1, backend.Loads);
+    }
+
+    private static (CountingBackend Backend, HostFixture Fixture, LeaseEntry A, LeaseEntry B) TwoLeases()
+    {
+        var backend = new CountingBackend();
+        var fixture = new HostFixture(backend);
+        return (backend, fixture, fixture.Lease(200), fixture.Lease(200));
     }
 }
