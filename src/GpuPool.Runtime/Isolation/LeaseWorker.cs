@@ -15,22 +15,13 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
     private readonly Lock _gate = new();
     private readonly Dictionary<string, WorkerModel> _models = new(StringComparer.Ordinal);
     private Process? _process;
-    private bool _disposed;
+    private volatile bool _disposed;
     private int _callsInFlight;
 
     public LeaseEntry Lease { get; } = lease;
 
     /// <summary>The current worker's process id, if one runs.</summary>
-    public int? ProcessId
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _process is { HasExited: false } p ? p.Id : null;
-            }
-        }
-    }
+    public int? ProcessId => Volatile.Read(ref _process) is { HasExited: false } p ? p.Id : null;
 
     /// <summary>Calls sent and not yet answered (tests wait for a call to be in flight before killing the worker).</summary>
     public int CallsInFlight => Volatile.Read(ref _callsInFlight);
@@ -85,13 +76,16 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
         }
     }
 
+    /// <summary>
+    /// Stops the worker at once, without waiting for a call in flight: that call fails as the process goes.
+    /// </summary>
     public void Dispose()
     {
+        _disposed = true;
+        Stop(Interlocked.Exchange(ref _process, null));
         lock (_gate)
         {
-            _disposed = true;
             _models.Clear();
-            Stop();
         }
     }
 
@@ -162,6 +156,12 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
         }
 
         var process = Start();
+        if (_disposed)
+        {
+            Stop(Interlocked.Exchange(ref _process, null));
+            throw new ObjectDisposedException(nameof(LeaseWorker), $"Lease {Lease.Id} ended.");
+        }
+
         try
         {
             foreach (var model in _models.Values.Where(m => m.Id != calling.Id))
@@ -260,30 +260,37 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
             cause);
     }
 
-    private void Stop()
+    private void Stop(Process? process)
     {
-        if (_process is not { } process)
+        if (process is null)
         {
             return;
         }
 
-        _process = null;
         var id = process.Id;
         try
         {
-            // Closing stdin asks the worker to exit; it is killed if it does not.
-            process.StandardInput.Close();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(2)))
+            // Closing stdin asks an idle worker to exit; a busy one is killed.
+            if (CallsInFlight > 0)
             {
                 process.Kill(entireProcessTree: true);
             }
+            else
+            {
+                process.StandardInput.Close();
+                if (!process.WaitForExit(TimeSpan.FromSeconds(2)))
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                process.Dispose();
+            }
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             // Already gone.
         }
 
-        process.Dispose();
         RuntimeLog.WorkerStopped(logger, id, Lease.Id);
     }
 }

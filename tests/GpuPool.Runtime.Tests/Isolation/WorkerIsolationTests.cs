@@ -143,4 +143,24 @@ public sealed class WorkerIsolationTests
         model.Unload();
         Assert.Equal(0, lease.MemoryUsedBytes);
     }
+
+    [Fact]
+    public async Task Release_WhileIsolatedRunInFlight_StopsWorkerWithoutWaitingForTheRun()
+    {
+        using var workers = new WorkerSupervisor(Options.Create(new WorkerOptions()), NullLogger<WorkerSupervisor>.Instance);
+        using var fixture = new HostFixture(new OnnxModelBackend(), workers: workers, time: TimeProvider.System);
+        var isolated = fixture.Lease(256, isolation: LeaseIsolation.Process);
+        const int size = 768;
+        var heavy = fixture.Load(isolated, TestModels.MatMulChain(size, 12));
+        var worker = workers.WorkerOf(isolated.Id)!;
+        using var process = Process.GetProcessById(worker.ProcessId!.Value);
+        var input = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(TestModels.Weights(1, 256 * size), 256, size) };
+        var run = Task.Run(async () => await heavy.RunAsync(input));
+        Assert.True(SpinWait.SpinUntil(() => worker.CallsInFlight > 0, Guard));
+
+        fixture.Table.Release(isolated);
+
+        Assert.True(process.HasExited || process.WaitForExit(TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAnyAsync<GpuPoolRejectedException>(() => run.WaitAsync(Guard));
+    }
 }
