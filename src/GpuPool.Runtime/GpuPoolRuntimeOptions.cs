@@ -39,6 +39,9 @@ public sealed class GpuPoolRuntimeOptions
     [Range(1, 1_000_000)]
     public int MaxWaiters { get; set; } = 10_000;
 
+    /// <summary>The durable lease journal (off by default: the embedded pool needs no disk).</summary>
+    public Persistence.PersistenceOptions Persistence { get; set; } = new();
+
     /// <summary>Returns <see cref="NodeName"/> or the machine name.</summary>
     public string ResolveNodeName() => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
 }

@@ -4,6 +4,7 @@ using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
+using GpuPool.Runtime.Persistence.Internal;
 using GpuPool.Runtime.Placement;
 using GpuPool.Runtime.Scheduling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +31,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddSingleton<RuntimeMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, CpuDeviceProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
+        GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.Add(services);
         services.TryAddSingleton<DeviceInventory>();
         services.AddOptions<FairSchedulerOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<FairDeviceScheduler>(sp => new FairDeviceScheduler(
@@ -38,6 +40,8 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
             sp.GetRequiredService<ILogger<FairDeviceScheduler>>(),
             sp.GetService<ILeaseStreamProvider>()));
         services.TryAddSingleton<IDeviceScheduler>(sp => sp.GetRequiredService<FairDeviceScheduler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, PersistenceOptionsValidator>());
+        services.TryAddSingleton<ILeaseJournal>(sp => LeaseJournalFactory.Create(sp)!);
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value;
@@ -56,6 +60,10 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.AddOptions<WorkerOptions>();
         services.TryAddSingleton<WorkerSupervisor>();
         services.TryAddSingleton<ModelHost>();
+        services.TryAddSingleton(sp => LeaseJournalFactory.CreateModels(sp)!);
+
+        // Last: wraps whichever device scheduler is registered above with per-lease CUDA streams.
+        GpuPool.Runtime.Cuda.CudaRegistration.Add(services);
         return services;
     }
 }

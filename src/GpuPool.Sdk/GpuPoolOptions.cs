@@ -20,7 +20,14 @@ public sealed class GpuPoolOptions
     /// <summary>A file that holds the API key (a mounted secret); used when <see cref="ApiKey"/> is empty.</summary>
     public string? ApiKeyFile { get; set; }
 
-    /// <summary>How often the remote client renews its leases.</summary>
+    /// <summary>
+    /// Whether the client keeps its leases alive while it runs (renewing them every
+    /// <see cref="KeepAliveInterval"/>). With it off, a lease lapses after its time-to-live unless
+    /// <see cref="GpuLease.RenewAsync"/> is called.
+    /// </summary>
+    public bool KeepAlive { get; set; } = true;
+
+    /// <summary>How often the client renews its leases.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -14,4 +14,11 @@ public interface ILeaseJournal
 
     /// <summary>Records that a lease ended.</summary>
     void Ended(LeaseEntry lease);
+
+    /// <summary>
+    /// Reads what the journal holds; the lease table calls it once, from its constructor, before it grants
+    /// anything. A journal that cannot be read must also refuse every later write, so that nothing is
+    /// granted on top of leases it could not restore.
+    /// </summary>
+    JournalSnapshot Load() => JournalSnapshot.Empty;
 }

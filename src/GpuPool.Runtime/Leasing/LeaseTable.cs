@@ -50,6 +50,7 @@ public sealed partial class LeaseTable : IDisposable
         _journal = journal;
         _quotas = quotas;
         _expiryTimer = timeProvider.CreateTimer(static state => ((LeaseTable)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        RestoreFromJournal();
     }
 
     /// <summary>Raised (outside the table's lock) when a lease ends for any reason.</summary>
@@ -358,9 +359,10 @@ public sealed partial class LeaseTable : IDisposable
         {
             _journal?.Ended(lease);
         }
-        catch (Exception ex) when (reason == LeaseLostReason.Released)
+        catch (Exception ex)
         {
-            // The lease stays recorded as live; after a restart it is restored and expires on its own.
+            // An end cannot be refused (expiry, revocation): the lease stays recorded as live until the
+            // journal records it; a restart meanwhile restores it and it expires on its own.
             RuntimeLog.JournalEndFailed(_logger, lease.Id, ex);
         }
 

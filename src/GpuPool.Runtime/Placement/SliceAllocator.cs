@@ -63,6 +63,13 @@ public sealed class SliceAllocator
         return choice is { } c && IsValid(c, request) ? Commit(c, request) : null;
     }
 
+    /// <summary>
+    /// Places the request on exactly the chosen node and devices (restoring a journaled lease), or returns
+    /// <see langword="null"/> when they cannot hold it now. The policy is not asked.
+    /// </summary>
+    public Allocation? TryAllocateOn(PlacementChoice choice, in PlacementRequest request) =>
+        IsValid(choice, request) ? Commit(choice, request) : null;
+
     /// <summary>Returns an allocation's resources.</summary>
     public void Free(Allocation allocation)
     {

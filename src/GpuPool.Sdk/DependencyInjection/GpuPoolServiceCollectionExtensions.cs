@@ -30,7 +30,14 @@ public static class GpuPoolServiceCollectionExtensions
         }
 
         services.AddGpuPoolRuntime();
-        services.TryAddSingleton<EmbeddedGpuPool>(sp => new EmbeddedGpuPool(sp.GetRequiredService<LeaseTable>(), sp.GetRequiredService<ModelHost>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<GpuPoolOptions>>().Value;
+            return new EmbeddedGpuPool(
+                sp.GetRequiredService<LeaseTable>(),
+                sp.GetRequiredService<ModelHost>(),
+                options.KeepAlive ? options.KeepAliveInterval : null);
+        });
         services.TryAddSingleton<IGpuPool>(PoolFactory.Create);
         return new GpuPoolBuilder("default", services);
     }

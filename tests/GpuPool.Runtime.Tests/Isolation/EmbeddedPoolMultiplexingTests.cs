@@ -19,7 +19,9 @@ public sealed class EmbeddedPoolMultiplexingTests
     {
         using var provider = Provider();
 
-        Assert.IsType<FairDeviceScheduler>(provider.GetRequiredService<IDeviceScheduler>());
+        // The CUDA integration wraps the registered scheduler to add per-lease streams.
+        var scheduler = provider.GetRequiredService<IDeviceScheduler>();
+        Assert.IsType<FairDeviceScheduler>(scheduler is Cuda.CudaStreamScheduler wrapped ? wrapped.Inner : scheduler);
         Assert.Same(provider.GetRequiredService<IDeviceScheduler>(), provider.GetRequiredService<ModelHost>().Scheduler);
     }
 
