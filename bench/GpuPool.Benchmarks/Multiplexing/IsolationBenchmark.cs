@@ -20,7 +20,7 @@ internal sealed class IsolationBenchmark : IBenchmark
     {
         var seconds = args.GetDouble("seconds", 10);
         var phaseSeconds = args.GetDouble("phase-seconds", 2);
-        var rounds = args.GetInt("rounds", 16);
+        var rounds = args.GetInt("rounds", 24);
         var roundSeconds = args.GetDouble("round-seconds", 0.5);
         var lowIsolation = args.Get("low-isolation", "process") == "process" ? LeaseIsolation.Process : LeaseIsolation.Shared;
         var clients = args.GetInt("clients", 4);
