@@ -1,6 +1,7 @@
 using GpuPool.Runtime;
 using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Diagnostics;
+using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
 using GpuPool.Runtime.Persistence.Internal;
@@ -32,7 +33,13 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
         GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.Add(services);
         services.TryAddSingleton<DeviceInventory>();
-        services.TryAddSingleton<IDeviceScheduler, DirectDeviceScheduler>();
+        services.AddOptions<FairSchedulerOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<FairDeviceScheduler>(sp => new FairDeviceScheduler(
+            sp.GetRequiredService<IOptions<FairSchedulerOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<FairDeviceScheduler>>(),
+            sp.GetService<ILeaseStreamProvider>()));
+        services.TryAddSingleton<IDeviceScheduler>(sp => sp.GetRequiredService<FairDeviceScheduler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, PersistenceOptionsValidator>());
         services.TryAddSingleton<ILeaseJournal>(sp => LeaseJournalFactory.Create(sp)!);
         services.TryAddSingleton(sp =>
@@ -49,6 +56,9 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ILeaseJournal>(),
                 sp.GetService<ITenantQuotaPolicy>());
         });
+        services.AddOptions<ModelHostOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkerOptions>();
+        services.TryAddSingleton<WorkerSupervisor>();
         services.TryAddSingleton<ModelHost>();
         services.TryAddSingleton(sp => LeaseJournalFactory.CreateModels(sp)!);
 

@@ -3,21 +3,25 @@ using GpuPool.Runtime.Leasing;
 
 namespace GpuPool.Runtime.Models;
 
-/// <summary>A model loaded into one lease: its instance, its memory charge, and runs through the device scheduler.</summary>
+/// <summary>
+/// A model loaded into one lease: its (possibly shared) instance, its memory charge, and runs through the
+/// device scheduler, batched when the model was loaded with <see cref="ModelOptions.Batching"/>.
+/// </summary>
 public sealed class LoadedModel
 {
     private readonly ModelHost _host;
+    private readonly ModelBatcher? _batcher;
     private int _unloaded;
 
-    internal LoadedModel(ModelHost host, string id, LeaseEntry lease, string name, string contentHash, ModelFormat format, IModelInstance instance, long memoryBytes)
+    internal LoadedModel(ModelHost host, string id, LeaseEntry lease, string name, ModelFormat format, SharedModel shared, long memoryBytes, ModelBatcher? batcher)
     {
         _host = host;
+        _batcher = batcher;
         Id = id;
         Lease = lease;
         Name = name;
-        ContentHash = contentHash;
         Format = format;
-        Instance = instance;
+        Shared = shared;
         MemoryBytes = memoryBytes;
     }
 
@@ -31,19 +35,27 @@ public sealed class LoadedModel
     public string Name { get; }
 
     /// <summary>SHA-256 of the model bytes, lower-case hex.</summary>
-    public string ContentHash { get; }
+    public string ContentHash => Shared.Key.ContentHash;
 
     /// <summary>The model's format.</summary>
     public ModelFormat Format { get; }
 
-    /// <summary>The loaded instance.</summary>
-    public IModelInstance Instance { get; }
+    /// <summary>The loaded instance (shared with other leases that loaded the same model on the device).</summary>
+    public IModelInstance Instance => Shared.Instance;
 
-    /// <summary>Memory charged to the lease, in bytes.</summary>
+    /// <summary>
+    /// Memory charged to the lease, in bytes: the model's full size, also when the instance is shared, so a
+    /// lease's quota never depends on what its neighbours load or unload.
+    /// </summary>
     public long MemoryBytes { get; }
 
     /// <summary>True once unloaded.</summary>
     public bool IsUnloaded => Volatile.Read(ref _unloaded) != 0;
+
+    /// <summary>True when requests to this model are combined into batches.</summary>
+    public bool IsBatching => _batcher is not null;
+
+    internal SharedModel Shared { get; }
 
     /// <summary>Validates the inputs and runs the model through the device scheduler.</summary>
     public async ValueTask<IReadOnlyDictionary<string, TensorValue>> RunAsync(IReadOnlyDictionary<string, TensorValue> inputs, CancellationToken cancellationToken = default)
@@ -51,9 +63,21 @@ public sealed class LoadedModel
         Lease.EnsureActive();
         ObjectDisposedException.ThrowIf(IsUnloaded, this);
         ModelInputValidator.Validate(Instance.Inputs, inputs);
+
+        // A run holds a reference on the instance: unloading (or evicting) it meanwhile defers its disposal.
+        if (!Shared.TryAcquire())
+        {
+            throw new ObjectDisposedException(nameof(LoadedModel), $"Model {Id} was unloaded.");
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lease.LostToken);
         try
         {
+            if (_batcher is not null)
+            {
+                return await _batcher.RunAsync(inputs, linked.Token).ConfigureAwait(false);
+            }
+
             return await _host.Scheduler.RunAsync(
                 Lease,
                 context =>
@@ -68,6 +92,10 @@ public sealed class LoadedModel
         catch (OperationCanceledException) when (Lease.LostToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new LeaseLostException($"Lease {Lease.Id} was lost during the run: {Lease.LostReason}.", Lease.LostReason);
+        }
+        finally
+        {
+            Shared.Release();
         }
     }
 

@@ -4,28 +4,59 @@ using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Scheduling;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GpuPool.Runtime.Models;
 
 /// <summary>
 /// Loads models into leases through the registered backends, charges their memory to the lease,
-/// and unloads them when the lease ends.
+/// shares identical models between leases, and unloads them when the lease ends.
 /// </summary>
+/// <remarks>
+/// <para>Sharing: leases of the shared tier that load the same bytes (same content hash and format) on the
+/// same device use one instance, reference-counted; it is disposed when its last user releases it and its
+/// last run ends (or kept within <see cref="ModelHostOptions.UnusedModelCacheBytes"/>, evicted least
+/// recently used first under memory pressure).</para>
+/// <para>Charging: every lease is charged the model's full size, shared or not. A lease's quota therefore
+/// never depends on a neighbour: it can always load what fits its quota, and another lease unloading the
+/// same model never makes it over quota. The device holds one copy, so the memory it really uses is at
+/// most the sum of the charges.</para>
+/// <para>Process isolation: a lease that asked for <see cref="LeaseIsolation.Process"/> (or whose tenant is
+/// listed in <see cref="Isolation.WorkerOptions.ProcessIsolatedTenants"/>) gets its models in
+/// its own supervised worker process (<see cref="Isolation.WorkerSupervisor"/>); they are never shared.</para>
+/// </remarks>
 public sealed class ModelHost
 {
     private readonly Dictionary<ModelFormat, IModelBackend> _backends = [];
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LoadedModel>> _byLease = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+    private readonly ModelCatalog _catalog;
+    private readonly Isolation.WorkerSupervisor? _workers;
+    private readonly TimeProvider _time;
     private long _nextId;
 
-    /// <summary>Creates the host and subscribes it to the lease table's ends.</summary>
+    /// <summary>Creates the host (no unused-model cache, no process isolation) and subscribes it to the lease table's ends.</summary>
     public ModelHost(IEnumerable<IModelBackend> backends, IDeviceScheduler scheduler, LeaseTable leases, RuntimeMetrics metrics, ILogger<ModelHost> logger)
+        : this(backends, scheduler, leases, metrics, logger, Microsoft.Extensions.Options.Options.Create(new ModelHostOptions()), null)
+    {
+    }
+
+    /// <summary>Creates the host and subscribes it to the lease table's ends.</summary>
+    /// <param name="backends">The model formats it can load.</param>
+    /// <param name="scheduler">The scheduler every run goes through.</param>
+    /// <param name="leases">The lease table (its clock times batching and eviction).</param>
+    /// <param name="metrics">The runtime's instruments.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="options">Sharing and cache settings.</param>
+    /// <param name="workers">Worker processes for leases that ask for process isolation; without it they are refused.</param>
+    public ModelHost(IEnumerable<IModelBackend> backends, IDeviceScheduler scheduler, LeaseTable leases, RuntimeMetrics metrics, ILogger<ModelHost> logger, IOptions<ModelHostOptions> options, Isolation.WorkerSupervisor? workers)
     {
         ArgumentNullException.ThrowIfNull(backends);
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(leases);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(options);
         foreach (var backend in backends)
         {
             _backends.TryAdd(backend.Format, backend);
@@ -34,6 +65,9 @@ public sealed class ModelHost
         Scheduler = scheduler;
         Metrics = metrics;
         _logger = logger;
+        _time = leases.TimeProvider;
+        _workers = workers;
+        _catalog = new ModelCatalog(options.Value, _time, logger);
         leases.LeaseEnded += UnloadAll;
     }
 
@@ -41,6 +75,8 @@ public sealed class ModelHost
     public IDeviceScheduler Scheduler { get; }
 
     internal RuntimeMetrics Metrics { get; }
+
+    internal ModelCatalog Catalog => _catalog;
 
     /// <summary>The formats that can be loaded.</summary>
     public IReadOnlyCollection<ModelFormat> Formats => _backends.Keys;
@@ -58,6 +94,7 @@ public sealed class ModelHost
             throw new InvalidPoolRequestException("The model is empty (0 bytes).");
         }
 
+        ValidateBatching(options.Batching);
         var format = options.Format == ModelFormat.Auto ? ModelFormatDetector.Detect(bytes.Span) : options.Format;
         if (format == ModelFormat.Auto)
         {
@@ -80,7 +117,7 @@ public sealed class ModelHost
             Bytes = bytes,
             Device = device,
             MemoryLimitBytes = lease.MemoryQuotaBytes,
-            IntraOpThreads = DirectDeviceScheduler.ThreadsFor(lease),
+            IntraOpThreads = Scheduler.IntraOpThreadsFor(lease),
             Options = options,
         };
         var charge = backend.EstimateMemory(context);
@@ -90,10 +127,11 @@ public sealed class ModelHost
                 $"Model '{name}' needs {ByteSize.Format(charge)} but lease {lease.Id} has {ByteSize.Format(lease.MemoryQuotaBytes - lease.MemoryUsedBytes)} of {ByteSize.Format(lease.MemoryQuotaBytes)} left.");
         }
 
-        IModelInstance instance;
+        var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(SHA256.HashData(bytes.Span)));
+        SharedModel shared;
         try
         {
-            instance = backend.Load(context);
+            shared = LoadInstance(lease, backend, context, key, charge, format);
         }
         catch
         {
@@ -101,7 +139,9 @@ public sealed class ModelHost
             throw;
         }
 
-        var model = new LoadedModel(this, "md_" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture), lease, options.Name ?? name, Convert.ToHexStringLower(SHA256.HashData(bytes.Span)), format, instance, charge);
+        var id = "md_" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var modelName = options.Name ?? name;
+        var model = new LoadedModel(this, id, lease, modelName, format, shared, charge, CreateBatcher(shared.Instance, lease, options.Batching, modelName));
         _byLease.GetOrAdd(lease.Id, static _ => new(StringComparer.Ordinal))[model.Id] = model;
         Metrics.ModelLoaded(lease.Tenant, charge, 1);
         RuntimeLog.ModelLoaded(_logger, model.Name, model.ContentHash, lease.Id, charge);
@@ -131,10 +171,68 @@ public sealed class ModelHost
             models.TryRemove(model.Id, out _);
         }
 
-        model.Instance.Dispose();
+        if (model.Shared.IsPrivate)
+        {
+            model.Shared.Release();
+        }
+        else
+        {
+            _catalog.ReleaseUser(model.Shared, model.Lease.Devices[0]);
+        }
+
         model.Lease.Uncharge(model.MemoryBytes);
         Metrics.ModelLoaded(model.Lease.Tenant, model.MemoryBytes, -1);
         RuntimeLog.ModelUnloaded(_logger, model.Id, model.Lease.Id);
+    }
+
+    private static void ValidateBatching(BatchingOptions? batching)
+    {
+        if (batching is null)
+        {
+            return;
+        }
+
+        if (batching.MaxBatchSize < 1)
+        {
+            throw new InvalidPoolRequestException($"Batching.MaxBatchSize must be at least 1; got {batching.MaxBatchSize}.");
+        }
+
+        if (batching.MaxQueueDelay < TimeSpan.Zero || batching.MaxQueueDelay > TimeSpan.FromSeconds(10))
+        {
+            throw new InvalidPoolRequestException($"Batching.MaxQueueDelay must be between 0 and 10 s; got {batching.MaxQueueDelay}.");
+        }
+    }
+
+    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long charge, ModelFormat format)
+    {
+        if (_workers?.IsIsolated(lease) ?? lease.Request.Isolation == LeaseIsolation.Process)
+        {
+            if (_workers is null)
+            {
+                throw new InvalidPoolRequestException($"Lease {lease.Id} asks for process isolation, but this pool has no worker supervisor configured.");
+            }
+
+            // Not in the catalog: an isolated lease's models are its own.
+            return new SharedModel(key, _workers.Load(lease, context, format), charge, null) { IsPrivate = true };
+        }
+
+        return _catalog.Acquire(key, context.Device, charge, () => backend.Load(context), lease.Id);
+    }
+
+    private ModelBatcher? CreateBatcher(IModelInstance instance, LeaseEntry lease, BatchingOptions? batching, string name)
+    {
+        if (batching is null || batching.MaxBatchSize < 2)
+        {
+            return null;
+        }
+
+        if (!BatchTensors.IsBatchable(instance))
+        {
+            RuntimeLog.BatchingUnavailable(_logger, name);
+            return null;
+        }
+
+        return new ModelBatcher(instance, lease, Scheduler, batching, _time);
     }
 
     private void UnloadAll(LeaseEntry lease)
@@ -146,5 +244,7 @@ public sealed class ModelHost
                 model.Unload();
             }
         }
+
+        _workers?.EndLease(lease);
     }
 }

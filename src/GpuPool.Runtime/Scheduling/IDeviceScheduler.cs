@@ -11,4 +11,7 @@ public interface IDeviceScheduler
     /// <summary>Runs <paramref name="work"/> for <paramref name="lease"/> when the scheduler admits it.</summary>
     /// <exception cref="CapacityExceededException">The lease's queue is full; carries a retry-after.</exception>
     ValueTask<T> RunAsync<T>(LeaseEntry lease, Func<Models.RunContext, T> work, CancellationToken cancellationToken = default);
+
+    /// <summary>CPU threads a model loaded for <paramref name="lease"/> should use per run.</summary>
+    int IntraOpThreadsFor(LeaseEntry lease) => DirectDeviceScheduler.ThreadsFor(lease);
 }

@@ -19,7 +19,7 @@ public class NvidiaRegistrationTests
         Assert.Equal(["nvidia0"], inventory.Devices.Select(d => d.Id));
         Assert.Equal(3, services.GetServices<IDeviceProvider>().Count());
         var scheduler = Assert.IsType<CudaStreamScheduler>(services.GetRequiredService<IDeviceScheduler>());
-        Assert.IsType<DirectDeviceScheduler>(scheduler.Inner);
+        Assert.IsType<FairDeviceScheduler>(scheduler.Inner);
         Assert.Same(scheduler, services.GetRequiredService<GpuPool.Runtime.Models.ModelHost>().Scheduler);
         Assert.Single(services.GetServices<IHostedService>().OfType<NvidiaTelemetryService>());
     }

@@ -1,0 +1,26 @@
+using GpuPool.Runtime.Models;
+
+namespace GpuPool.Runtime.Isolation;
+
+/// <summary>A model loaded in a lease's worker process; runs are forwarded to the worker.</summary>
+internal sealed class IsolatedModelInstance : IModelInstance
+{
+    private readonly LeaseWorker _worker;
+    private readonly WorkerModel _model;
+
+    public IsolatedModelInstance(LeaseWorker worker, WorkerModel model)
+    {
+        _worker = worker;
+        _model = model;
+        (Inputs, Outputs) = worker.Load(model);
+    }
+
+    public IReadOnlyList<TensorInfo> Inputs { get; }
+
+    public IReadOnlyList<TensorInfo> Outputs { get; }
+
+    public IReadOnlyDictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, in RunContext context) =>
+        _worker.Run(_model, inputs);
+
+    public void Dispose() => _worker.Unload(_model.Id);
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using GpuPool.Runtime.Leasing;
+
+namespace GpuPool.Runtime.Isolation;
+
+/// <summary>The environment a lease's worker process starts with.</summary>
+public static class WorkerEnvironment
+{
+    /// <summary>
+    /// On a real NVIDIA device: <c>CUDA_VISIBLE_DEVICES</c> = the device's UUID (the worker sees only its
+    /// card, as ordinal 0) and, with MPS, <c>CUDA_MPS_ACTIVE_THREAD_PERCENTAGE</c> = the share in percent
+    /// (rounded up, at least 1) and <c>CUDA_MPS_PINNED_DEVICE_MEM_LIMIT</c> = <c>0=&lt;quota in MiB&gt;M</c>.
+    /// Elsewhere, no variables.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> For(LeaseEntry lease, bool mpsAvailable)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var device = lease.Devices[0];
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (device.Vendor != DeviceVendor.Nvidia || device.IsSimulated)
+        {
+            return variables;
+        }
+
+        variables["CUDA_VISIBLE_DEVICES"] = device.Uuid ?? device.Ordinal.ToString(CultureInfo.InvariantCulture);
+        if (mpsAvailable)
+        {
+            var percent = Math.Clamp((lease.Allocation.Milli + 9) / 10, 1, 100);
+            variables["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] = percent.ToString(CultureInfo.InvariantCulture);
+            var mib = Math.Max(1, lease.MemoryQuotaBytes / (1024 * 1024));
+            variables["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"] = "0=" + mib.ToString(CultureInfo.InvariantCulture) + "M";
+        }
+
+        return variables;
+    }
+
+    /// <summary>The device as the worker sees it: a real NVIDIA card narrowed by <c>CUDA_VISIBLE_DEVICES</c> is ordinal 0.</summary>
+    public static DeviceDescriptor DeviceInWorker(DeviceDescriptor device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.Vendor == DeviceVendor.Nvidia && !device.IsSimulated ? device with { Ordinal = 0 } : device;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using GpuPool.Runtime.Leasing;
+using GpuPool.Runtime.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace GpuPool.Runtime.Scheduling;
+
+/// <summary>
+/// Weighted fair scheduling of model runs by compute share, on measured execution time, one queue per
+/// device (see <see cref="DeviceQueue"/> for the rule). A lease with work gets at least its share; idle
+/// capacity goes to busy leases unless they asked for a hard cap; High-priority runs go first and Low
+/// (opportunistic) leases lose borrowed capacity first; queues are bounded.
+/// </summary>
+/// <remarks>
+/// Execution model: each device has a fixed number of run slots (<see cref="FairSchedulerOptions"/>).
+/// On the CPU device the cores are divided evenly among the slots (<see cref="RunContext.IntraOpThreads"/>),
+/// so concurrent runs do not oversubscribe the cores and a lease's share of the CPU is its share of slot
+/// time. On NVIDIA each run carries its lease's stream (<see cref="ILeaseStreamProvider"/>), so runs of
+/// different leases overlap on the card. Decisions read the injected <see cref="TimeProvider"/>; execution
+/// time is measured on the execution clock (by default the same provider, whose timestamps come from
+/// <see cref="System.Diagnostics.Stopwatch"/> on the system clock).
+/// </remarks>
+public sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
+{
+    private readonly ConcurrentDictionary<string, DeviceQueue> _devices = new(StringComparer.Ordinal);
+    private readonly FairSchedulerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TimeProvider _executionClock;
+    private readonly ILeaseStreamProvider? _streams;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the scheduler.</summary>
+    /// <param name="options">Slots, queue limits and windows.</param>
+    /// <param name="timeProvider">The clock decisions (share buckets, hard caps, priority windows) read.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="streams">Per-lease streams on GPUs, where the vendor integration provides them.</param>
+    /// <param name="executionClock">The clock that measures execution time; defaults to <paramref name="timeProvider"/>.</param>
+    public FairDeviceScheduler(IOptions<FairSchedulerOptions> options, TimeProvider timeProvider, ILogger<FairDeviceScheduler>? logger = null, ILeaseStreamProvider? streams = null, TimeProvider? executionClock = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _options = options.Value;
+        _time = timeProvider;
+        _executionClock = executionClock ?? timeProvider;
+        _streams = streams;
+        _logger = logger ?? NullLogger<FairDeviceScheduler>.Instance;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<T> RunAsync<T>(LeaseEntry lease, Func<RunContext, T> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(work);
+        cancellationToken.ThrowIfCancellationRequested();
+        var queue = QueueFor(lease.Devices[0]);
+        RunAdmission admission;
+        try
+        {
+            admission = await queue.EnterAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CapacityExceededException ex)
+        {
+            RuntimeLog.RunRejected(_logger, lease.Id, queue.Device.Id, ex.RetryAfter ?? TimeSpan.Zero);
+            throw;
+        }
+
+        var started = _executionClock.GetTimestamp();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return work(admission.Context);
+        }
+        finally
+        {
+            queue.Exit(admission, _executionClock.GetElapsedTime(started));
+        }
+    }
+
+    /// <inheritdoc />
+    public int IntraOpThreadsFor(LeaseEntry lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return QueueFor(lease.Devices[0]).ThreadsPerRun;
+    }
+
+    /// <summary>Run slots of a device.</summary>
+    public int SlotsOf(DeviceDescriptor device) => QueueFor(device).Slots;
+
+    /// <summary>What each lease on <paramref name="deviceId"/> has consumed so far.</summary>
+    public IReadOnlyList<LeaseUsage> UsageOf(string deviceId) =>
+        _devices.TryGetValue(deviceId, out var queue) ? queue.Usage() : [];
+
+    /// <summary>What <paramref name="lease"/> has consumed on its device, or <see langword="null"/> before its first run.</summary>
+    public LeaseUsage? UsageOf(LeaseEntry lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return _devices.TryGetValue(lease.Devices[0].Id, out var queue) ? queue.UsageOf(lease.Id) : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var queue in _devices.Values)
+        {
+            queue.Dispose();
+        }
+    }
+
+    private DeviceQueue QueueFor(DeviceDescriptor device)
+    {
+        if (_devices.TryGetValue(device.Id, out var queue))
+        {
+            return queue;
+        }
+
+        var created = new DeviceQueue(device, _options, _time, _streams);
+        queue = _devices.GetOrAdd(device.Id, created);
+        if (!ReferenceEquals(queue, created))
+        {
+            created.Dispose();
+        }
+        else
+        {
+            RuntimeLog.DeviceQueueCreated(_logger, device.Id, created.Slots, created.ThreadsPerRun);
+        }
+
+        return queue;
+    }
+}
