@@ -28,6 +28,9 @@ public sealed class CudaStreamScheduler : IDeviceScheduler, IAsyncDisposable, ID
     public IDeviceScheduler Inner => _inner;
 
     /// <inheritdoc />
+    public int IntraOpThreadsFor(LeaseEntry lease) => _inner.IntraOpThreadsFor(lease);
+
+    /// <inheritdoc />
     public ValueTask<T> RunAsync<T>(LeaseEntry lease, Func<RunContext, T> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
