@@ -15,7 +15,7 @@ internal static class PoolFactory
             return services.GetRequiredService<EmbeddedGpuPool>();
         }
 
-        return services.GetService<IRemotePoolFactory>()?.Create(options)
-            ?? throw new InvalidOperationException($"GpuPool:Server is '{options.Server}' but no remote client is registered.");
+        var factory = services.GetService<IRemotePoolFactory>() ?? new Remote.RemotePoolFactory(services);
+        return factory.Create(options);
     }
 }

@@ -21,6 +21,7 @@ internal sealed class LeaseSession
     private readonly Channel<V1.SessionEvent> _events = Channel.CreateUnbounded<V1.SessionEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> _waiting = new();
     private readonly CallerIdentity _caller;
     private readonly LeaseOperations _operations;
     private readonly SessionRegistry _registry;
@@ -115,6 +116,13 @@ internal sealed class LeaseSession
                 case V1.SessionRequest.KindOneofCase.Acquire:
                     Acquire(request.CallId, request.Acquire, cancellationToken);
                     break;
+                case V1.SessionRequest.KindOneofCase.Cancel:
+                    if (_waiting.TryGetValue(request.Cancel.CallId, out var waiting))
+                    {
+                        waiting.Cancel();
+                    }
+
+                    break;
                 case V1.SessionRequest.KindOneofCase.Release:
                     var released = _operations.Release(_caller, request.Release.LeaseId, request.Release.FencingToken);
                     if (_leases.TryRemove(request.Release.LeaseId, out _))
@@ -136,18 +144,32 @@ internal sealed class LeaseSession
 
     private void Acquire(long callId, V1.AcquireRequest request, CancellationToken cancellationToken)
     {
-        var pending = _operations.AcquireAsync(_caller, request, cancellationToken);
-        if (pending.IsCompletedSuccessfully)
+        var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ValueTask<LeaseEntry?> pending;
+        try
         {
+            pending = _operations.AcquireAsync(_caller, request, waiting.Token);
+        }
+        catch
+        {
+            waiting.Dispose();
+            throw;
+        }
+
+        if (pending.IsCompleted)
+        {
+            waiting.Dispose();
             Acquired(callId, pending.Result);
             return;
         }
 
-        _ = CompleteAcquireAsync(callId, pending, cancellationToken);
+        _waiting[callId] = waiting;
+        _ = CompleteAcquireAsync(callId, pending, waiting);
     }
 
-    private async Task CompleteAcquireAsync(long callId, ValueTask<LeaseEntry?> pending, CancellationToken cancellationToken)
+    private async Task CompleteAcquireAsync(long callId, ValueTask<LeaseEntry?> pending, CancellationTokenSource waiting)
     {
+        var cancellationToken = waiting.Token;
         try
         {
             var lease = await pending.ConfigureAwait(false);
@@ -163,6 +185,11 @@ internal sealed class LeaseSession
         catch (Exception ex)
         {
             Fail(callId, ex, cancellationToken);
+        }
+        finally
+        {
+            _waiting.TryRemove(callId, out _);
+            waiting.Dispose();
         }
     }
 

@@ -1,0 +1,133 @@
+using System.Security.Cryptography;
+using GpuPool.Protocol.Conversion;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Remote;
+
+/// <summary>
+/// <see cref="IGpuPool"/> over a GpuPool server: the same contract as the embedded pool. Acquires travel on
+/// the session stream when it is up (cheaper than a unary call) and as unary calls otherwise; every acquire
+/// carries a client request id, so a retry never creates a second lease.
+/// </summary>
+internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
+{
+    private int _disposed;
+
+    public RemoteGpuPool(GpuPoolOptions options, TimeProvider time, ILogger<RemoteGpuPool> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Connection = new RemoteConnection(options);
+        Logger = logger;
+        Session = new RemoteSession(Connection, time, options.KeepAliveInterval, logger);
+    }
+
+    internal RemoteConnection Connection { get; }
+
+    internal RemoteSession Session { get; }
+
+    internal ILogger Logger { get; }
+
+    public async ValueTask<GpuLease> LeaseAsync(SliceRequest request, CancellationToken cancellationToken = default)
+    {
+        var acquire = Prepare(request, wait: true);
+        if (Session.IsConnected)
+        {
+            try
+            {
+                var reply = await Session.CallAsync(new V1.SessionRequest { Acquire = acquire }, cancellationToken).ConfigureAwait(false);
+                if (reply.ResultCase == V1.SessionReply.ResultOneofCase.Error)
+                {
+                    throw RemoteErrors.Map(reply.Error);
+                }
+
+                return Track(reply.Acquired.Lease ?? throw new PoolUnavailableException("The server answered an acquire without a lease."), attach: false);
+            }
+            catch (SessionBrokenException)
+            {
+                // Retried below as a unary call; the client request id makes the retry idempotent.
+            }
+        }
+
+        // gRPC deadlines run on the wall clock whatever the pool's TimeProvider is; the server enforces the wait itself.
+        var deadline = request.WaitTimeout is { } wait ? TimeProvider.System.GetUtcNow().UtcDateTime + wait + TimeSpan.FromSeconds(30) : (DateTime?)null;
+        var response = await UnaryAsync(c => c.Leases.AcquireAsync(acquire, c.Options(cancellationToken, deadline)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        return Track(response.Lease ?? throw new PoolUnavailableException("The server answered an acquire without a lease."), attach: true);
+    }
+
+    /// <remarks>A blocking unary call: the contract of <see cref="IGpuPool.TryLease"/> is synchronous.</remarks>
+    public GpuLease? TryLease(SliceRequest request)
+    {
+        var acquire = Prepare(request, wait: false);
+        V1.AcquireResponse response;
+        try
+        {
+            response = Connection.Leases.Acquire(acquire, Connection.Options(CancellationToken.None));
+        }
+        catch (RpcException ex)
+        {
+            throw RemoteErrors.Map(ex);
+        }
+
+        return response.Lease is { } lease ? Track(lease, attach: true) : null;
+    }
+
+    public async ValueTask<PoolInventory> GetInventoryAsync(CancellationToken cancellationToken = default)
+    {
+        var inventory = await UnaryAsync(c => c.Leases.GetInventoryAsync(new V1.GetInventoryRequest(), c.Options(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        return WireFormat.FromWire(inventory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await Session.DisposeAsync().ConfigureAwait(false);
+        Connection.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private static V1.AcquireRequest Prepare(SliceRequest request, bool wait)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.EnsureValid();
+        var wire = WireFormat.ToWire(request);
+        if (wire.ClientRequestId.Length == 0)
+        {
+            wire.ClientRequestId = "cr_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        }
+
+        return new V1.AcquireRequest { Slice = wire, Wait = wait };
+    }
+
+    private RemoteLease Track(V1.Lease wire, bool attach)
+    {
+        var lease = new RemoteLease(this, wire);
+        Session.Track(lease);
+        if (attach)
+        {
+            var message = new V1.SessionRequest { Attach = new V1.Attach() };
+            message.Attach.LeaseIds.Add(lease.Id);
+            _ = Session.SendAsync(message);
+        }
+
+        return lease;
+    }
+
+    private async Task<T> UnaryAsync<T>(Func<RemoteConnection, Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call(Connection).ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            throw RemoteErrors.Map(ex, cancellationToken);
+        }
+    }
+}

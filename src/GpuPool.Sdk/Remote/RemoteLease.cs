@@ -1,0 +1,163 @@
+using GpuPool.Protocol.Conversion;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Remote;
+
+/// <summary>
+/// A lease held on a pool server. Its session renews it; when the server reports it lost (or the session
+/// cannot renew it before it expires) <see cref="LeaseLost"/> fires and every call fails with <see cref="LeaseLostException"/>.
+/// </summary>
+internal sealed partial class RemoteLease : GpuLease
+{
+    private readonly RemoteGpuPool _pool;
+    private readonly CancellationTokenSource _lost = new();
+    private readonly IReadOnlyList<DeviceDescriptor> _devices;
+    private long _expiresAtTicks;
+    private long _memoryUsed;
+    private int _state; // 0 active, 1 released, 2 lost
+    private LeaseLostReason _lostReason;
+
+    public RemoteLease(RemoteGpuPool pool, V1.Lease lease)
+    {
+        _pool = pool;
+        Id = lease.Id;
+        _devices = [.. lease.Devices.Select(WireFormat.FromWire)];
+        MemoryBytes = lease.MemoryBytes;
+        ComputeMilli = lease.ComputeMilli;
+        FencingToken = lease.FencingToken;
+        ServerInstance = lease.ServerInstance;
+        _memoryUsed = lease.MemoryUsedBytes;
+        Renewed(lease.TtlRemainingMs);
+    }
+
+    public override string Id { get; }
+
+    public override IReadOnlyList<DeviceDescriptor> Devices => _devices;
+
+    public override long MemoryBytes { get; }
+
+    public override int ComputeMilli { get; }
+
+    public override long MemoryUsedBytes => Interlocked.Read(ref _memoryUsed);
+
+    /// <summary>On the client's clock: when the server's time-to-live runs out unless renewed.</summary>
+    public override DateTimeOffset ExpiresAt => new(Interlocked.Read(ref _expiresAtTicks), TimeSpan.Zero);
+
+    public override long FencingToken { get; }
+
+    public override CancellationToken LeaseLost => _lost.Token;
+
+    public override LeaseLostReason LostReason => Volatile.Read(ref _state) == 2 ? _lostReason : LeaseLostReason.None;
+
+    /// <summary>The server process that granted it.</summary>
+    public string ServerInstance { get; }
+
+    internal RemoteConnection Connection => _pool.Connection;
+
+    internal ILogger Logger => _pool.Logger;
+
+    public override async ValueTask RenewAsync(TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+    {
+        EnsureActive();
+        var request = new V1.RenewRequest { LeaseId = Id, FencingToken = FencingToken, TimeToLiveMs = timeToLive is { } ttl ? Math.Max(1, (long)ttl.TotalMilliseconds) : 0 };
+        var lease = await CallAsync((c, ct) => c.Leases.RenewAsync(request, c.Options(ct)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        Renewed(lease.TtlRemainingMs);
+    }
+
+    public override async ValueTask ReleaseAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _pool.Session.Forget(this);
+        var request = new V1.ReleaseRequest { LeaseId = Id, FencingToken = FencingToken };
+        try
+        {
+            try
+            {
+                await _pool.Session.CallAsync(new V1.SessionRequest { Release = request }, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (SessionBrokenException)
+            {
+                // Fall back to a unary call.
+            }
+
+            await Connection.Leases.ReleaseAsync(request, Connection.Options(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            // Release must not throw from DisposeAsync: the server reclaims the lease when its time-to-live passes.
+            SdkLog.ReleaseFailed(Logger, Id, ex);
+        }
+    }
+
+    /// <summary>Throws <see cref="LeaseLostException"/> unless the lease is held.</summary>
+    public void EnsureActive()
+    {
+        switch (Volatile.Read(ref _state))
+        {
+            case 1:
+                throw new LeaseLostException($"Lease {Id} was released.", LeaseLostReason.Released);
+            case 2:
+                throw new LeaseLostException($"Lease {Id} was lost: {_lostReason}.", _lostReason);
+        }
+    }
+
+    /// <summary>The server renewed the lease: it has <paramref name="ttlRemainingMs"/> left from now.</summary>
+    public void Renewed(long ttlRemainingMs) =>
+        Interlocked.Exchange(ref _expiresAtTicks, (_pool.Session.Time.GetUtcNow() + TimeSpan.FromMilliseconds(ttlRemainingMs)).UtcTicks);
+
+    /// <summary>The pool took the lease back: fire <see cref="LeaseLost"/> once.</summary>
+    public void MarkLost(LeaseLostReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 0) != 0)
+        {
+            return;
+        }
+
+        _lostReason = reason;
+        _pool.Session.Forget(this);
+        SdkLog.LeaseLost(Logger, Id, reason);
+        _lost.Cancel();
+    }
+
+    internal void Charge(long bytes) => Interlocked.Add(ref _memoryUsed, bytes);
+
+    /// <summary>
+    /// Makes a unary call on behalf of the lease: fails with <see cref="LeaseLostException"/> if the lease is
+    /// lost before or during the call, and maps server errors to the SDK's exceptions.
+    /// </summary>
+    internal async Task<T> CallAsync<T>(Func<RemoteConnection, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        EnsureActive();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lost.Token);
+        try
+        {
+            return await call(Connection, linked.Token).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (_lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new LeaseLostException($"Lease {Id} was lost during the call: {_lostReason}.", _lostReason, ex);
+        }
+        catch (RpcException ex)
+        {
+            var mapped = RemoteErrors.Map(ex, cancellationToken);
+            if (mapped is LeaseLostException lost && lost.Reason != LeaseLostReason.Released)
+            {
+                // "Not found" from the process that granted the lease means it ended long ago; from another process, a restart.
+                var reason = lost.Reason == LeaseLostReason.ServerRestarted && string.Equals(ServerInstance, _pool.Session.ServerInstance, StringComparison.Ordinal)
+                    ? LeaseLostReason.Expired
+                    : lost.Reason;
+                MarkLost(reason);
+                throw new LeaseLostException(lost.Message, reason, ex);
+            }
+
+            throw mapped;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Grpc.Core;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Remote;
+
+internal sealed partial class RemoteSession
+{
+    private async Task RunAsync()
+    {
+        var backoff = TimeSpan.FromMilliseconds(50);
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent>? call = null;
+            try
+            {
+                call = _connection.Leases.Session(_connection.Options(token));
+                if (!await call.ResponseStream.MoveNext(token).ConfigureAwait(false) || call.ResponseStream.Current.KindCase != V1.SessionEvent.KindOneofCase.Hello)
+                {
+                    throw new SessionBrokenException();
+                }
+
+                OnConnected(call.ResponseStream.Current.Hello.ServerInstance);
+                Volatile.Write(ref _call, call);
+                backoff = TimeSpan.FromMilliseconds(50);
+                await ReattachAsync(call).ConfigureAwait(false);
+                while (await call.ResponseStream.MoveNext(token).ConfigureAwait(false))
+                {
+                    OnEvent(call.ResponseStream.Current);
+                }
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested && ex is RpcException or IOException or SessionBrokenException or InvalidOperationException)
+            {
+                SdkLog.SessionBroken(_logger, _connection.Server, (long)backoff.TotalMilliseconds, ex);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+            finally
+            {
+                Volatile.Write(ref _call, null);
+                call?.Dispose();
+                foreach (var waiter in _pending.Values)
+                {
+                    waiter.TrySetException(new SessionBrokenException());
+                }
+            }
+
+            try
+            {
+                await Task.Delay(backoff, _time, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+        }
+    }
+
+    private void OnConnected(string instance)
+    {
+        var previous = ServerInstance;
+        ServerInstance = instance;
+        if (previous is not null && !string.Equals(previous, instance, StringComparison.Ordinal))
+        {
+            SdkLog.ServerRestarted(_logger, _connection.Server, previous, instance);
+        }
+
+        foreach (var lease in _leases.Values)
+        {
+            if (!string.Equals(lease.ServerInstance, instance, StringComparison.Ordinal))
+            {
+                // A new server process knows nothing of leases the old one granted.
+                lease.MarkLost(LeaseLostReason.ServerRestarted);
+            }
+        }
+
+        SdkLog.SessionConnected(_logger, _connection.Server, instance);
+    }
+
+    private async Task ReattachAsync(AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent> call)
+    {
+        if (_leases.IsEmpty)
+        {
+            return;
+        }
+
+        var attach = new V1.Attach();
+        attach.LeaseIds.AddRange(_leases.Keys);
+        await WriteAsync(call, new V1.SessionRequest { CallId = Interlocked.Increment(ref _nextCallId), Attach = attach }).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using GpuPool.Protocol.Conversion;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Remote;
+
+/// <summary>
+/// The client's session stream: one per pool. It carries fast acquires and releases, pings that renew
+/// every lease of the client, and the server's news that a lease was lost. It reconnects when the stream
+/// breaks, re-attaching its leases; a server that restarted (new instance) means every lease is lost.
+/// </summary>
+internal sealed partial class RemoteSession : IAsyncDisposable
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+    private readonly RemoteConnection _connection;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, RemoteLease> _leases = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<V1.SessionReply>> _pending = new();
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ITimer _keepAlive;
+    private readonly Task _loop;
+    private AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent>? _call;
+    private long _nextCallId;
+
+    public RemoteSession(RemoteConnection connection, TimeProvider time, TimeSpan keepAliveInterval, ILogger logger)
+    {
+        _connection = connection;
+        _time = time;
+        _logger = logger;
+        _keepAlive = time.CreateTimer(static s => ((RemoteSession)s!).OnKeepAlive(), this, keepAliveInterval, keepAliveInterval);
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>The server instance of the current (or last) stream; null before the first connection.</summary>
+    public string? ServerInstance { get; private set; }
+
+    /// <summary>True while the stream is up.</summary>
+    public bool IsConnected => Volatile.Read(ref _call) is not null;
+
+    public TimeProvider Time => _time;
+
+    public void Track(RemoteLease lease) => _leases[lease.Id] = lease;
+
+    public void Forget(RemoteLease lease) => _leases.TryRemove(new KeyValuePair<string, RemoteLease>(lease.Id, lease));
+
+    /// <summary>
+    /// Sends a request on the stream and waits for its reply. Throws <see cref="SessionBrokenException"/>
+    /// when the stream is down or breaks before the reply (the caller may fall back to a unary call).
+    /// </summary>
+    public async Task<V1.SessionReply> CallAsync(V1.SessionRequest request, CancellationToken cancellationToken)
+    {
+        var call = Volatile.Read(ref _call) ?? throw new SessionBrokenException();
+        request.CallId = Interlocked.Increment(ref _nextCallId);
+        var reply = new TaskCompletionSource<V1.SessionReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[request.CallId] = reply;
+        try
+        {
+            await WriteAsync(call, request).ConfigureAwait(false);
+            return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && request.KindCase == V1.SessionRequest.KindOneofCase.Acquire)
+        {
+            // The server may still grant it: cancel there, and release whatever arrives late (see OnReply).
+            _ = SendAsync(new V1.SessionRequest { Cancel = new V1.Cancel { CallId = request.CallId } });
+            throw;
+        }
+        finally
+        {
+            _pending.TryRemove(request.CallId, out _);
+        }
+    }
+
+    /// <summary>Sends without waiting for a reply; false when the stream is down.</summary>
+    public async Task<bool> SendAsync(V1.SessionRequest request)
+    {
+        var call = Volatile.Read(ref _call);
+        if (call is null)
+        {
+            return false;
+        }
+
+        request.CallId = request.CallId == 0 ? Interlocked.Increment(ref _nextCallId) : request.CallId;
+        try
+        {
+            await WriteAsync(call, request).ConfigureAwait(false);
+            return true;
+        }
+        catch (SessionBrokenException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _keepAlive.DisposeAsync().ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        Volatile.Read(ref _call)?.Dispose();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+
+        _stop.Dispose();
+        _writeLock.Dispose();
+    }
+
+    private async Task WriteAsync(AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent> call, V1.SessionRequest request)
+    {
+        await _writeLock.WaitAsync(_stop.Token).ConfigureAwait(false);
+        try
+        {
+            await call.RequestStream.WriteAsync(request).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RpcException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            throw new SessionBrokenException(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void OnKeepAlive()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var lease in _leases.Values)
+        {
+            // Past its expiry with no renewal that reached the server: the server has reclaimed it.
+            if (lease.ExpiresAt <= now)
+            {
+                lease.MarkLost(LeaseLostReason.ConnectionLost);
+            }
+        }
+
+        if (!_leases.IsEmpty)
+        {
+            _ = SendAsync(new V1.SessionRequest { Ping = new V1.Ping() });
+        }
+    }
+
+    private void OnEvent(V1.SessionEvent message)
+    {
+        switch (message.KindCase)
+        {
+            case V1.SessionEvent.KindOneofCase.Reply:
+                OnReply(message.Reply);
+                break;
+            case V1.SessionEvent.KindOneofCase.Lost:
+                if (_leases.TryGetValue(message.Lost.LeaseId, out var lease))
+                {
+                    var reason = WireFormat.FromWire(message.Lost.Reason);
+                    lease.MarkLost(reason == LeaseLostReason.None ? LostReasonForUnknown(lease) : reason);
+                }
+
+                break;
+        }
+    }
+
+    private void OnReply(V1.SessionReply reply)
+    {
+        if (reply.ResultCase == V1.SessionReply.ResultOneofCase.Renewed)
+        {
+            foreach (var ttl in reply.Renewed.Leases)
+            {
+                if (_leases.TryGetValue(ttl.LeaseId, out var lease))
+                {
+                    lease.Renewed(ttl.TtlRemainingMs);
+                }
+            }
+        }
+
+        if (_pending.TryGetValue(reply.CallId, out var waiter))
+        {
+            waiter.TrySetResult(reply);
+        }
+        else if (reply.ResultCase == V1.SessionReply.ResultOneofCase.Acquired && reply.Acquired.Lease is { } orphan)
+        {
+            SdkLog.OrphanReleased(_logger, orphan.Id);
+            _ = SendAsync(new V1.SessionRequest { Release = new V1.ReleaseRequest { LeaseId = orphan.Id, FencingToken = orphan.FencingToken } });
+        }
+    }
+
+    private LeaseLostReason LostReasonForUnknown(RemoteLease lease) =>
+        string.Equals(lease.ServerInstance, ServerInstance, StringComparison.Ordinal) ? LeaseLostReason.Expired : LeaseLostReason.ServerRestarted;
+}

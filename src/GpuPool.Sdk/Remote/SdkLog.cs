@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace GpuPool.Remote;
+
+/// <summary>Every log message of the SDK's remote client; event ids 3000-3999. API keys are never logged.</summary>
+internal static partial class SdkLog
+{
+    [LoggerMessage(EventId = 3000, EventName = "SessionConnected", Level = LogLevel.Debug, Message = "Session to {Server} connected (server instance {Instance})")]
+    public static partial void SessionConnected(ILogger logger, string server, string instance);
+
+    [LoggerMessage(EventId = 3001, EventName = "SessionBroken", Level = LogLevel.Warning, Message = "Session to {Server} broke; reconnecting in {DelayMs} ms")]
+    public static partial void SessionBroken(ILogger logger, string server, long delayMs, Exception exception);
+
+    [LoggerMessage(EventId = 3002, EventName = "ServerRestarted", Level = LogLevel.Warning, Message = "Server {Server} restarted (instance {Old} -> {New}); its leases are lost")]
+    public static partial void ServerRestarted(ILogger logger, string server, string old, string @new);
+
+    [LoggerMessage(EventId = 3010, EventName = "LeaseLost", Level = LogLevel.Warning, Message = "Lease {LeaseId} lost: {Reason}")]
+    public static partial void LeaseLost(ILogger logger, string leaseId, LeaseLostReason reason);
+
+    [LoggerMessage(EventId = 3011, EventName = "ReleaseFailed", Level = LogLevel.Warning, Message = "Lease {LeaseId} could not be released; the server reclaims it when its time-to-live passes")]
+    public static partial void ReleaseFailed(ILogger logger, string leaseId, Exception exception);
+
+    [LoggerMessage(EventId = 3012, EventName = "OrphanReleased", Level = LogLevel.Debug, Message = "Lease {LeaseId} was granted after its request was cancelled; released it")]
+    public static partial void OrphanReleased(ILogger logger, string leaseId);
+
+    [LoggerMessage(EventId = 3020, EventName = "ModelUploaded", Level = LogLevel.Debug, Message = "Model {Name} ({ContentHash}, {Bytes} bytes) uploaded to lease {LeaseId}")]
+    public static partial void ModelUploaded(ILogger logger, string name, string contentHash, long bytes, string leaseId);
+
+    [LoggerMessage(EventId = 3021, EventName = "ModelReused", Level = LogLevel.Debug, Message = "Model {Name} ({ContentHash}) was on the server already; not uploaded")]
+    public static partial void ModelReused(ILogger logger, string name, string contentHash);
+}
