@@ -21,10 +21,11 @@ public sealed class TensorValue
         }
 
         var count = CountElements(shape);
-        if (count * elementSize != data.Length)
+        // Compared by element count: count * elementSize can wrap around for a huge declared shape.
+        if (data.Length % elementSize != 0 || count != data.Length / elementSize)
         {
             throw new InvalidPoolRequestException(
-                $"Tensor shape [{string.Join(",", shape.ToArray())}] of {elementType} needs {count * elementSize} bytes; got {data.Length}.");
+                $"Tensor shape [{string.Join(",", shape.ToArray())}] of {elementType} has {count} elements of {elementSize} bytes; got {data.Length} bytes.");
         }
 
         ElementType = elementType;
