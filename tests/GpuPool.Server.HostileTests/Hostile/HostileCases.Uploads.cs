@@ -80,8 +80,9 @@ internal static partial class HostileCases
             await UploadStatus(c, TestKeys.Alpha, [Chunk(Header((await c.ExpiredLeaseAsync(TestKeys.Alpha)).Id, model.Length)), Data(model)]));
         yield return Case("upload: load another tenant's content by its hash", StatusCode.NotFound, async c =>
         {
-            var (betaLease, betaModel) = await c.LeaseWithModelAsync(TestKeys.Beta);
-            GC.KeepAlive(betaLease);
+            // Content only beta has ever uploaded (a seed no other case uses).
+            var betaLease = await c.LeaseAsync(TestKeys.Beta);
+            var betaModel = await c.UploadAsync(TestKeys.Beta, betaLease.Id, GpuPool.Testing.TestModels.Linear(4, 3, seed: 4242));
             var lease = await c.LeaseAsync(TestKeys.Alpha);
             var header = Header(lease.Id, 0);
             header.Sha256 = betaModel.Sha256;
