@@ -27,6 +27,10 @@ internal static partial class HostileCases
         yield return Case("wire: length-delimited field claiming 2 GiB", StatusCode.Unknown, c => RawStatus(c, "/gpupool.v1.Leases/Get", RawGrpcClient.Frame(new ProtoBytes().Raw(0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x41).ToArray())));
         yield return Case("wire: slice sent as a varint instead of a message", StatusCode.InvalidArgument, c => RawStatus(c, "/gpupool.v1.Leases/Acquire", RawGrpcClient.Frame(new ProtoBytes().Varint(1, 42).ToArray())));
         yield return Case("wire: unknown fields are ignored", StatusCode.NotFound, c => RawStatus(c, "/gpupool.v1.Leases/Get", RawGrpcClient.Frame(new ProtoBytes().Bytes(1, "ls_unknown"u8).Varint(99, 7).Bytes(100, new byte[1000]).ToArray())));
+        yield return Case("wire: undecodable message on a client stream (model upload)", StatusCode.InvalidArgument, c =>
+            RawStatus(c, "/gpupool.v1.Inference/LoadModel", RawGrpcClient.Frame(new ProtoBytes().Raw(0x0A, 0x7F, 0x01).ToArray())));
+        yield return Case("wire: undecodable message in a session stream", StatusCode.InvalidArgument, c =>
+            RawStatus(c, "/gpupool.v1.Leases/Session", [.. RawGrpcClient.Frame(new V1.SessionRequest { CallId = 1, Ping = new V1.Ping() }.ToByteArray()), .. RawGrpcClient.Frame([0x12, 0x05, 0x00])]));
         yield return Case("wire: wrong content type", StatusCode.Internal, async c =>
             (await c.Raw.CallAsync("/gpupool.v1.Leases/List", RawGrpcClient.Frame([]), TestKeys.Alpha, contentType: "application/json")).Status ?? StatusCode.Unknown);
         yield return Case("wire: unknown method", StatusCode.Unimplemented, c => RawStatus(c, "/gpupool.v1.Leases/DropAllTables", RawGrpcClient.Frame([])));
