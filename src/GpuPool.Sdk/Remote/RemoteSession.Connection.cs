@@ -33,7 +33,7 @@ internal sealed partial class RemoteSession
             {
                 SdkLog.SessionBroken(_logger, _connection.Server, (long)backoff.TotalMilliseconds, ex);
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (Exception ex) when (token.IsCancellationRequested && ex is OperationCanceledException or RpcException or IOException)
             {
                 break;
             }
