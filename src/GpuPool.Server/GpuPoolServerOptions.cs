@@ -28,8 +28,8 @@ public sealed class GpuPoolServerOptions
     [Range(64 * 1024, int.MaxValue)]
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
-    /// <summary>The largest model that may be uploaded, in bytes.</summary>
-    [Range(1024L, long.MaxValue)]
+    /// <summary>The largest model that may be uploaded, in bytes (at most 2,000,000,000: uploads are held in memory).</summary>
+    [Range(1024L, 2_000_000_000L)]
     public long MaxModelBytes { get; set; } = 1L << 30;
 
     /// <summary>How long one model upload may take from its first message to its last; a stalled upload is cut off with DEADLINE_EXCEEDED.</summary>
@@ -42,6 +42,10 @@ public sealed class GpuPoolServerOptions
 
     /// <summary>Also listen on this Unix domain socket (HTTP/2), for clients on the same machine.</summary>
     public string? UnixSocketPath { get; set; }
+
+    /// <summary>The most acquires one tenant may have waiting for capacity at once; more get RESOURCE_EXHAUSTED with a retry-after.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxWaitingPerTenant { get; set; } = 1000;
 
     /// <summary>How many ended leases the server remembers, to tell a holder why its lease is gone.</summary>
     [Range(0, 10_000_000)]

@@ -27,4 +27,24 @@ public sealed class ServerRestartTests
         await using var next = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100));
         Assert.NotEqual(lease.Id, next.Id);
     }
+
+    [Fact]
+    public async Task ServerGone_PastTheLeaseTtl_ClientSeesConnectionLost()
+    {
+        var clientTime = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var server = await ServerHost.StartAsync();
+        await using var client = Clients.Sdk(server.Address, Keys.Alpha, clientTime, o => o.KeepAliveInterval = TimeSpan.FromSeconds(2));
+        var pool = client.GetRequiredService<IGpuPool>();
+        await KeepAliveTests.WaitForSession(pool);
+        var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100) with { TimeToLive = TimeSpan.FromSeconds(10) });
+
+        await server.DisposeAsync();
+        await Signals.Until(() => !((Remote.RemoteGpuPool)pool).Session.IsConnected);
+        clientTime.Advance(TimeSpan.FromSeconds(8));
+        Assert.False(lease.LeaseLost.IsCancellationRequested);
+        clientTime.Advance(TimeSpan.FromSeconds(2));
+
+        await Signals.WhenCancelled(lease.LeaseLost);
+        Assert.Equal(LeaseLostReason.ConnectionLost, lease.LostReason);
+    }
 }

@@ -114,6 +114,37 @@ public sealed class StatusCodeMappingTests
     }
 
     [Fact]
+    public async Task ResourceExhausted_TooManyWaitingAcquiresOfOneTenant_CapacityExceeded()
+    {
+        await using var server = await ServerHost.StartAsync(settings: new Dictionary<string, string?> { ["GpuPoolServer:MaxWaitingPerTenant"] = "2" });
+        await using var alpha = Clients.Sdk(server.Address, Keys.Alpha);
+        await using var beta = Clients.Sdk(server.Address, Keys.Beta);
+        var alphaPool = alpha.GetRequiredService<IGpuPool>();
+        await using var all = await alphaPool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 1000));
+        using var stop = new CancellationTokenSource();
+        var waiting = new[]
+        {
+            alphaPool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100), stop.Token).AsTask(),
+            alphaPool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100), stop.Token).AsTask(),
+        };
+        await Signals.Until(() => server.Services.GetRequiredService<Runtime.Leasing.LeaseTable>().WaitingCount == 2);
+
+        var third = await Assert.ThrowsAsync<CapacityExceededException>(() => alphaPool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100)).AsTask());
+        var betaWaits = beta.GetRequiredService<IGpuPool>().LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100) with { WaitTimeout = TimeSpan.FromMilliseconds(50) }).AsTask();
+
+        Assert.Contains("MaxWaitingPerTenant", third.Message, StringComparison.Ordinal);
+        Assert.NotNull(third.RetryAfter);
+        await Assert.ThrowsAsync<LeaseTimeoutException>(() => betaWaits);
+        await stop.CancelAsync();
+        foreach (var task in waiting)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        }
+
+        await Signals.Until(() => server.Services.GetRequiredService<Runtime.Leasing.LeaseTable>().WaitingCount == 0);
+    }
+
+    [Fact]
     public async Task NotFoundAndFailedPrecondition_UnknownOrEndedLease()
     {
         await using var server = await ServerHost.StartAsync();

@@ -13,6 +13,7 @@ internal sealed partial class RemoteLease : GpuLease
 {
     private readonly RemoteGpuPool _pool;
     private readonly CancellationTokenSource _lost = new();
+    private readonly Lock _gate = new();
     private readonly IReadOnlyList<DeviceDescriptor> _devices;
     private long _expiresAtTicks;
     private long _memoryUsed;
@@ -68,9 +69,14 @@ internal sealed partial class RemoteLease : GpuLease
 
     public override async ValueTask ReleaseAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        lock (_gate)
         {
-            return;
+            if (_state != 0)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _state, 1);
         }
 
         _pool.Session.Forget(this);
@@ -115,12 +121,18 @@ internal sealed partial class RemoteLease : GpuLease
     /// <summary>The pool took the lease back: fire <see cref="LeaseLost"/> once.</summary>
     public void MarkLost(LeaseLostReason reason)
     {
-        if (Interlocked.CompareExchange(ref _state, 2, 0) != 0)
+        lock (_gate)
         {
-            return;
+            if (_state != 0)
+            {
+                return;
+            }
+
+            // The reason is in place before anyone can see the lost state.
+            _lostReason = reason;
+            Volatile.Write(ref _state, 2);
         }
 
-        _lostReason = reason;
         _pool.Session.Forget(this);
         SdkLog.LeaseLost(Logger, Id, reason);
         _lost.Cancel();

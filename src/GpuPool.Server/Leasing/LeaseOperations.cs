@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using GpuPool.Protocol;
 using GpuPool.Protocol.Conversion;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
+using Microsoft.Extensions.Options;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.Leasing;
@@ -11,8 +13,11 @@ namespace GpuPool.Server.Leasing;
 /// The lease operations behind both the unary calls and the session stream: acquire, renew, release and
 /// the ownership check every call on a lease goes through. Tenants see only their own leases.
 /// </summary>
-internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, ServerInstance instance)
+internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, ServerInstance instance, IOptions<GpuPoolServerOptions> options)
 {
+    private readonly ConcurrentDictionary<string, int> _waiting = new(StringComparer.Ordinal);
+    private readonly int _maxWaiting = options.Value.MaxWaitingPerTenant;
+
     public LeaseTable Table { get; } = table;
 
     public string Instance => instance.Id;
@@ -26,8 +31,24 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
             return Table.TryGrant(slice, caller.Tenant);
         }
 
-        return await Table.GrantAsync(slice, caller.Tenant, cancellationToken).ConfigureAwait(false);
+        // One tenant must not fill the pool's whole wait queue.
+        if (_waiting.AddOrUpdate(caller.Tenant, 1, static (_, n) => n + 1) > _maxWaiting)
+        {
+            Leave(caller.Tenant);
+            throw new CapacityExceededException($"Tenant '{caller.Tenant}' already has {_maxWaiting} acquires waiting (GpuPoolServer:MaxWaitingPerTenant).", TimeSpan.FromSeconds(1));
+        }
+
+        try
+        {
+            return await Table.GrantAsync(slice, caller.Tenant, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Leave(caller.Tenant);
+        }
     }
+
+    private void Leave(string tenant) => _waiting.AddOrUpdate(tenant, 0, static (_, n) => n - 1);
 
     /// <summary>The caller's live lease: NOT_FOUND when unknown, PERMISSION_DENIED for another tenant's, FAILED_PRECONDITION when it ended.</summary>
     public LeaseEntry GetOwned(CallerIdentity caller, string leaseId, long fencingToken = 0)

@@ -85,8 +85,9 @@ internal sealed class InferenceService(
         var lease = operations.GetOwned(caller, header.LeaseId);
         var modelOptions = ModelWire.ToOptions(header);
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // The announced size is the client's word: reserve at most 1 MiB up front and let the buffer grow with what arrives.
-        using var buffer = new MemoryStream((int)Math.Clamp(header.TotalBytes, 0, 1 << 20));
+        // Announced sizes are not trusted for allocation: a caller that announces a large model and sends
+        // nothing must not make the server reserve it.
+        using var buffer = new MemoryStream((int)Math.Min(header.TotalBytes, 4L << 20));
         while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var chunk = requestStream.Current;

@@ -18,7 +18,7 @@ namespace GpuPool.Server.Sessions;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync disposes the source when the stream ends; the session lives exactly as long as that call.")]
 internal sealed class LeaseSession
 {
-    private readonly Channel<V1.SessionEvent> _events = Channel.CreateUnbounded<V1.SessionEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<V1.SessionEvent> _events = Channel.CreateUnbounded<V1.SessionEvent>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly ConcurrentDictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _waiting = new();

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace GpuPool.Server;
+
+/// <summary>
+/// The real server inside the calling process, on TCP loopback ports (gRPC and health), for tests,
+/// benchmarks and tools. Settings are layered over the defaults as configuration keys.
+/// </summary>
+public sealed class LoopbackServer : IAsyncDisposable
+{
+    private LoopbackServer(WebApplication app, int grpcPort, int httpPort)
+    {
+        App = app;
+        GrpcPort = grpcPort;
+        HttpPort = httpPort;
+    }
+
+    /// <summary>The running application (its <c>Services</c> hold the lease table and the rest).</summary>
+    public WebApplication App { get; }
+
+    /// <summary>The gRPC (HTTP/2) port.</summary>
+    public int GrpcPort { get; }
+
+    /// <summary>The health (HTTP/1.1) port.</summary>
+    public int HttpPort { get; }
+
+    /// <summary>The gRPC address, <c>http://127.0.0.1:port</c>.</summary>
+    public Uri Address => new($"http://127.0.0.1:{GrpcPort}");
+
+    /// <summary>
+    /// Starts a server; <paramref name="grpcPort"/> 0 picks a free port (a fixed one lets a test restart the
+    /// server in place). <paramref name="configure"/> adjusts services; <paramref name="map"/> adds endpoints.
+    /// </summary>
+    public static async Task<LoopbackServer> StartAsync(
+        IDictionary<string, string?>? settings = null,
+        Action<WebApplicationBuilder>? configure = null,
+        int grpcPort = 0,
+        Action<WebApplication>? map = null)
+    {
+        grpcPort = grpcPort == 0 ? FreePort() : grpcPort;
+        var httpPort = FreePort();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
+            ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = GpuPoolServerApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Logging.ClearProviders();
+            configure?.Invoke(builder);
+        });
+        try
+        {
+            map?.Invoke(app);
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new LoopbackServer(app, grpcPort, httpPort);
+    }
+
+    /// <summary>Stops the server (its session streams end at once) and frees its ports.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync().ConfigureAwait(false);
+        await App.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
