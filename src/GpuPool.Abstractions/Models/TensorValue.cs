@@ -24,8 +24,9 @@ public sealed class TensorValue
         // Compared by element count: count * elementSize can wrap around for a huge declared shape.
         if (data.Length % elementSize != 0 || count != data.Length / elementSize)
         {
+            var needed = count <= long.MaxValue / elementSize ? (count * elementSize).ToString(System.Globalization.CultureInfo.InvariantCulture) : $"more than {long.MaxValue}";
             throw new InvalidPoolRequestException(
-                $"Tensor shape [{string.Join(",", shape.ToArray())}] of {elementType} has {count} elements of {elementSize} bytes; got {data.Length} bytes.");
+                $"Tensor shape [{string.Join(",", shape.ToArray())}] of {elementType} needs {needed} bytes; got {data.Length}.");
         }
 
         ElementType = elementType;
