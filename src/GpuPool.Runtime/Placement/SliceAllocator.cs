@@ -128,6 +128,7 @@ public sealed class SliceAllocator
         }
 
         device.Draining = draining;
+        Policy.OnChanged(this, device.Node);
         return true;
     }
 
@@ -141,6 +142,7 @@ public sealed class SliceAllocator
         var delta = Math.Max(0, bytes) - device.ExternalMemoryBytes;
         device.ExternalMemoryBytes += delta;
         device.FreeMemoryBytes -= delta;
+        Policy.OnChanged(this, device.Node);
     }
 
     private bool IsValid(PlacementChoice choice, in PlacementRequest request)
