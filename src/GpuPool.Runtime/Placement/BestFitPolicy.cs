@@ -33,7 +33,7 @@ public sealed class BestFitPolicy : IPlacementPolicy
         var scale = _scale ??= ClusterScale.Of(allocator);
         var ties = new TieBreaker();
         NodeSlot? best = null;
-        foreach (var node in allocator.Nodes)
+        foreach (var node in allocator.NodeArray)
         {
             if (!PlacementMath.Feasible(node, request))
             {

@@ -20,7 +20,7 @@ internal sealed class DotProductPolicy(int seed) : IPlacementPolicy
         var demandGpu = (long)request.Milli * request.DeviceCount / scale.MaxGpuMilli;
         var ties = new TieBreaker();
         NodeSlot? best = null;
-        foreach (var node in allocator.Nodes)
+        foreach (var node in allocator.NodeArray)
         {
             if (!PlacementMath.Feasible(node, request))
             {

@@ -2,6 +2,15 @@ namespace GpuPool.Runtime.Placement;
 
 internal sealed partial class FragmentIndex
 {
+    private const int Infeasible = -2;
+    private const int NoDevice = -1;
+    private const int MaxCachedShapes = 1024;
+    private readonly Dictionary<RequestShape, ScoreCache> _caches = [];
+    private readonly long[] _nodeStamp;
+    private readonly Dictionary<long, int> _sameState = [];
+    private long _clock = 1;
+    private long _epochStamp;
+
     /// <summary>
     /// How much placing <paramref name="request"/> on <paramref name="devices"/> of <paramref name="slot"/>
     /// changes the node's expected fragmentation (negative: it gets better).
@@ -16,6 +25,7 @@ internal sealed partial class FragmentIndex
         var usable = _usable[node];
         var count = _count[node];
         var offset = _deviceOffset[node];
+        var deviceArray = slot.DeviceArray;
         double delta = 0;
         for (var i = 0; i < _activeCount; i++)
         {
@@ -30,7 +40,7 @@ internal sealed partial class FragmentIndex
                     continue;
                 }
 
-                var device = slot.Devices[d];
+                var device = deviceArray[d];
                 if (Usable(m, false, device.IsEntirelyFree, device.FreeMilli, device.FreeMemoryBytes))
                 {
                     u -= device.FreeMilli;
@@ -55,69 +65,156 @@ internal sealed partial class FragmentIndex
 
     /// <summary>
     /// The placement with the lowest score, where the score is the fragmentation delta plus whatever
-    /// <paramref name="adjust"/> adds for the node; exact ties go to a random candidate.
+    /// <paramref name="adjust"/> adds for the node; exact ties go to a random candidate. A node's score
+    /// for a request shape is cached until the node changes or the scoring does (<see cref="Invalidate"/>),
+    /// so <paramref name="adjust"/> must depend only on the node's state and on what the policy changes
+    /// together with an invalidation.
     /// </summary>
     public PlacementChoice? ChooseLeastDelta(in PlacementRequest request, Random random, Func<NodeSlot, double, double>? adjust = null)
     {
+        var cache = CacheFor(request);
         var ties = new TieBreaker();
         var bestNode = -1;
-        int[]? bestDevices = null;
-        Span<int> one = stackalloc int[1];
-        foreach (var slot in _allocator.Nodes)
+        var bestDevice = Infeasible;
+        _sameState.Clear();
+        foreach (var slot in _allocator.NodeArray)
         {
-            if (!slot.HasHostResourcesFor(request))
+            var n = slot.Index;
+            if (cache.Stamp[n] == 0 || cache.Stamp[n] < _nodeStamp[n] || cache.Stamp[n] < _epochStamp)
             {
-                continue;
+                // Nodes in the same state score the same: score one of them per decision.
+                var hash = StateHash(slot);
+                if (_sameState.TryGetValue(hash, out var twin) && _typeOf[twin] == _typeOf[n] && SameState(_allocator.NodeArray[twin], slot))
+                {
+                    (cache.Score[n], cache.Device[n]) = (cache.Score[twin], cache.Device[twin]);
+                }
+                else
+                {
+                    (cache.Score[n], cache.Device[n]) = Score(slot, request, adjust);
+                    _sameState[hash] = n;
+                }
+
+                cache.Stamp[n] = _clock;
             }
 
-            if (request.DeviceCount == 0 || request.WholeDevices)
+            if (cache.Device[n] != Infeasible && ties.Offer(cache.Score[n], random))
             {
-                if (request.DeviceCount > 0 && PlacementMath.CountWhole(slot, request) < request.DeviceCount)
-                {
-                    continue;
-                }
-
-                var devices = PlacementMath.FirstWhole(slot, request);
-                var score = Delta(slot, request, devices);
-                if (ties.Offer(adjust is null ? score : adjust(slot, score), random))
-                {
-                    bestNode = slot.Index;
-                    bestDevices = devices;
-                }
-
-                continue;
-            }
-
-            var deviceList = slot.Devices;
-            for (var d = 0; d < deviceList.Count; d++)
-            {
-                var device = deviceList[d];
-                if (!SliceAllocator.Fits(device, request) || SameAsEarlier(slot, d, request))
-                {
-                    continue;
-                }
-
-                one[0] = d;
-                var score = Delta(slot, request, one);
-                if (ties.Offer(adjust is null ? score : adjust(slot, score), random))
-                {
-                    bestNode = slot.Index;
-                    bestDevices = [d];
-                }
+                bestNode = n;
+                bestDevice = cache.Device[n];
             }
         }
 
-        return bestNode < 0 ? null : new PlacementChoice(bestNode, bestDevices!);
+        if (bestNode < 0)
+        {
+            return null;
+        }
+
+        var best = _allocator.NodeArray[bestNode];
+        return new PlacementChoice(bestNode, bestDevice >= 0 ? [bestDevice] : PlacementMath.FirstWhole(best, request));
+    }
+
+    private (double Score, int Device) Score(NodeSlot slot, in PlacementRequest request, Func<NodeSlot, double, double>? adjust)
+    {
+        if (!slot.HasHostResourcesFor(request))
+        {
+            return (0, Infeasible);
+        }
+
+        if (request.DeviceCount == 0 || request.WholeDevices)
+        {
+            if (request.DeviceCount > 0 && PlacementMath.CountWhole(slot, request) < request.DeviceCount)
+            {
+                return (0, Infeasible);
+            }
+
+            var score = Delta(slot, request, request.DeviceCount == 0 ? [] : PlacementMath.FirstWhole(slot, request));
+            return (adjust is null ? score : adjust(slot, score), NoDevice);
+        }
+
+        var best = double.PositiveInfinity;
+        var bestDevice = Infeasible;
+        Span<int> one = stackalloc int[1];
+        var devices = slot.DeviceArray;
+        for (var d = 0; d < devices.Length; d++)
+        {
+            if (!SliceAllocator.Fits(devices[d], request) || SameAsEarlier(devices, d, request))
+            {
+                continue;
+            }
+
+            one[0] = d;
+            var score = Delta(slot, request, one);
+            score = adjust is null ? score : adjust(slot, score);
+            if (score < best)
+            {
+                best = score;
+                bestDevice = d;
+            }
+        }
+
+        return (best, bestDevice);
+    }
+
+    private static long StateHash(NodeSlot slot)
+    {
+        var hash = new HashCode();
+        hash.Add(slot.FreeCpuMilli);
+        hash.Add(slot.FreeHostMemoryBytes);
+        foreach (var device in slot.DeviceArray)
+        {
+            hash.Add(device.FreeMilli);
+            hash.Add(device.FreeMemoryBytes);
+            hash.Add(device.Allocations);
+            hash.Add(device.Draining);
+        }
+
+        return ((long)hash.ToHashCode() << 8) ^ slot.DeviceArray.Length;
+    }
+
+    private static bool SameState(NodeSlot a, NodeSlot b)
+    {
+        if (a.FreeCpuMilli != b.FreeCpuMilli || a.FreeHostMemoryBytes != b.FreeHostMemoryBytes || a.DeviceArray.Length != b.DeviceArray.Length)
+        {
+            return false;
+        }
+
+        for (var d = 0; d < a.DeviceArray.Length; d++)
+        {
+            DeviceSlot x = a.DeviceArray[d], y = b.DeviceArray[d];
+            if (x.FreeMilli != y.FreeMilli || x.FreeMemoryBytes != y.FreeMemoryBytes || x.Allocations != y.Allocations || x.Draining != y.Draining)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private ScoreCache CacheFor(in PlacementRequest request)
+    {
+        var shape = RequestShape.Of(request);
+        if (!_caches.TryGetValue(shape, out var cache))
+        {
+            if (_caches.Count >= MaxCachedShapes)
+            {
+                _caches.Clear();
+            }
+
+            cache = new ScoreCache(_allocator.NodeArray.Length);
+            _caches.Add(shape, cache);
+        }
+
+        return cache;
     }
 
     // Devices in the same state score the same, so only the first of them is scored (a device-id
     // constraint in the mix could make them differ slightly; that only affects the score, never validity).
-    private static bool SameAsEarlier(NodeSlot slot, int d, in PlacementRequest request)
+    private static bool SameAsEarlier(DeviceSlot[] devices, int d, in PlacementRequest request)
     {
-        var device = slot.Devices[d];
+        var device = devices[d];
         for (var e = 0; e < d; e++)
         {
-            var other = slot.Devices[e];
+            var other = devices[e];
             if (other.FreeMilli == device.FreeMilli
                 && other.FreeMemoryBytes == device.FreeMemoryBytes
                 && other.Allocations == device.Allocations
@@ -129,5 +226,15 @@ internal sealed partial class FragmentIndex
         }
 
         return false;
+    }
+
+    /// <summary>One request shape's cached score per node.</summary>
+    private sealed class ScoreCache(int nodes)
+    {
+        public double[] Score { get; } = new double[nodes];
+
+        public int[] Device { get; } = new int[nodes];
+
+        public long[] Stamp { get; } = new long[nodes];
     }
 }

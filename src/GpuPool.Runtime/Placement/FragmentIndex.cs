@@ -14,6 +14,7 @@ internal sealed partial class FragmentIndex
     private readonly ShapeMix _mix;
     private readonly int[] _deviceOffset;
     private readonly long[] _free;
+    private readonly int[] _typeOf;
     private int _shapes;
     private int[] _milli = [];
     private int[] _need = [];
@@ -25,6 +26,7 @@ internal sealed partial class FragmentIndex
     private int[][] _usable;
     private int[][] _count;
     private double[] _weights = [];
+    private double[] _scratch = [];
     private int[] _active = [];
     private int _activeCount;
 
@@ -40,6 +42,8 @@ internal sealed partial class FragmentIndex
         }
 
         _free = new long[nodes.Count];
+        _typeOf = NodeTypes(nodes);
+        _nodeStamp = new long[nodes.Count];
         _usable = new int[nodes.Count][];
         _count = new int[nodes.Count][];
         for (var n = 0; n < nodes.Count; n++)
@@ -55,20 +59,32 @@ internal sealed partial class FragmentIndex
 
     /// <summary>
     /// Brings the index up to date with the mix: materialises new shapes and takes the current weights
-    /// (shapes of host-only requests weigh nothing: they never use GPU capacity).
+    /// (shapes of host-only requests weigh nothing: they never use GPU capacity). Shapes whose weight is
+    /// under <paramref name="minShare"/> of the total are left out of the sum, which bounds the cost of a
+    /// decision. Cached scores are dropped when a weight changed.
     /// </summary>
-    public void Refresh(Func<int, double>? weightOf = null)
+    public void Refresh(Func<int, double>? weightOf = null, double minShare = 0)
     {
         if (_mix.Count > _shapes)
         {
             AddShapes();
         }
 
+        var total = 0.0;
+        for (var m = 0; m < _shapes; m++)
+        {
+            var weight = _need[m] == 0 ? 0 : (weightOf?.Invoke(m) ?? _mix.Weight(m));
+            _scratch[m] = weight;
+            total += weight;
+        }
+
+        var changed = false;
         _activeCount = 0;
         ActiveWeight = 0;
         for (var m = 0; m < _shapes; m++)
         {
-            var weight = _need[m] == 0 ? 0 : (weightOf?.Invoke(m) ?? _mix.Weight(m));
+            var weight = _scratch[m] > 0 && _scratch[m] >= minShare * total ? _scratch[m] : 0;
+            changed |= weight != _weights[m];
             _weights[m] = weight;
             if (weight > 0)
             {
@@ -76,7 +92,15 @@ internal sealed partial class FragmentIndex
                 ActiveWeight += weight;
             }
         }
+
+        if (changed)
+        {
+            Invalidate();
+        }
     }
+
+    /// <summary>Drops every cached score (the policy's scoring changed).</summary>
+    public void Invalidate() => _epochStamp = ++_clock;
 
     /// <summary>Sum of the weights of the shapes that use GPUs (as last refreshed).</summary>
     public double ActiveWeight { get; private set; }
@@ -84,7 +108,8 @@ internal sealed partial class FragmentIndex
     /// <summary>Recomputes one node after it changed.</summary>
     public void Update(int node)
     {
-        var slot = _allocator.Nodes[node];
+        _nodeStamp[node] = ++_clock;
+        var slot = _allocator.NodeArray[node];
         _free[node] = PlacementMath.FreeMilli(slot);
         var usable = _usable[node];
         var count = _count[node];
@@ -97,7 +122,7 @@ internal sealed partial class FragmentIndex
     /// <summary>The node's expected fragmentation: free milli the mix cannot use, weighted (weights as last refreshed).</summary>
     public double Fragmentation(int node)
     {
-        var slot = _allocator.Nodes[node];
+        var slot = _allocator.NodeArray[node];
         double total = 0;
         for (var i = 0; i < _activeCount; i++)
         {
@@ -119,9 +144,10 @@ internal sealed partial class FragmentIndex
         int usable = 0, count = 0;
         var accepts = _accepts[m];
         var offset = _deviceOffset[slot.Index];
-        for (var d = 0; d < slot.Devices.Count; d++)
+        var devices = slot.DeviceArray;
+        for (var d = 0; d < devices.Length; d++)
         {
-            var device = slot.Devices[d];
+            var device = devices[d];
             if ((accepts is null || accepts[offset + d]) && Usable(m, device.Draining, device.IsEntirelyFree, device.FreeMilli, device.FreeMemoryBytes))
             {
                 usable += device.FreeMilli;
@@ -146,6 +172,7 @@ internal sealed partial class FragmentIndex
         Array.Resize(ref _memory, total);
         Array.Resize(ref _accepts, total);
         Array.Resize(ref _weights, total);
+        Array.Resize(ref _scratch, total);
         Array.Resize(ref _active, total);
         var nodes = _allocator.Nodes;
         for (var m = _shapes; m < total; m++)
@@ -175,6 +202,30 @@ internal sealed partial class FragmentIndex
                 (_usable[n][m], _count[n][m]) = Measure(nodes[n], m);
             }
         }
+    }
+
+    // Nodes of one type have the same capacities and device descriptors (apart from names and ids).
+    private static int[] NodeTypes(IReadOnlyList<NodeSlot> nodes)
+    {
+        var types = new Dictionary<string, int>(StringComparer.Ordinal);
+        var typeOf = new int[nodes.Count];
+        for (var n = 0; n < nodes.Count; n++)
+        {
+            var node = nodes[n];
+            var key = string.Join(
+                ';',
+                node.DeviceArray.Select(d => $"{d.Descriptor.Model}/{d.Descriptor.TotalMemoryBytes}/{d.Descriptor.Kind}/{d.Descriptor.Vendor}/{d.Descriptor.ComputeCapability}"))
+                + $"|{node.CpuMilliTotal}|{node.HostMemoryTotal}";
+            if (!types.TryGetValue(key, out var type))
+            {
+                type = types.Count;
+                types.Add(key, type);
+            }
+
+            typeOf[n] = type;
+        }
+
+        return typeOf;
     }
 
     private bool[]? AcceptanceOf(DeviceConstraints? constraints)

@@ -16,7 +16,7 @@ internal sealed class PackingPolicy(int seed) : IPlacementPolicy
         ArgumentNullException.ThrowIfNull(allocator);
         var ties = new TieBreaker();
         NodeSlot? best = null;
-        foreach (var node in allocator.Nodes)
+        foreach (var node in allocator.NodeArray)
         {
             if (PlacementMath.Feasible(node, request) && ties.Offer(Tier(node, request), _random))
             {
@@ -53,7 +53,7 @@ internal sealed class PackingPolicy(int seed) : IPlacementPolicy
     {
         if (request.DeviceCount > 0 && !request.WholeDevices)
         {
-            foreach (var device in node.Devices)
+            foreach (var device in node.DeviceArray)
             {
                 if (!device.IsEntirelyFree && SliceAllocator.Fits(device, request))
                 {

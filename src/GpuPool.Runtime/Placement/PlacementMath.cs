@@ -18,7 +18,7 @@ internal static class PlacementMath
 
         if (!request.WholeDevices)
         {
-            foreach (var device in node.Devices)
+            foreach (var device in node.DeviceArray)
             {
                 if (SliceAllocator.Fits(device, request))
                 {
@@ -36,7 +36,7 @@ internal static class PlacementMath
     public static int CountWhole(NodeSlot node, in PlacementRequest request)
     {
         var free = 0;
-        foreach (var device in node.Devices)
+        foreach (var device in node.DeviceArray)
         {
             if (SliceAllocator.FitsWhole(device, request))
             {
@@ -51,7 +51,7 @@ internal static class PlacementMath
     public static long FreeMilli(NodeSlot node)
     {
         long free = 0;
-        foreach (var device in node.Devices)
+        foreach (var device in node.DeviceArray)
         {
             if (!device.Draining)
             {
@@ -65,7 +65,7 @@ internal static class PlacementMath
     /// <summary>Whether anything is allocated on the node's devices.</summary>
     public static bool InUse(NodeSlot node)
     {
-        foreach (var device in node.Devices)
+        foreach (var device in node.DeviceArray)
         {
             if (device.Allocations > 0)
             {

@@ -12,7 +12,7 @@ internal sealed class RandomPolicy(int seed) : IPlacementPolicy
         ArgumentNullException.ThrowIfNull(allocator);
         NodeSlot? chosen = null;
         var seen = 0;
-        foreach (var node in allocator.Nodes)
+        foreach (var node in allocator.NodeArray)
         {
             if (PlacementMath.Feasible(node, request) && _random.Next(++seen) == 0)
             {

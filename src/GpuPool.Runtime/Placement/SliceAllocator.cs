@@ -36,6 +36,9 @@ public sealed class SliceAllocator
     /// <summary>Every node.</summary>
     public IReadOnlyList<NodeSlot> Nodes => _nodes;
 
+    /// <summary>Every node, as an array (no interface dispatch on hot paths).</summary>
+    internal NodeSlot[] NodeArray => _nodes;
+
     /// <summary>Whether one device could hold a single-device share now.</summary>
     public static bool Fits(DeviceSlot device, in PlacementRequest request)
     {
