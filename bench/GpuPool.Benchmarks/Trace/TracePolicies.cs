@@ -10,7 +10,7 @@ internal static class TracePolicies
     public static IPlacementPolicy Create(string name, int seed, ShapeMix workloadMix) =>
         string.Equals(name, "FGD", StringComparison.OrdinalIgnoreCase)
             ? new FgdPolicy(workloadMix, seed)
-            : PlacementPolicies.Create(name, seed);
+            : string.Equals(name, "FGD-online", StringComparison.OrdinalIgnoreCase) ? PlacementPolicies.Create("FGD", seed) : PlacementPolicies.Create(name, seed);
 
     /// <summary>The policy's name in the published table.</summary>
     public static string PublishedName(string name) =>

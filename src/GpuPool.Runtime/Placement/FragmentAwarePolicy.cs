@@ -1,35 +1,50 @@
-using System.Globalization;
-
 namespace GpuPool.Runtime.Placement;
 
 /// <summary>
-/// The default policy: fragmentation-aware placement that learns the request mix online.
+/// The default policy. It scores every feasible placement by three terms and takes the lowest:
+/// <list type="number">
+/// <item>FGD's fragmentation delta: how much the node's expected fragmentation grows, against the
+/// mix of request shapes <em>learned online</em> (each request counts once; the weights are refreshed
+/// at 1, 2, 4, 8, … requests, so cached scores stay valid in between), normalised per request;</item>
+/// <item>the change in GPU capacity <em>stranded by host resources</em>: free GPU milli that the node's
+/// remaining CPU and host memory cannot feed at the mix's average CPU and memory per GPU milli (FGD only
+/// sees a node's CPU when a single task no longer fits; many tasks share it long before);</item>
+/// <item>a vanishing best-fit term (remaining GPU and CPU) that breaks what would otherwise be ties.</item>
+/// </list>
+/// A share goes to the device of the node that scores best. Remaining ties are broken at random (seeded).
 /// </summary>
 internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
 {
-    private static readonly double Alpha = double.Parse(Environment.GetEnvironmentVariable("FA_ALPHA") ?? "2", CultureInfo.InvariantCulture);
-    private static readonly double Beta = double.Parse(Environment.GetEnvironmentVariable("FA_BETA") ?? "1", CultureInfo.InvariantCulture);
-    private static readonly bool GpuWeighted = Environment.GetEnvironmentVariable("FA_WEIGHT") != "count";
+    /// <summary>Weight of the stranded-capacity term against the fragmentation delta (both in GPU milli).</summary>
+    internal const double StrandedWeight = 1.0;
+
+    /// <summary>Shapes rarer than this share of requests are left out of the fragmentation sum (bounds decision time).</summary>
+    internal const double MinShapeShare = 0.0005;
+
+    private const double TieScale = 1e-6;
     private readonly ShapeMix _mix = new();
     private readonly Random _random = new(seed);
     private FragmentIndex? _index;
     private ClusterScale? _scale;
-    private static readonly double MinShare = double.Parse(Environment.GetEnvironmentVariable("FA_MINSHARE") ?? "0.002", CultureInfo.InvariantCulture);
     private long _seen;
     private long _nextLearn = 1;
-    private double _cpuPerMilli;
-    private double _hostPerMilli;
     private double _gpuSum;
     private double _cpuSum;
     private double _hostSum;
+    private double _cpuPerMilli;
+    private double _hostPerMilli;
 
     public string Name => "FragmentAware";
 
     public PlacementChoice? Choose(in PlacementRequest request, SliceAllocator allocator)
     {
         ArgumentNullException.ThrowIfNull(allocator);
-        _mix.Add(request, 1);
         var gpu = (long)request.Milli * request.DeviceCount;
+        if (_mix.Count < ShapeMix.MaxShapes || _mix.Contains(request))
+        {
+            _mix.Add(request, 1);
+        }
+
         if (gpu > 0)
         {
             _gpuSum += gpu;
@@ -41,24 +56,24 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
         var scale = _scale ??= ClusterScale.Of(allocator);
         if (++_seen >= _nextLearn)
         {
-            // Learn in epochs (at 1, 2, 4, 8, ... requests): cached scores stay valid in between.
             _nextLearn *= 2;
             _cpuPerMilli = _gpuSum > 0 ? _cpuSum / _gpuSum : 0;
             _hostPerMilli = _gpuSum > 0 ? _hostSum / _gpuSum : 0;
-            index.Refresh(m => _mix.Weight(m) * (GpuWeighted ? Math.Max(1, _mix.Shape(m).GpuMilli) : 1), MinShare);
+            index.Refresh(minShare: MinShapeShare);
             index.Invalidate();
         }
 
         var weight = index.ActiveWeight;
-        var tie = 1e-6 / scale.MaxGpuMilli;
+        var tie = TieScale / scale.MaxGpuMilli;
         var cpu = request.CpuMilli;
         var host = request.HostMemoryBytes;
         return index.ChooseLeastDelta(request, _random, (node, delta) =>
         {
             var free = PlacementMath.FreeMilli(node);
-            var stranded = Alpha * (Stranded(node, free - gpu, node.FreeCpuMilli - cpu, node.FreeHostMemoryBytes - host) - Stranded(node, free, node.FreeCpuMilli, node.FreeHostMemoryBytes));
+            var stranded = Stranded(node, free - gpu, node.FreeCpuMilli - cpu, node.FreeHostMemoryBytes - host)
+                - Stranded(node, free, node.FreeCpuMilli, node.FreeHostMemoryBytes);
             var cpuNorm = node.CpuMilliTotal == 0 ? 0 : node.FreeCpuMilli * scale.MaxGpuMilli / scale.MaxCpuMilli;
-            return (weight == 0 ? 0 : delta / weight) + stranded + (tie * (free + cpuNorm));
+            return (weight == 0 ? 0 : delta / weight) + (StrandedWeight * stranded) + (tie * (free + cpuNorm));
         });
     }
 
@@ -70,19 +85,20 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
         }
     }
 
+    // GPU milli on the node that its CPU and host memory cannot feed at the mix's average needs.
     private double Stranded(NodeSlot node, double free, double cpu, double host)
     {
-        var usable = free;
+        var fed = free;
         if (node.CpuMilliTotal != 0 && _cpuPerMilli > 0)
         {
-            usable = Math.Min(usable, cpu / _cpuPerMilli);
+            fed = Math.Min(fed, cpu / _cpuPerMilli);
         }
 
         if (node.HostMemoryTotal != 0 && _hostPerMilli > 0)
         {
-            usable = Math.Min(usable, Beta * host / _hostPerMilli);
+            fed = Math.Min(fed, host / _hostPerMilli);
         }
 
-        return free - Math.Max(0, usable);
+        return free - Math.Max(0, fed);
     }
 }

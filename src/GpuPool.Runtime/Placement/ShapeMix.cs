@@ -12,6 +12,9 @@ internal sealed class ShapeMix
     private readonly List<DeviceConstraints?> _constraints = [];
     private readonly List<double> _weights = [];
 
+    /// <summary>The most shapes a learned mix keeps (requests of further new shapes are not counted), bounding memory and decision time.</summary>
+    public const int MaxShapes = 4096;
+
     /// <summary>Number of distinct shapes seen.</summary>
     public int Count => _shapes.Count;
 
@@ -39,6 +42,9 @@ internal sealed class ShapeMix
 
         return mix;
     }
+
+    /// <summary>Whether the request's shape is in the mix.</summary>
+    public bool Contains(in PlacementRequest request) => _index.ContainsKey(RequestShape.Of(request));
 
     /// <summary>Adds <paramref name="weight"/> to the request's shape; returns the shape's index.</summary>
     public int Add(in PlacementRequest request, double weight)
