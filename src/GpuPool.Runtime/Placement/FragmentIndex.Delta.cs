@@ -5,7 +5,7 @@ internal sealed partial class FragmentIndex
     private const int Infeasible = -2;
     private const int NoDevice = -1;
     private const int MaxCachedShapes = 1024;
-    private readonly Dictionary<RequestShape, ScoreCache> _caches = [];
+    private readonly Dictionary<RequestShape, FragmentScoreCache> _caches = [];
     private readonly long[] _nodeStamp;
     private readonly Dictionary<long, int> _sameState = [];
     private long _clock = 1;
@@ -190,7 +190,7 @@ internal sealed partial class FragmentIndex
         return true;
     }
 
-    private ScoreCache CacheFor(in PlacementRequest request)
+    private FragmentScoreCache CacheFor(in PlacementRequest request)
     {
         var shape = RequestShape.Of(request);
         if (!_caches.TryGetValue(shape, out var cache))
@@ -200,7 +200,7 @@ internal sealed partial class FragmentIndex
                 _caches.Clear();
             }
 
-            cache = new ScoreCache(_allocator.NodeArray.Length);
+            cache = new FragmentScoreCache(_allocator.NodeArray.Length);
             _caches.Add(shape, cache);
         }
 
@@ -226,15 +226,5 @@ internal sealed partial class FragmentIndex
         }
 
         return false;
-    }
-
-    /// <summary>One request shape's cached score per node.</summary>
-    private sealed class ScoreCache(int nodes)
-    {
-        public double[] Score { get; } = new double[nodes];
-
-        public int[] Device { get; } = new int[nodes];
-
-        public long[] Stamp { get; } = new long[nodes];
     }
 }
