@@ -14,7 +14,7 @@ internal sealed class TraceBenchmark : IBenchmark
 {
     public string Name => "trace";
 
-    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name|all> --seeds 42-51 [--dump file.csv]";
+    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name[,name]|all> (Random, DotProduct, Packing, BestFit, FGD = given the mix, FGD-online, Default) --seeds 42-51 [--dump file.csv]";
 
     public Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
