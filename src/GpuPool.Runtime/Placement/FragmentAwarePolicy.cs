@@ -9,6 +9,10 @@ namespace GpuPool.Runtime.Placement;
 /// <item>the change in GPU capacity <em>stranded by host resources</em>: free GPU milli that the node's
 /// remaining CPU and host memory cannot feed at the mix's average CPU and memory per GPU milli (FGD only
 /// sees a node's CPU when a single task no longer fits; many tasks share it long before);</item>
+/// <item>for a request that accepts any model, <em>model pressure</em>: its GPU milli times the share of
+/// the node's model's free capacity that model-restricted requests are expected to need
+/// (<see cref="ModelPressure"/>), so that unrestricted work leaves scarce models to the requests that
+/// can only run there;</item>
 /// <item>a vanishing best-fit term (remaining GPU and CPU) that breaks what would otherwise be ties.</item>
 /// </list>
 /// A share goes to the device of the node that scores best. Remaining ties are broken at random (seeded).
@@ -18,6 +22,9 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
     /// <summary>Weight of the stranded-capacity term against the fragmentation delta (both in GPU milli).</summary>
     internal const double StrandedWeight = 1.0;
 
+    /// <summary>Weight of the model-pressure term (GPU milli of an unrestricted request × its node model's pressure).</summary>
+    internal const double PressureWeight = 1.0;
+
     /// <summary>Shapes rarer than this share of requests are left out of the fragmentation sum (bounds decision time).</summary>
     internal const double MinShapeShare = 0.0005;
 
@@ -25,6 +32,7 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
     private readonly ShapeMix _mix = new();
     private readonly Random _random = new(seed);
     private FragmentIndex? _index;
+    private ModelPressure? _pressure;
     private ClusterScale? _scale;
     private long _seen;
     private long _nextLearn = 1;
@@ -52,7 +60,14 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
             _hostSum += request.HostMemoryBytes;
         }
 
-        var index = _index is not null && ReferenceEquals(_index.Allocator, allocator) ? _index : _index = new FragmentIndex(allocator, _mix);
+        if (_index is null || !ReferenceEquals(_index.Allocator, allocator))
+        {
+            _index = new FragmentIndex(allocator, _mix);
+            _pressure = new ModelPressure(allocator);
+        }
+
+        var index = _index;
+        var pressure = _pressure!;
         var scale = _scale ??= ClusterScale.Of(allocator);
         if (++_seen >= _nextLearn)
         {
@@ -60,6 +75,7 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
             _cpuPerMilli = _gpuSum > 0 ? _cpuSum / _gpuSum : 0;
             _hostPerMilli = _gpuSum > 0 ? _hostSum / _gpuSum : 0;
             index.Refresh(minShare: MinShapeShare);
+            pressure.Learn(_mix);
             index.Invalidate();
         }
 
@@ -67,6 +83,7 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
         var tie = TieScale / scale.MaxGpuMilli;
         var cpu = request.CpuMilli;
         var host = request.HostMemoryBytes;
+        var unrestricted = request.Constraints?.Models is not { Count: > 0 };
         return index.ChooseLeastDelta(request, _random, (node, delta) =>
         {
             var free = PlacementMath.FreeMilli(node);
@@ -74,7 +91,8 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
                 - Stranded(node, free, node.FreeCpuMilli, node.FreeHostMemoryBytes);
             var cpuNorm = node.CpuMilliTotal == 0 ? 0 : node.FreeCpuMilli * scale.MaxGpuMilli / scale.MaxCpuMilli;
             return (weight == 0 ? 0 : delta / weight) + (StrandedWeight * stranded) + (tie * (free + cpuNorm));
-        });
+        },
+        unrestricted ? n => PressureWeight * gpu * pressure.Of(n) : null);
     }
 
     public void OnChanged(SliceAllocator allocator, int node)
@@ -82,6 +100,7 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
         if (_index is not null && ReferenceEquals(_index.Allocator, allocator))
         {
             _index.Update(node);
+            _pressure?.Update(allocator.NodeArray[node]);
         }
     }
 

@@ -68,9 +68,9 @@ internal sealed partial class FragmentIndex
     /// <paramref name="adjust"/> adds for the node; exact ties go to a random candidate. A node's score
     /// for a request shape is cached until the node changes or the scoring does (<see cref="Invalidate"/>),
     /// so <paramref name="adjust"/> must depend only on the node's state and on what the policy changes
-    /// together with an invalidation.
+    /// together with an invalidation; <paramref name="live"/> (by node index) is added uncached.
     /// </summary>
-    public PlacementChoice? ChooseLeastDelta(in PlacementRequest request, Random random, Func<NodeSlot, double, double>? adjust = null)
+    public PlacementChoice? ChooseLeastDelta(in PlacementRequest request, Random random, Func<NodeSlot, double, double>? adjust = null, Func<int, double>? live = null)
     {
         var cache = CacheFor(request);
         var ties = new TieBreaker();
@@ -97,7 +97,7 @@ internal sealed partial class FragmentIndex
                 cache.Stamp[n] = _clock;
             }
 
-            if (cache.Device[n] != Infeasible && ties.Offer(cache.Score[n], random))
+            if (cache.Device[n] != Infeasible && ties.Offer(live is null ? cache.Score[n] : cache.Score[n] + live(n), random))
             {
                 bestNode = n;
                 bestDevice = cache.Device[n];
