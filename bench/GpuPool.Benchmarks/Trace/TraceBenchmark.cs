@@ -14,7 +14,7 @@ internal sealed class TraceBenchmark : IBenchmark
 {
     public string Name => "trace";
 
-    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name[,name]|all> (Random, DotProduct, Packing, BestFit, FGD = given the mix, FGD-online, Default) --seeds 42-51 [--dump file.csv]";
+    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name[,name]|all> (Random, DotProduct, Packing, BestFit, FGD = given the mix, FGD-online, Default) --seeds 42-51 [--dump file.csv] [--warmup 1 (untimed seeds first)]";
 
     public Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
@@ -22,6 +22,7 @@ internal sealed class TraceBenchmark : IBenchmark
         var workloadName = args.Get("workload", "default");
         var policyArg = args.Get("policy", "all");
         var seeds = ParseSeeds(args.Get("seeds", "42-51"));
+        var warmups = args.GetInt("warmup", 1);
         var policies = string.Equals(policyArg, "all", StringComparison.OrdinalIgnoreCase)
             ? TracePolicies.All
             : policyArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -39,6 +40,12 @@ internal sealed class TraceBenchmark : IBenchmark
         foreach (var policy in policies)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // Warm-up (untimed, its own allocator and seed): JIT tiering would otherwise time unoptimised code.
+            for (var w = 0; w < warmups; w++)
+            {
+                TraceReplay.Run(nodes, workload, mix, policy, seeds[0] - 1000 - w, null);
+            }
+
             var clock = Stopwatch.StartNew();
             var results = seeds.Select(seed => TraceReplay.Run(nodes, workload, mix, policy, seed, dump)).ToList();
             var wall = clock.Elapsed.TotalSeconds;
@@ -66,6 +73,7 @@ internal sealed class TraceBenchmark : IBenchmark
                 ["published_unalloc_pct"] = reference,
                 ["seeds"] = seeds.Count,
                 ["wall_s"] = Math.Round(wall, 1),
+                ["warmup_seeds"] = warmups,
             });
         }
 

@@ -28,8 +28,14 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
     /// <summary>Shapes rarer than this share of requests are left out of the fragmentation sum (bounds decision time).</summary>
     internal const double MinShapeShare = 0.0005;
 
+    /// <summary>The learned mix counts CPU rounded up to this many milli-cores.</summary>
+    internal const long CpuStep = 4000;
+
+    /// <summary>The learned mix counts host memory rounded up to this many bytes (16 GiB).</summary>
+    internal const long HostStep = 16L << 30;
+
     private const double TieScale = 1e-6;
-    private readonly ShapeMix _mix = new();
+    private readonly ShapeMix _mix = new(Coarsen);
     private readonly Random _random = new(seed);
     private FragmentIndex? _index;
     private ModelPressure? _pressure;
@@ -103,6 +109,16 @@ internal sealed class FragmentAwarePolicy(int seed) : IPlacementPolicy
             _pressure?.Update(allocator.NodeArray[node]);
         }
     }
+
+    // Shapes that differ only a little in CPU or host memory are counted as one (rounded up), which keeps
+    // the fragmentation sum short on traces with many distinct CPU and memory sizes.
+    private static PlacementRequest Coarsen(PlacementRequest request) => request with
+    {
+        CpuMilli = (int)RoundUp(request.CpuMilli, CpuStep),
+        HostMemoryBytes = RoundUp(request.HostMemoryBytes, HostStep),
+    };
+
+    private static long RoundUp(long value, long step) => (value + step - 1) / step * step;
 
     // GPU milli on the node that its CPU and host memory cannot feed at the mix's average needs.
     private double Stranded(NodeSlot node, double free, double cpu, double host)

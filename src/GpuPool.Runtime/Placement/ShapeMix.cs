@@ -30,6 +30,15 @@ internal sealed class ShapeMix
     /// <summary>The weight of the shape at <paramref name="index"/>.</summary>
     public double Weight(int index) => _weights[index];
 
+    private readonly Func<PlacementRequest, PlacementRequest>? _coarsen;
+
+    /// <summary>Creates an empty mix.</summary>
+    /// <param name="coarsen">Maps a request to the shape it is counted as (for example, CPU rounded up), or null to count exact shapes.</param>
+    public ShapeMix(Func<PlacementRequest, PlacementRequest>? coarsen = null)
+    {
+        _coarsen = coarsen;
+    }
+
     /// <summary>Builds a mix from requests, each counting once.</summary>
     public static ShapeMix From(IEnumerable<PlacementRequest> requests)
     {
@@ -44,18 +53,19 @@ internal sealed class ShapeMix
     }
 
     /// <summary>Whether the request's shape is in the mix.</summary>
-    public bool Contains(in PlacementRequest request) => _index.ContainsKey(RequestShape.Of(request));
+    public bool Contains(in PlacementRequest request) => _index.ContainsKey(RequestShape.Of(_coarsen is null ? request : _coarsen(request)));
 
     /// <summary>Adds <paramref name="weight"/> to the request's shape; returns the shape's index.</summary>
     public int Add(in PlacementRequest request, double weight)
     {
-        var shape = RequestShape.Of(request);
+        var counted = _coarsen is null ? request : _coarsen(request);
+        var shape = RequestShape.Of(counted);
         if (!_index.TryGetValue(shape, out var index))
         {
             index = _shapes.Count;
             _index.Add(shape, index);
             _shapes.Add(shape);
-            _constraints.Add(request.Constraints);
+            _constraints.Add(counted.Constraints);
             _weights.Add(0);
         }
 
