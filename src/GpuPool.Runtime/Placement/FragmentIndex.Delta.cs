@@ -90,7 +90,7 @@ internal sealed partial class FragmentIndex
                 }
                 else
                 {
-                    (cache.Score[n], cache.Device[n]) = Score(slot, request, adjust);
+                    (cache.Score[n], cache.Device[n]) = Score(slot, request, cache.Accepts, adjust);
                     _sameState[hash] = n;
                 }
 
@@ -113,7 +113,7 @@ internal sealed partial class FragmentIndex
         return new PlacementChoice(bestNode, bestDevice >= 0 ? [bestDevice] : PlacementMath.FirstWhole(best, request));
     }
 
-    private (double Score, int Device) Score(NodeSlot slot, in PlacementRequest request, Func<NodeSlot, double, double>? adjust)
+    private (double Score, int Device) Score(NodeSlot slot, in PlacementRequest request, bool[]? accepts, Func<NodeSlot, double, double>? adjust)
     {
         if (!slot.HasHostResourcesFor(request))
         {
@@ -135,9 +135,10 @@ internal sealed partial class FragmentIndex
         var bestDevice = Infeasible;
         Span<int> one = stackalloc int[1];
         var devices = slot.DeviceArray;
+        var offset = _deviceOffset[slot.Index];
         for (var d = 0; d < devices.Length; d++)
         {
-            if (!SliceAllocator.Fits(devices[d], request) || SameAsEarlier(devices, d, request))
+            if (!FitsShare(devices[d], request, accepts, offset + d) || SameAsEarlier(devices, d, request, accepts, offset))
             {
                 continue;
             }
@@ -200,7 +201,7 @@ internal sealed partial class FragmentIndex
                 _caches.Clear();
             }
 
-            cache = new FragmentScoreCache(_allocator.NodeArray.Length);
+            cache = new FragmentScoreCache(_allocator.NodeArray.Length, AcceptanceOf(request.Constraints));
             _caches.Add(shape, cache);
         }
 
@@ -209,7 +210,13 @@ internal sealed partial class FragmentIndex
 
     // Devices in the same state score the same, so only the first of them is scored (a device-id
     // constraint in the mix could make them differ slightly; that only affects the score, never validity).
-    private static bool SameAsEarlier(DeviceSlot[] devices, int d, in PlacementRequest request)
+    private static bool FitsShare(DeviceSlot device, in PlacementRequest request, bool[]? accepts, int globalIndex) =>
+        !device.Draining
+        && device.FreeMilli >= request.Milli
+        && device.FreeMemoryBytes >= request.MemoryBytes
+        && (accepts is null || accepts[globalIndex]);
+
+    private static bool SameAsEarlier(DeviceSlot[] devices, int d, in PlacementRequest request, bool[]? accepts, int offset)
     {
         var device = devices[d];
         for (var e = 0; e < d; e++)
@@ -219,7 +226,7 @@ internal sealed partial class FragmentIndex
                 && other.FreeMemoryBytes == device.FreeMemoryBytes
                 && other.Allocations == device.Allocations
                 && string.Equals(other.Descriptor.Model, device.Descriptor.Model, StringComparison.Ordinal)
-                && SliceAllocator.Fits(other, request))
+                && FitsShare(other, request, accepts, offset + e))
             {
                 return true;
             }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace GpuPool.Runtime.Placement;
 
 /// <summary>
@@ -26,6 +28,8 @@ internal readonly record struct RequestShape(
     /// <summary>GPU milli the shape takes in all (0 for a host-only request).</summary>
     public long GpuMilli => (long)Milli * DeviceCount;
 
+    private static readonly ConditionalWeakTable<DeviceConstraints, string> Keys = [];
+
     /// <summary>A canonical text for constraints, so that equal constraints built separately compare equal.</summary>
     public static string? KeyOf(DeviceConstraints? constraints)
     {
@@ -34,10 +38,16 @@ internal readonly record struct RequestShape(
             return null;
         }
 
+        var key = Keys.GetValue(constraints, BuildKey);
+        return key.Length == 0 ? null : key;
+    }
+
+    private static string BuildKey(DeviceConstraints constraints)
+    {
         var models = constraints.Models is { Count: > 0 } list
             ? string.Join('|', list.Select(m => m.ToUpperInvariant()).Order(StringComparer.Ordinal))
             : string.Empty;
         var key = $"{constraints.Kind}/{constraints.Vendor}/{models}/{constraints.MinDeviceMemoryBytes}/{constraints.Node}/{constraints.DeviceId}";
-        return key == "/////" ? null : key;
+        return key == "/////" ? string.Empty : key;
     }
 }
