@@ -1,6 +1,6 @@
 using GpuPool.Runtime.Placement;
 
-namespace GpuPool.Runtime.Tests.Placement;
+namespace GpuPool.Runtime.Tests.Placing;
 
 /// <summary>The incremental fragmentation index agrees with recomputation from scratch.</summary>
 public sealed class FragmentIndexTests

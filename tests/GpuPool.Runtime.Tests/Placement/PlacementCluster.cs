@@ -1,6 +1,6 @@
 using GpuPool.Runtime.Placement;
 
-namespace GpuPool.Runtime.Tests.Placement;
+namespace GpuPool.Runtime.Tests.Placing;
 
 /// <summary>Small clusters and requests for the placement tests (GPU memory in MiB, 1 MiB per milli).</summary>
 internal static class PlacementCluster

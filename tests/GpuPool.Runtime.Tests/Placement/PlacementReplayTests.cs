@@ -1,6 +1,6 @@
 using GpuPool.Runtime.Placement;
 
-namespace GpuPool.Runtime.Tests.Placement;
+namespace GpuPool.Runtime.Tests.Placing;
 
 /// <summary>Small replays whose outcome is worked out by hand, and determinism for a fixed seed.</summary>
 public sealed class PlacementReplayTests

@@ -1,6 +1,6 @@
 using GpuPool.Runtime.Placement;
 
-namespace GpuPool.Runtime.Tests.Placement;
+namespace GpuPool.Runtime.Tests.Placing;
 
 /// <summary>Returns whatever choice the test set, so that the allocator's own checks can be exercised.</summary>
 internal sealed class ScriptedPolicy : IPlacementPolicy

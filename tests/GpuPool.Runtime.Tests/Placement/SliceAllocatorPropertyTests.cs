@@ -1,6 +1,6 @@
 using GpuPool.Runtime.Placement;
 
-namespace GpuPool.Runtime.Tests.Placement;
+namespace GpuPool.Runtime.Tests.Placing;
 
 /// <summary>Random request streams (allocations and releases) against every registered policy.</summary>
 public sealed class SliceAllocatorPropertyTests
