@@ -18,7 +18,10 @@ namespace GpuPool.Server.Sessions;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync disposes the source when the stream ends; the session lives exactly as long as that call.")]
 internal sealed class LeaseSession
 {
-    private readonly Channel<V1.SessionEvent> _events = Channel.CreateUnbounded<V1.SessionEvent>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+    // A client that sends but never reads must not make the server queue replies without limit:
+    // when this many events are waiting, the session ends (its leases stay until their TTL).
+    private const int MaxQueuedEvents = 4096;
+    private readonly Channel<V1.SessionEvent> _events = Channel.CreateBounded<V1.SessionEvent>(new BoundedChannelOptions(MaxQueuedEvents) { SingleReader = true, AllowSynchronousContinuations = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ConcurrentDictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _waiting = new();
@@ -40,7 +43,7 @@ internal sealed class LeaseSession
     public async Task RunAsync(IAsyncStreamReader<V1.SessionRequest> requests, IServerStreamWriter<V1.SessionEvent> responses, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
-        _events.Writer.TryWrite(new V1.SessionEvent
+        Enqueue(new V1.SessionEvent
         {
             Hello = new V1.SessionHello
             {
@@ -58,7 +61,11 @@ internal sealed class LeaseSession
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
-            // The client went away or the server is stopping.
+            // The client went away, stopped reading, or the server is stopping.
+        }
+        catch (IOException)
+        {
+            // The client's connection broke (a killed process): an ordinary end of the session.
         }
         finally
         {
@@ -86,7 +93,7 @@ internal sealed class LeaseSession
     {
         if (_leases.TryRemove(lease.Id, out _) && lease.State == LeaseState.Lost)
         {
-            _events.Writer.TryWrite(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = lease.Id, Reason = WireFormat.ToWire(lease.LostReason) } });
+            Enqueue(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = lease.Id, Reason = WireFormat.ToWire(lease.LostReason) } });
         }
     }
 
@@ -244,23 +251,40 @@ internal sealed class LeaseSession
             }
             catch (LeaseLostException ex)
             {
-                _events.Writer.TryWrite(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = id, Reason = WireFormat.ToWire(ex.Reason) } });
+                Enqueue(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = id, Reason = WireFormat.ToWire(ex.Reason) } });
             }
             catch (Exception ex) when (ex is ServerErrorException or PoolAccessDeniedException or InvalidPoolRequestException)
             {
                 // Unknown here (or not the caller's, which must look the same): the holder has lost it.
-                _events.Writer.TryWrite(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = id, Reason = V1.LeaseLostReason.Unspecified } });
+                Enqueue(new V1.SessionEvent { Lost = new V1.LeaseLost { LeaseId = id, Reason = V1.LeaseLostReason.Unspecified } });
             }
         }
 
         return renewed;
     }
 
+    private void Enqueue(V1.SessionEvent item)
+    {
+        if (_events.Writer.TryWrite(item) || _closed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session has already ended.
+        }
+    }
+
     private void Reply(long callId, Action<V1.SessionReply> fill)
     {
         var reply = new V1.SessionReply { CallId = callId };
         fill(reply);
-        _events.Writer.TryWrite(new V1.SessionEvent { Reply = reply });
+        Enqueue(new V1.SessionEvent { Reply = reply });
     }
 
     private void Fail(long callId, Exception exception, CancellationToken cancellationToken) =>
