@@ -50,6 +50,11 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ITenantQuotaPolicy, ConfiguredTenantQuotaPolicy>();
         services.AddGpuPoolRuntime();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, OnnxModelBackend>());
+        if (configuration.GetValue($"{GpuPoolServerOptions.SectionName}:{nameof(GpuPoolServerOptions.TorchScript)}", defaultValue: true))
+        {
+            services.AddTorchSharpModels();
+        }
+
         services.TryAddSingleton<ApiKeyRegistry>();
         services.TryAddSingleton<ServerErrorMapper>();
         services.TryAddSingleton<ServerInstance>();
