@@ -6,6 +6,7 @@ using GpuPool.Runtime.Models;
 using GpuPool.Runtime.Scheduling;
 using GpuPool.Server;
 using GpuPool.Server.Auth;
+using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
@@ -50,11 +51,7 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ITenantQuotaPolicy, ConfiguredTenantQuotaPolicy>();
         services.AddGpuPoolRuntime();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, OnnxModelBackend>());
-        if (configuration.GetValue($"{GpuPoolServerOptions.SectionName}:{nameof(GpuPoolServerOptions.TorchScript)}", defaultValue: true))
-        {
-            services.AddTorchSharpModels();
-        }
-
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, TorchScriptSwitch>());
         services.TryAddSingleton<ApiKeyRegistry>();
         services.TryAddSingleton<ServerErrorMapper>();
         services.TryAddSingleton<ServerInstance>();
@@ -63,6 +60,8 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<ServerModels>();
+        services.TryAddSingleton<ServerMetrics>();
+        services.TryAddSingleton<PrometheusText>();
         services.AddHostedService<ServerStartup>();
         services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GpuPoolServerOptions>>((grpc, server) =>

@@ -21,6 +21,7 @@ internal sealed class ServerStartup(
     ApiKeyRegistry keys,
     ServerInstance instance,
     IOptions<GpuPoolServerOptions> options,
+    PrometheusText metrics,
     ILogger<ServerStartup> logger,
     DurableModels? durable = null) : IHostedService
 {
@@ -28,6 +29,7 @@ internal sealed class ServerStartup(
     {
         GC.KeepAlive(ended);
         GC.KeepAlive(sessions);
+        GC.KeepAlive(metrics); // listens from the start, before the first call
         if (durable is not null)
         {
             // Before the first call: restored leases get their models back, charged as before.

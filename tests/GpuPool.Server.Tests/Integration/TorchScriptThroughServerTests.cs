@@ -54,6 +54,7 @@ public sealed class TorchScriptThroughServerTests
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));
 
         var error = await Assert.ThrowsAsync<InvalidPoolRequestException>(async () => await lease.LoadModelAsync(ModelSource.FromBytes(TorchScriptTestModels.Linear(8, 4))));
-        Assert.Contains("TorchScript", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, lease.MemoryUsedBytes);
+        Assert.Contains("GpuPoolServer:TorchScript", error.Message, StringComparison.Ordinal);
     }
 }
