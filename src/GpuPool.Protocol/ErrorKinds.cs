@@ -24,6 +24,9 @@ public static class ErrorKinds
     /// <summary>RESOURCE_EXHAUSTED: a message or model is over the configured size limit.</summary>
     public const string TooLarge = "too-large";
 
+    /// <summary>DEADLINE_EXCEEDED: a model upload did not finish within the server's upload timeout.</summary>
+    public const string UploadTimeout = "upload-timeout";
+
     /// <summary>RESOURCE_EXHAUSTED: a tenant or lease quota would be exceeded.</summary>
     public const string QuotaExceeded = "quota-exceeded";
 

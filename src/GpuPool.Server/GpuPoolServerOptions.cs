@@ -32,6 +32,10 @@ public sealed class GpuPoolServerOptions
     [Range(1024L, 2_000_000_000L)]
     public long MaxModelBytes { get; set; } = 1L << 30;
 
+    /// <summary>How long one model upload may take from its first message to its last; a stalled upload is cut off with DEADLINE_EXCEEDED.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ModelUploadTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How many bytes of uploaded models the content-addressed store keeps for re-use.</summary>
     [Range(0L, long.MaxValue)]
     public long ModelCacheBytes { get; set; } = 2L << 30;

@@ -21,10 +21,12 @@ public sealed class TensorValue
         }
 
         var count = CountElements(shape);
-        if (count * elementSize != data.Length)
+        // Compared by element count: count * elementSize can wrap around for a huge declared shape.
+        if (data.Length % elementSize != 0 || count != data.Length / elementSize)
         {
+            var needed = count <= long.MaxValue / elementSize ? (count * elementSize).ToString(System.Globalization.CultureInfo.InvariantCulture) : $"more than {long.MaxValue}";
             throw new InvalidPoolRequestException(
-                $"Tensor shape [{string.Join(",", shape.ToArray())}] of {elementType} needs {count * elementSize} bytes; got {data.Length}.");
+                $"Tensor shape [{string.Join(",", shape.ToArray())}] of {elementType} needs {needed} bytes; got {data.Length}.");
         }
 
         ElementType = elementType;

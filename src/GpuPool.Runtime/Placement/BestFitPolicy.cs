@@ -1,12 +1,28 @@
 namespace GpuPool.Runtime.Placement;
 
 /// <summary>
-/// Best fit: a share goes to the feasible device with the least compute left after placing it (then
-/// the least memory); whole devices go to the node with the fewest entirely free devices that still
-/// has enough.
+/// Best fit, as the FGD paper's simulator defines it: the feasible node with the least resources left
+/// after placement, scored 0.5 × remaining CPU / largest node CPU + 0.5 × remaining GPU milli / largest
+/// node GPU milli (a node that declares no CPU scores on GPU only); a share goes to the node's fitting
+/// device with the least free compute. Ties are broken at random (seeded).
 /// </summary>
 public sealed class BestFitPolicy : IPlacementPolicy
 {
+    private readonly Random _random;
+    private ClusterScale? _scale;
+
+    /// <summary>Creates the policy with a fixed tie-breaking seed.</summary>
+    public BestFitPolicy()
+        : this(0)
+    {
+    }
+
+    /// <summary>Creates the policy with a tie-breaking seed.</summary>
+    public BestFitPolicy(int seed)
+    {
+        _random = new Random(seed);
+    }
+
     /// <inheritdoc />
     public string Name => "BestFit";
 
@@ -14,76 +30,24 @@ public sealed class BestFitPolicy : IPlacementPolicy
     public PlacementChoice? Choose(in PlacementRequest request, SliceAllocator allocator)
     {
         ArgumentNullException.ThrowIfNull(allocator);
-        return request.WholeDevices ? ChooseWhole(request, allocator) : ChooseShare(request, allocator);
-    }
-
-    private static PlacementChoice? ChooseShare(in PlacementRequest request, SliceAllocator allocator)
-    {
-        DeviceSlot? best = null;
-        foreach (var node in allocator.Nodes)
+        var scale = _scale ??= ClusterScale.Of(allocator);
+        var ties = new TieBreaker();
+        NodeSlot? best = null;
+        foreach (var node in allocator.NodeArray)
         {
-            if (!node.HasHostResourcesFor(request))
+            if (!PlacementMath.Feasible(node, request))
             {
                 continue;
             }
 
-            foreach (var device in node.Devices)
+            var cpu = node.CpuMilliTotal == 0 ? 0 : (node.FreeCpuMilli - request.CpuMilli) / scale.MaxCpuMilli;
+            var gpu = (PlacementMath.FreeMilli(node) - ((long)request.Milli * request.DeviceCount)) / scale.MaxGpuMilli;
+            if (ties.Offer((0.5 * cpu) + (0.5 * gpu), _random))
             {
-                if (SliceAllocator.Fits(device, request)
-                    && (best is null
-                        || device.FreeMilli < best.FreeMilli
-                        || (device.FreeMilli == best.FreeMilli && device.FreeMemoryBytes < best.FreeMemoryBytes)))
-                {
-                    best = device;
-                }
+                best = node;
             }
         }
 
-        return best is null ? null : new PlacementChoice(best.Node, [best.Index]);
-    }
-
-    private static PlacementChoice? ChooseWhole(in PlacementRequest request, SliceAllocator allocator)
-    {
-        NodeSlot? bestNode = null;
-        var bestFree = int.MaxValue;
-        foreach (var node in allocator.Nodes)
-        {
-            if (!node.HasHostResourcesFor(request))
-            {
-                continue;
-            }
-
-            var free = 0;
-            foreach (var device in node.Devices)
-            {
-                if (SliceAllocator.FitsWhole(device, request))
-                {
-                    free++;
-                }
-            }
-
-            if (free >= request.DeviceCount && free < bestFree)
-            {
-                bestNode = node;
-                bestFree = free;
-            }
-        }
-
-        if (bestNode is null)
-        {
-            return null;
-        }
-
-        var chosen = new int[request.DeviceCount];
-        var taken = 0;
-        foreach (var device in bestNode.Devices)
-        {
-            if (taken < chosen.Length && SliceAllocator.FitsWhole(device, request))
-            {
-                chosen[taken++] = device.Index;
-            }
-        }
-
-        return new PlacementChoice(bestNode.Index, chosen);
+        return best is null ? null : new PlacementChoice(best.Index, PlacementMath.BestFitDevices(best, request));
     }
 }

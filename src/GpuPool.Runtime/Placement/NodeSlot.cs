@@ -8,6 +8,7 @@ public sealed class NodeSlot
         Name = capacity.Name;
         Index = index;
         Devices = devices;
+        DeviceArray = devices;
         CpuMilliTotal = capacity.CpuMilli;
         HostMemoryTotal = capacity.HostMemoryBytes;
         FreeCpuMilli = capacity.CpuMilli;
@@ -22,6 +23,9 @@ public sealed class NodeSlot
 
     /// <summary>The node's devices.</summary>
     public IReadOnlyList<DeviceSlot> Devices { get; }
+
+    /// <summary>The node's devices as an array (no interface dispatch on hot paths).</summary>
+    internal DeviceSlot[] DeviceArray { get; }
 
     /// <summary>Declared CPU in milli-cores (0 = not declared, not checked).</summary>
     public long CpuMilliTotal { get; }

@@ -36,6 +36,9 @@ public sealed class SliceAllocator
     /// <summary>Every node.</summary>
     public IReadOnlyList<NodeSlot> Nodes => _nodes;
 
+    /// <summary>Every node, as an array (no interface dispatch on hot paths).</summary>
+    internal NodeSlot[] NodeArray => _nodes;
+
     /// <summary>Whether one device could hold a single-device share now.</summary>
     public static bool Fits(DeviceSlot device, in PlacementRequest request)
     {
@@ -135,6 +138,7 @@ public sealed class SliceAllocator
         }
 
         device.Draining = draining;
+        Policy.OnChanged(this, device.Node);
         return true;
     }
 
@@ -148,6 +152,7 @@ public sealed class SliceAllocator
         var delta = Math.Max(0, bytes) - device.ExternalMemoryBytes;
         device.ExternalMemoryBytes += delta;
         device.FreeMemoryBytes -= delta;
+        Policy.OnChanged(this, device.Node);
     }
 
     private bool IsValid(PlacementChoice choice, in PlacementRequest request)

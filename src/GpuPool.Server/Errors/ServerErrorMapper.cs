@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using GpuPool.Protocol;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ internal sealed class ServerErrorMapper(IOptions<GpuPoolServerOptions> options)
 
     /// <summary>True when the exception is an expected rejection (not logged as an error).</summary>
     public static bool IsExpected(Exception exception) =>
-        exception is GpuPoolRejectedException or RpcException or OperationCanceledException or ServerErrorException;
+        exception is GpuPoolRejectedException or RpcException or OperationCanceledException or ServerErrorException or InvalidProtocolBufferException;
 
     public ServerError Map(Exception exception, CancellationToken callCancelled) => exception switch
     {
@@ -24,6 +25,8 @@ internal sealed class ServerErrorMapper(IOptions<GpuPoolServerOptions> options)
         CapacityExceededException e => new(StatusCode.ResourceExhausted, ErrorKinds.CapacityExceeded, e.Message, e.RetryAfter),
         LeaseTimeoutException e => new(StatusCode.ResourceExhausted, ErrorKinds.LeaseTimeout, e.Message, e.RetryAfter),
         LeaseLostException e => new(StatusCode.FailedPrecondition, ErrorKinds.LeaseLost, e.Message, null, e.Reason == LeaseLostReason.None ? LeaseLostReason.Expired : e.Reason),
+        // A message of a client stream that does not decode is the client's fault, not the server's.
+        InvalidProtocolBufferException => new(StatusCode.InvalidArgument, ErrorKinds.InvalidRequest, "A request message could not be decoded as gpupool.v1 protobuf."),
         PoolAccessDeniedException e => new(StatusCode.PermissionDenied, ErrorKinds.PermissionDenied, e.Message),
         PoolUnavailableException e => new(StatusCode.Unavailable, ErrorKinds.Unavailable, e.Message, e.RetryAfter),
         OperationCanceledException when callCancelled.IsCancellationRequested => new(StatusCode.Cancelled, "cancelled", "The call was cancelled."),

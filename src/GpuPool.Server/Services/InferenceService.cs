@@ -22,8 +22,10 @@ internal sealed class InferenceService(
     ModelStore store,
     ServerErrorMapper errors,
     IOptions<GpuPoolServerOptions> options,
+    TimeProvider time,
     ILogger<InferenceService> logger) : V1.Inference.InferenceBase
 {
+    private readonly TimeSpan _uploadTimeout = options.Value.ModelUploadTimeout;
     private const int MaxRunsInFlightPerStream = 64;
     private readonly long _maxModelBytes = options.Value.MaxModelBytes;
 
@@ -45,8 +47,26 @@ internal sealed class InferenceService(
 
     public override async Task<V1.Model> LoadModel(IAsyncStreamReader<V1.LoadModelChunk> requestStream, ServerCallContext context)
     {
+        // A client that stops sending (but keeps the connection alive) must not hold the call open forever.
+        using var deadline = new CancellationTokenSource(_uploadTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
+        try
+        {
+            return await LoadModelAsync(requestStream, context, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new ServerErrorException(new ServerError(
+                StatusCode.DeadlineExceeded,
+                ErrorKinds.UploadTimeout,
+                $"The model upload did not finish within {_uploadTimeout} (GpuPoolServer:ModelUploadTimeout)."));
+        }
+    }
+
+    private async Task<V1.Model> LoadModelAsync(IAsyncStreamReader<V1.LoadModelChunk> requestStream, ServerCallContext context, CancellationToken cancellationToken)
+    {
         var caller = context.Caller();
-        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false) || requestStream.Current.KindCase != V1.LoadModelChunk.KindOneofCase.Header)
+        if (!await requestStream.MoveNext(cancellationToken).ConfigureAwait(false) || requestStream.Current.KindCase != V1.LoadModelChunk.KindOneofCase.Header)
         {
             throw new InvalidPoolRequestException("The first message of a model upload must be its header.");
         }
@@ -69,7 +89,7 @@ internal sealed class InferenceService(
         // Announced sizes are not trusted for allocation: a caller that announces a large model and sends
         // nothing must not make the server reserve it.
         using var buffer = new MemoryStream((int)Math.Min(header.TotalBytes, 4L << 20));
-        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var chunk = requestStream.Current;
             if (chunk.KindCase != V1.LoadModelChunk.KindOneofCase.Data)

@@ -154,7 +154,9 @@ public sealed class WorkerIsolationTests
         var heavy = fixture.Load(isolated, TestModels.MatMulChain(size, 12));
         var worker = workers.WorkerOf(isolated.Id)!;
         using var process = Process.GetProcessById(worker.ProcessId!.Value);
-        var input = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(TestModels.Weights(1, 256 * size), 256, size) };
+        // Seconds of work even on a fast machine, so the release certainly lands while the run is in flight.
+        const int batch = 4096;
+        var input = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(TestModels.Weights(1, batch * size), batch, size) };
         var run = Task.Run(async () => await heavy.RunAsync(input));
         Assert.True(SpinWait.SpinUntil(() => worker.CallsInFlight > 0, Guard));
 
