@@ -1,7 +1,9 @@
+using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +17,9 @@ public static class GpuPoolServerApp
 
     /// <summary>The HTTP path of the readiness check.</summary>
     public const string ReadyPath = "/health/ready";
+
+    /// <summary>The HTTP path of the Prometheus-format metrics (runtime and server meters).</summary>
+    public const string MetricsPath = "/metrics";
 
     /// <summary>
     /// Creates the application from <paramref name="args"/> (configuration: appsettings.json, environment
@@ -47,6 +52,7 @@ public static class GpuPoolServerApp
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapGet(MetricsPath, (PrometheusText metrics) => Results.Text(metrics.Scrape(), PrometheusText.ContentType));
         return app;
     }
 }

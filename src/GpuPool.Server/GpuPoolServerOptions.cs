@@ -40,6 +40,12 @@ public sealed class GpuPoolServerOptions
     [Range(0L, long.MaxValue)]
     public long ModelCacheBytes { get; set; } = 2L << 30;
 
+    /// <summary>
+    /// Whether TorchScript models can be loaded (the TorchSharp backend; libtorch loads on the first
+    /// TorchScript model). Default true; false leaves ONNX as the only format.
+    /// </summary>
+    public bool TorchScript { get; set; } = true;
+
     /// <summary>Also listen on this Unix domain socket (HTTP/2), for clients on the same machine.</summary>
     public string? UnixSocketPath { get; set; }
 

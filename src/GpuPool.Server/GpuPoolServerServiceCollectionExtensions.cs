@@ -1,9 +1,12 @@
 using GpuPool.OnnxRuntime;
 using GpuPool.Runtime;
+using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
+using GpuPool.Runtime.Scheduling;
 using GpuPool.Server;
 using GpuPool.Server.Auth;
+using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
@@ -18,8 +21,18 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the GpuPool server: the runtime, tenants and quotas, and the gRPC services.</summary>
 public static class GpuPoolServerServiceCollectionExtensions
 {
+    /// <summary>The configuration section of the fair device scheduler (<see cref="FairSchedulerOptions"/>).</summary>
+    public const string SchedulerSection = GpuPoolRuntimeOptions.SectionName + ":Scheduler";
+
+    /// <summary>The configuration section of the model host (<see cref="ModelHostOptions"/>).</summary>
+    public const string ModelsSection = GpuPoolRuntimeOptions.SectionName + ":Models";
+
+    /// <summary>The configuration section of process-isolation workers (<see cref="WorkerOptions"/>).</summary>
+    public const string WorkersSection = GpuPoolRuntimeOptions.SectionName + ":Workers";
+
     /// <summary>
-    /// Adds the server. Settings bind from <c>GpuPoolServer</c> and the engine's from <c>GpuPool:Runtime</c>;
+    /// Adds the server. Settings bind from <c>GpuPoolServer</c>, the engine's from <c>GpuPool:Runtime</c> (scheduler, models and
+    /// workers from its <c>Scheduler</c>, <c>Models</c> and <c>Workers</c> subsections);
     /// both are validated at start-up. Calling it twice is harmless.
     /// </summary>
     public static IServiceCollection AddGpuPoolServer(this IServiceCollection services, IConfiguration configuration)
@@ -32,9 +45,13 @@ public static class GpuPoolServerServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolServerOptions>, GpuPoolServerOptionsValidator>());
         services.AddOptions<GpuPoolRuntimeOptions>().Bind(configuration.GetSection(GpuPoolRuntimeOptions.SectionName));
+        services.AddOptions<FairSchedulerOptions>().Bind(configuration.GetSection(SchedulerSection));
+        services.AddOptions<ModelHostOptions>().Bind(configuration.GetSection(ModelsSection));
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkersSection));
         services.TryAddSingleton<ITenantQuotaPolicy, ConfiguredTenantQuotaPolicy>();
         services.AddGpuPoolRuntime();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, OnnxModelBackend>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, TorchScriptSwitch>());
         services.TryAddSingleton<ApiKeyRegistry>();
         services.TryAddSingleton<ServerErrorMapper>();
         services.TryAddSingleton<ServerInstance>();
@@ -42,6 +59,9 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<LeaseOperations>();
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<ModelStore>();
+        services.TryAddSingleton<ServerModels>();
+        services.TryAddSingleton<ServerMetrics>();
+        services.TryAddSingleton<PrometheusText>();
         services.AddHostedService<ServerStartup>();
         services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GpuPoolServerOptions>>((grpc, server) =>

@@ -1,4 +1,5 @@
 using GpuPool.Runtime.Leasing;
+using GpuPool.Runtime.Persistence;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Leasing;
@@ -9,7 +10,10 @@ using Microsoft.Extensions.Options;
 
 namespace GpuPool.Server;
 
-/// <summary>Creates the lease table and its listeners before the first call, and says how the server is set up.</summary>
+/// <summary>
+/// Creates the lease table (which restores journaled leases) and its listeners before the first call, reloads
+/// the models of restored leases when persistence is on, and says how the server is set up.
+/// </summary>
 internal sealed class ServerStartup(
     LeaseTable table,
     EndedLeases ended,
@@ -17,12 +21,22 @@ internal sealed class ServerStartup(
     ApiKeyRegistry keys,
     ServerInstance instance,
     IOptions<GpuPoolServerOptions> options,
-    ILogger<ServerStartup> logger) : IHostedService
+    PrometheusText metrics,
+    ILogger<ServerStartup> logger,
+    DurableModels? durable = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         GC.KeepAlive(ended);
         GC.KeepAlive(sessions);
+        GC.KeepAlive(metrics); // listens from the start, before the first call
+        if (durable is not null)
+        {
+            // Before the first call: restored leases get their models back, charged as before.
+            var reload = durable.ReloadAll();
+            ServerLog.ModelsRestored(logger, table.Count, reload.Reloaded, reload.Failed.Count);
+        }
+
         var devices = table.GetInventory().Devices.Count;
         ServerLog.ServerStarted(logger, instance.Id, devices, options.Value.Tenants.Count);
         if (keys.IsOpen)

@@ -41,4 +41,10 @@ public static class GpuPoolInstruments
 
     /// <summary>Models loaded now ({model}).</summary>
     public const string ModelLoaded = "gpupool.model.loaded";
+
+    /// <summary>Duration of gRPC calls handled by the server, tagged by method and status code (s).</summary>
+    public const string ServerRequestDuration = "gpupool.server.request.duration";
+
+    /// <summary>Client session streams open on the server now ({session}).</summary>
+    public const string ServerSessionsActive = "gpupool.server.sessions.active";
 }

@@ -19,6 +19,7 @@ internal sealed partial class RemoteLease : GpuLease
     private long _memoryUsed;
     private int _state; // 0 active, 1 released, 2 lost
     private LeaseLostReason _lostReason;
+    private string _serverInstance;
 
     public RemoteLease(RemoteGpuPool pool, V1.Lease lease)
     {
@@ -28,7 +29,7 @@ internal sealed partial class RemoteLease : GpuLease
         MemoryBytes = lease.MemoryBytes;
         ComputeMilli = lease.ComputeMilli;
         FencingToken = lease.FencingToken;
-        ServerInstance = lease.ServerInstance;
+        _serverInstance = lease.ServerInstance;
         _memoryUsed = lease.MemoryUsedBytes;
         Renewed(lease.TtlRemainingMs);
     }
@@ -52,8 +53,12 @@ internal sealed partial class RemoteLease : GpuLease
 
     public override LeaseLostReason LostReason => Volatile.Read(ref _state) == 2 ? _lostReason : LeaseLostReason.None;
 
-    /// <summary>The server process that granted it.</summary>
-    public string ServerInstance { get; }
+    /// <summary>The server process that granted it, or that last renewed it (a restarted server that restored it).</summary>
+    public string ServerInstance
+    {
+        get => Volatile.Read(ref _serverInstance);
+        set => Volatile.Write(ref _serverInstance, value);
+    }
 
     internal RemoteConnection Connection => _pool.Connection;
 

@@ -69,15 +69,9 @@ internal sealed partial class RemoteSession
             SdkLog.ServerRestarted(_logger, _connection.Server, previous, instance);
         }
 
-        foreach (var lease in _leases.Values)
-        {
-            if (!string.Equals(lease.ServerInstance, instance, StringComparison.Ordinal))
-            {
-                // A new server process knows nothing of leases the old one granted.
-                lease.MarkLost(LeaseLostReason.ServerRestarted);
-            }
-        }
-
+        // Leases of an earlier server process are not given up here: a server that journals its leases
+        // restores them, so the re-attach below asks. The server renews those it knows (see OnReply) and
+        // reports the others lost, which LostReasonForUnknown turns into ServerRestarted.
         SdkLog.SessionConnected(_logger, _connection.Server, instance);
     }
 

@@ -9,7 +9,8 @@ namespace GpuPool.Remote;
 /// <summary>
 /// The client's session stream: one per pool. It carries fast acquires and releases, pings that renew
 /// every lease of the client, and the server's news that a lease was lost. It reconnects when the stream
-/// breaks, re-attaching its leases; a server that restarted (new instance) means every lease is lost.
+/// breaks, re-attaching its leases; after a restart (new instance) the server keeps the leases it restored from its
+/// journal and reports the rest lost.
 /// </summary>
 internal sealed partial class RemoteSession : IAsyncDisposable
 {
@@ -174,6 +175,8 @@ internal sealed partial class RemoteSession : IAsyncDisposable
             {
                 if (_leases.TryGetValue(ttl.LeaseId, out var lease))
                 {
+                    // Renewed by this server process: it knows the lease (one restored from a journal too).
+                    lease.ServerInstance = ServerInstance ?? lease.ServerInstance;
                     lease.Renewed(ttl.TtlRemainingMs);
                 }
             }

@@ -11,7 +11,7 @@ internal static partial class SdkLog
     [LoggerMessage(EventId = 3001, EventName = "SessionBroken", Level = LogLevel.Warning, Message = "Session to {Server} broke; reconnecting in {DelayMs} ms")]
     public static partial void SessionBroken(ILogger logger, string server, long delayMs, Exception exception);
 
-    [LoggerMessage(EventId = 3002, EventName = "ServerRestarted", Level = LogLevel.Warning, Message = "Server {Server} restarted (instance {Old} -> {New}); its leases are lost")]
+    [LoggerMessage(EventId = 3002, EventName = "ServerRestarted", Level = LogLevel.Warning, Message = "Server {Server} restarted (instance {Old} -> {New}); re-attaching leases it may have restored")]
     public static partial void ServerRestarted(ILogger logger, string server, string old, string @new);
 
     [LoggerMessage(EventId = 3010, EventName = "LeaseLost", Level = LogLevel.Warning, Message = "Lease {LeaseId} lost: {Reason}")]

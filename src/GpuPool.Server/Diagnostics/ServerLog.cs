@@ -40,4 +40,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 2051, EventName = "DeviceDrainSet", Level = LogLevel.Information, Message = "Admin tenant {Admin} set draining={Draining} on {Node}/{DeviceId}")]
     public static partial void DeviceDrainSet(ILogger logger, string admin, string node, string deviceId, bool draining);
+
+    [LoggerMessage(EventId = 2060, EventName = "ModelsRestored", Level = LogLevel.Information, Message = "Restored {Leases} lease(s) from the journal; reloaded {Reloaded} model(s), {Failed} could not be reloaded")]
+    public static partial void ModelsRestored(ILogger logger, int leases, int reloaded, int failed);
 }

@@ -11,10 +11,11 @@ namespace GpuPool.Server.Errors;
 /// Runs around every GpuPool call: authenticates the API key (UNAUTHENTICATED otherwise), then maps what
 /// the handler throws to a status with the <see cref="ErrorKinds"/> trailers. Health checks pass unauthenticated.
 /// </summary>
-internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper errors, ILogger<ServerInterceptor> logger) : Interceptor
+internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper errors, ServerMetrics metrics, TimeProvider time, ILogger<ServerInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        var start = time.GetTimestamp();
         if (!Authenticate(context))
         {
             return await continuation(request, context).ConfigureAwait(false);
@@ -22,29 +23,35 @@ internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper e
 
         try
         {
-            return await continuation(request, context).ConfigureAwait(false);
+            var response = await continuation(request, context).ConfigureAwait(false);
+            Succeeded(context, start);
+            return response;
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context);
+            throw Failed(ex, Translate(ex, context), context, start);
         }
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        var start = time.GetTimestamp();
         Authenticate(context);
         try
         {
-            return await continuation(requestStream, context).ConfigureAwait(false);
+            var response = await continuation(requestStream, context).ConfigureAwait(false);
+            Succeeded(context, start);
+            return response;
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context);
+            throw Failed(ex, Translate(ex, context), context, start);
         }
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        var start = time.GetTimestamp();
         if (!Authenticate(context))
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
@@ -54,23 +61,26 @@ internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper e
         try
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
+            Succeeded(context, start);
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context);
+            throw Failed(ex, Translate(ex, context), context, start);
         }
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        var start = time.GetTimestamp();
         Authenticate(context);
         try
         {
             await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+            Succeeded(context, start);
         }
         catch (Exception ex)
         {
-            throw Translate(ex, context);
+            throw Failed(ex, Translate(ex, context), context, start);
         }
     }
 
@@ -99,6 +109,16 @@ internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper e
 
         context.UserState[CallContextExtensions.CallerKey] = caller;
         return true;
+    }
+
+    private void Succeeded(ServerCallContext context, long start) => metrics.Request(context.Method, StatusCode.OK, time.GetElapsedTime(start));
+
+    private RpcException Failed(Exception exception, RpcException error, ServerCallContext context, long start)
+    {
+        // A client that went away (reset stream, cancelled read) is counted as cancelled, not as a server fault.
+        var status = exception is IOException or OperationCanceledException ? StatusCode.Cancelled : error.StatusCode;
+        metrics.Request(context.Method, status, time.GetElapsedTime(start));
+        return error;
     }
 
     private RpcException Translate(Exception exception, ServerCallContext context)

@@ -83,6 +83,12 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
             throw new LeaseLostException(reason == LeaseLostReason.Released ? $"Lease {leaseId} was released." : $"Lease {leaseId} was lost: {reason}.", reason);
         }
 
+        if (Table.WasDroppedAtRestore(leaseId, out var dropped))
+        {
+            // Journaled before a restart but not restored (expired while down, or its device is gone).
+            throw new LeaseLostException($"Lease {leaseId} was not restored when the server restarted: {dropped}.", dropped);
+        }
+
         throw new ServerErrorException(ServerError.NotFound(ErrorKinds.LeaseNotFound, $"Lease {leaseId} is not known to this server (instance {Instance})."));
     }
 

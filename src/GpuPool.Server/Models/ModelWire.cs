@@ -7,11 +7,12 @@ namespace GpuPool.Server.Models;
 /// <summary>Wire forms of loaded models and load options.</summary>
 internal static class ModelWire
 {
-    public static V1.Model ToWire(LoadedModel model)
+    /// <summary>The wire form; <paramref name="id"/> is the id clients use (a durable id when persistence is on).</summary>
+    public static V1.Model ToWire(LoadedModel model, string? id = null)
     {
         var wire = new V1.Model
         {
-            Id = model.Id,
+            Id = id ?? model.Id,
             LeaseId = model.Lease.Id,
             Name = model.Name,
             Sha256 = model.ContentHash,

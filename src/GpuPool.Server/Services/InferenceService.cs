@@ -18,7 +18,7 @@ namespace GpuPool.Server.Services;
 /// <summary>gpupool.v1.Inference: models inside the caller's leases.</summary>
 internal sealed class InferenceService(
     LeaseOperations operations,
-    ModelHost host,
+    ServerModels models,
     ModelStore store,
     ServerErrorMapper errors,
     IOptions<GpuPoolServerOptions> options,
@@ -41,7 +41,8 @@ internal sealed class InferenceService(
         }
 
         ServerLog.ModelReused(logger, caller.Tenant, hash);
-        return Task.FromResult(ModelWire.ToWire(host.Load(lease, bytes, ModelWire.ToOptions(header), NameOf(header))));
+        var (id, model) = models.Load(lease, bytes, ModelWire.ToOptions(header), NameOf(header));
+        return Task.FromResult(ModelWire.ToWire(model, id));
     }
 
     public override async Task<V1.Model> LoadModel(IAsyncStreamReader<V1.LoadModelChunk> requestStream, ServerCallContext context)
@@ -117,15 +118,15 @@ internal sealed class InferenceService(
         }
 
         var bytes = buffer.ToArray();
-        var model = host.Load(lease, bytes, modelOptions, NameOf(header));
+        var (id, model) = models.Load(lease, bytes, modelOptions, NameOf(header));
         store.Add(caller.Tenant, hash, bytes);
         ServerLog.ModelUploaded(logger, caller.Tenant, hash, bytes.LongLength);
-        return ModelWire.ToWire(model);
+        return ModelWire.ToWire(model, id);
     }
 
     public override Task<V1.UnloadModelResponse> UnloadModel(V1.UnloadModelRequest request, ServerCallContext context)
     {
-        FindModel(context.Caller(), request.LeaseId, request.ModelId).Unload();
+        models.Unload(request.LeaseId, request.ModelId, FindModel(context.Caller(), request.LeaseId, request.ModelId));
         return Task.FromResult(new V1.UnloadModelResponse());
     }
 
@@ -185,8 +186,8 @@ internal sealed class InferenceService(
     {
         var lease = operations.GetOwned(caller, leaseId);
         lease.EnsureActive();
-        var model = host.Find(lease.Id, modelId);
-        if (model is null || model.IsUnloaded)
+        var model = models.Find(lease.Id, modelId);
+        if (model is null)
         {
             throw new ServerErrorException(ServerError.NotFound(ErrorKinds.ModelNotFound, $"Lease {leaseId} has no model '{modelId}'."));
         }

@@ -12,7 +12,7 @@ using V1 = GpuPool.Protocol.V1;
 namespace GpuPool.Server.Services;
 
 /// <summary>gpupool.v1.Leases: the caller's own leases.</summary>
-internal sealed class LeaseService(LeaseOperations operations, SessionRegistry sessions, ServerErrorMapper errors, IHostApplicationLifetime lifetime, ILogger<LeaseService> logger) : V1.Leases.LeasesBase
+internal sealed class LeaseService(LeaseOperations operations, SessionRegistry sessions, ServerErrorMapper errors, ServerMetrics metrics, IHostApplicationLifetime lifetime, ILogger<LeaseService> logger) : V1.Leases.LeasesBase
 {
     public override async Task<V1.AcquireResponse> Acquire(V1.AcquireRequest request, ServerCallContext context)
     {
@@ -56,9 +56,18 @@ internal sealed class LeaseService(LeaseOperations operations, SessionRegistry s
         var caller = context.Caller();
         var session = new LeaseSession(caller, operations, sessions, errors);
         ServerLog.SessionOpened(logger, caller.Tenant, context.Peer);
-        // Sessions last as long as their client; a stopping server ends them so that shutdown does not wait.
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        await session.RunAsync(requestStream, responseStream, stopping.Token).ConfigureAwait(false);
+        metrics.SessionOpened();
+        try
+        {
+            // Sessions last as long as their client; a stopping server ends them so that shutdown does not wait.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+            await session.RunAsync(requestStream, responseStream, stopping.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            metrics.SessionClosed();
+        }
+
         ServerLog.SessionClosed(logger, caller.Tenant, session.LeaseCount);
     }
 }
