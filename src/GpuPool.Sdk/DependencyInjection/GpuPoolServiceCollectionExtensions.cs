@@ -2,8 +2,10 @@ using GpuPool;
 using GpuPool.Internal;
 using GpuPool.Runtime;
 using GpuPool.Runtime.Embedded;
+using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
+using GpuPool.Runtime.Scheduling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +25,9 @@ public static class GpuPoolServiceCollectionExtensions
         services.AddOptions<GpuPoolOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<GpuPoolOptions>, GpuPoolOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<GpuPoolRuntimeOptions>, GpuPoolRuntimeOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<FairSchedulerOptions>, FairSchedulerOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ModelHostOptions>, ModelHostOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<WorkerOptions>, WorkerOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolOptions>, GpuPoolOptionsValidator>());
         if (configure is not null)
         {

@@ -63,10 +63,6 @@ internal sealed class LeaseSession
         {
             // The client went away, stopped reading, or the server is stopping.
         }
-        catch (IOException)
-        {
-            // The client's connection broke (a killed process): an ordinary end of the session.
-        }
         finally
         {
             await _closed.CancelAsync().ConfigureAwait(false);

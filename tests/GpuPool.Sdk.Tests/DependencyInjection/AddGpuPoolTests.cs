@@ -109,6 +109,21 @@ public sealed class AddGpuPoolTests
     }
 
     [Fact]
+    public void AddGpuPool_EngineSectionsFromConfiguration_BindLikeTheServer()
+    {
+        using var provider = Build(s => s.AddGpuPool(), new Dictionary<string, string?>
+        {
+            ["GpuPool:Runtime:Scheduler:GpuConcurrentRuns"] = "2",
+            ["GpuPool:Runtime:Models:UnusedModelCacheBytes"] = "1048576",
+            ["GpuPool:Runtime:Workers:ProcessIsolatedTenants:0"] = "untrusted",
+        });
+
+        Assert.Equal(2, provider.GetRequiredService<IOptions<GpuPool.Runtime.Scheduling.FairSchedulerOptions>>().Value.GpuConcurrentRuns);
+        Assert.Equal(1048576, provider.GetRequiredService<IOptions<ModelHostOptions>>().Value.UnusedModelCacheBytes);
+        Assert.Equal(["untrusted"], provider.GetRequiredService<IOptions<GpuPool.Runtime.Isolation.WorkerOptions>>().Value.ProcessIsolatedTenants);
+    }
+
+    [Fact]
     public void UseEmbedded_OverridesAConfiguredServer()
     {
         using var provider = Build(s => s.AddGpuPool().UseEmbedded(), new Dictionary<string, string?> { ["GpuPool:Server"] = "http://pool:7070" });
