@@ -15,7 +15,15 @@ internal sealed class ServerErrorMapper(IOptions<GpuPoolServerOptions> options)
 
     /// <summary>True when the exception is an expected rejection (not logged as an error).</summary>
     public static bool IsExpected(Exception exception) =>
-        exception is GpuPoolRejectedException or RpcException or OperationCanceledException or ServerErrorException or InvalidProtocolBufferException;
+        exception is GpuPoolRejectedException or RpcException or OperationCanceledException or ServerErrorException or InvalidProtocolBufferException
+        || IsClientGone(exception);
+
+    /// <summary>
+    /// True when a client stream broke because the client went away (a reset stream, a closed
+    /// connection, a killed process): an ordinary end of the call, not a server fault.
+    /// </summary>
+    public static bool IsClientGone(Exception exception) =>
+        exception is IOException and not InvalidProtocolBufferException;
 
     public ServerError Map(Exception exception, CancellationToken callCancelled) => exception switch
     {
@@ -30,6 +38,7 @@ internal sealed class ServerErrorMapper(IOptions<GpuPoolServerOptions> options)
         PoolAccessDeniedException e => new(StatusCode.PermissionDenied, ErrorKinds.PermissionDenied, e.Message),
         PoolUnavailableException e => new(StatusCode.Unavailable, ErrorKinds.Unavailable, e.Message, e.RetryAfter),
         OperationCanceledException when callCancelled.IsCancellationRequested => new(StatusCode.Cancelled, "cancelled", "The call was cancelled."),
+        IOException when IsClientGone(exception) => new(StatusCode.Cancelled, "cancelled", "The client went away."),
         RpcException e => new(e.StatusCode, e.Trailers.GetValue(ErrorKinds.Trailer) ?? "", e.Status.Detail),
         _ => new(StatusCode.Internal, "internal", _detailed ? exception.ToString() : "The server failed to process the request; its log has the details."),
     };
