@@ -22,7 +22,7 @@ internal sealed class IsolationBenchmark : IBenchmark
         var phaseSeconds = args.GetDouble("phase-seconds", 2);
         var rounds = args.GetInt("rounds", 24);
         var roundSeconds = args.GetDouble("round-seconds", 0.5);
-        var lowIsolation = args.Get("low-isolation", "process") == "process" ? LeaseIsolation.Process : LeaseIsolation.Shared;
+        var lowIsolation = args.Get("low-isolation", "shared") == "process" ? LeaseIsolation.Process : LeaseIsolation.Shared;
         var clients = args.GetInt("clients", 4);
         var size = args.GetInt("size", 256);
         var depth = args.GetInt("depth", 8);
@@ -80,8 +80,8 @@ internal sealed class IsolationBenchmark : IBenchmark
 
         // 3. High priority: light paced traffic, alone vs against full Low-priority load.
         var high = rig.Lease(200, LeasePriority.High);
-        // By default the opportunistic lease runs in its own worker process (its own session), so that the
-        // OS accounts its CPU time apart from the pool's threads; --low-isolation shared keeps it in process.
+        // By default the opportunistic lease runs in the pool's process, next to the High lease;
+        // --low-isolation process puts it in a worker process of its own.
         var low = rig.Lease(800, LeasePriority.Low, lowIsolation);
         var highModel = rig.Load(high, model);
         var lowModel = rig.Load(low, model);
