@@ -47,6 +47,9 @@ internal sealed class GemmLoad(GpuLease lease, IReadOnlyList<PooledModel> models
     {
         while (!stop.IsCancellationRequested)
         {
+            // A run the scheduler admits at once completes synchronously; without a yield, one lease's
+            // loops could hold every thread-pool thread and starve the other leases' loops.
+            await Task.Yield();
             IReadOnlyDictionary<string, TensorValue> outputs;
             try
             {
