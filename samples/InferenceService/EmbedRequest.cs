@@ -1,4 +1,4 @@
 namespace InferenceService;
 
-/// <summary>The body of <c>POST /embed</c>.</summary>
-public sealed record EmbedRequest(float[][] Vectors);
+/// <summary>The body of <c>POST /embed</c>: the texts to embed.</summary>
+public sealed record EmbedRequest(string[] Texts);

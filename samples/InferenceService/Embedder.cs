@@ -1,5 +1,5 @@
 using GpuPool;
-using GpuPool.Testing;
+using GpuPool.Samples.Models;
 using Microsoft.Extensions.Options;
 
 namespace InferenceService;
@@ -15,26 +15,26 @@ public sealed class Embedder(IGpuPool pool, IOptions<EmbedderOptions> options, I
     private GpuLease? _lease;
     private PooledModel? _model;
 
-    /// <summary>Embeds each input vector.</summary>
-    public async Task<float[][]> EmbedAsync(float[][] vectors, CancellationToken cancellationToken)
+    /// <summary>Embeds each text with the MiniLM sentence encoder (384 numbers, L2-normalised).</summary>
+    public async Task<float[][]> EmbedAsync(string[] texts, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(vectors);
-        if (vectors.Length == 0 || vectors.Any(v => v is null || v.Length != _options.InputFeatures))
+        ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Length == 0 || texts.Length > _options.MaxTexts)
         {
-            throw new InvalidPoolRequestException($"Send 1 or more vectors of exactly {_options.InputFeatures} numbers.");
+            throw new InvalidPoolRequestException($"Send between 1 and {_options.MaxTexts} texts; got {texts.Length}.");
         }
 
-        var flat = vectors.SelectMany(v => v).ToArray();
-        var input = TensorValue.FromArray(flat, vectors.Length, _options.InputFeatures);
+        if (texts.Any(t => string.IsNullOrWhiteSpace(t) || t.Length > _options.MaxTextLength))
+        {
+            throw new InvalidPoolRequestException($"Every text must be non-empty and at most {_options.MaxTextLength} characters.");
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             var model = await GetModelAsync(cancellationToken);
             try
             {
-                var outputs = await model.RunAsync(new Dictionary<string, TensorValue> { ["x"] = input }, cancellationToken);
-                var y = outputs["y"].ToArray<float>();
-                var width = y.Length / vectors.Length;
-                return [.. Enumerable.Range(0, vectors.Length).Select(i => y.AsSpan(i * width, width).ToArray())];
+                return await MiniLm.EmbedAsync(model, texts, cancellationToken);
             }
             catch (LeaseLostException ex) when (attempt == 0)
             {
@@ -77,9 +77,7 @@ public sealed class Embedder(IGpuPool pool, IOptions<EmbedderOptions> options, I
             }
 
             _lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(_options.MemoryMiB), _options.ComputeMilli), cancellationToken);
-            var source = string.IsNullOrWhiteSpace(_options.ModelPath)
-                ? ModelSource.FromBytes(TestModels.Linear(_options.InputFeatures, _options.OutputFeatures), "linear-embedder")
-                : ModelSource.FromFile(_options.ModelPath);
+            var source = ModelSource.FromBytes(MiniLm.LoadModelBytes(), "all-MiniLM-L6-v2.onnx");
             _model = await _lease.LoadModelAsync(source, cancellationToken: cancellationToken);
             EmbedderLog.ModelLoaded(logger, _model.Name, _lease);
             return _model;

@@ -2,25 +2,22 @@ using System.ComponentModel.DataAnnotations;
 
 namespace InferenceService;
 
-/// <summary>The model the service serves and the slice it leases for it (section <c>Embedder</c>).</summary>
+/// <summary>The slice the service leases for its model and the limits of a request (section <c>Embedder</c>).</summary>
 public sealed class EmbedderOptions
 {
-    /// <summary>An ONNX model file with input <c>x</c> [batch, InputFeatures] and output <c>y</c> [batch, OutputFeatures]; empty uses a built-in linear projection.</summary>
-    public string? ModelPath { get; set; }
-
-    /// <summary>The width of an input vector.</summary>
-    [Range(1, 65536)]
-    public int InputFeatures { get; set; } = 16;
-
-    /// <summary>The width of an embedding.</summary>
-    [Range(1, 65536)]
-    public int OutputFeatures { get; set; } = 8;
-
-    /// <summary>Device memory to lease, in MiB.</summary>
+    /// <summary>Device memory to lease, in MiB (the MiniLM model takes about 87 MiB).</summary>
     [Range(1, 1 << 20)]
     public int MemoryMiB { get; set; } = 256;
 
     /// <summary>Compute share to lease, in milli-units.</summary>
     [Range(1, 1000)]
     public int ComputeMilli { get; set; } = 250;
+
+    /// <summary>The most texts one request may carry.</summary>
+    [Range(1, 4096)]
+    public int MaxTexts { get; set; } = 64;
+
+    /// <summary>The longest text, in characters.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxTextLength { get; set; } = 2000;
 }

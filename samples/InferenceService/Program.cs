@@ -13,9 +13,9 @@ app.MapPost("/embed", async (EmbedRequest request, Embedder embedder, IConfigura
 {
     try
     {
-        var embeddings = await embedder.EmbedAsync(request.Vectors ?? [], cancellationToken);
+        var embeddings = await embedder.EmbedAsync(request.Texts ?? [], cancellationToken);
         var server = configuration["GpuPool:Server"];
-        return Results.Ok(new EmbedResponse(embeddings, string.IsNullOrWhiteSpace(server) ? "embedded" : server));
+        return Results.Ok(new EmbedResponse(embeddings, embeddings[0].Length, string.IsNullOrWhiteSpace(server) ? "embedded" : server));
     }
     catch (InvalidPoolRequestException ex)
     {
