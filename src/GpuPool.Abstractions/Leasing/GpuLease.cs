@@ -48,15 +48,26 @@ public abstract class GpuLease : IAsyncDisposable
     /// </summary>
     public abstract ValueTask<PooledModel> LoadModelAsync(ModelSource source, ModelOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Gives the slice back and unloads the lease's models. Idempotent.</summary>
+    /// <summary>
+    /// Gives the slice back and unloads the lease's models; returns once the pool has freed the slice
+    /// (for a remote lease: once the server has confirmed). Idempotent.
+    /// </summary>
     public abstract ValueTask ReleaseAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Releases the lease; same as <see cref="ReleaseAsync"/>.</summary>
+    /// <summary>
+    /// Releases the lease. The embedded pool frees the slice before this returns. A remote lease sends the
+    /// release and returns without waiting for the server's answer: the server applies it before any later
+    /// request of the same pool (which therefore sees the slice free), and the pool finishes it before it
+    /// is disposed itself. Call <see cref="ReleaseAsync"/> to wait until the server has freed the slice.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await ReleaseAsync().ConfigureAwait(false);
+        await ReleaseOnDisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>The release that <see cref="DisposeAsync"/> performs; <see cref="ReleaseAsync"/> unless a pool can release more cheaply.</summary>
+    protected virtual ValueTask ReleaseOnDisposeAsync() => ReleaseAsync();
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -7,9 +7,11 @@ using V1 = GpuPool.Protocol.V1;
 namespace GpuPool.Remote;
 
 /// <summary>
-/// <see cref="IGpuPool"/> over a GpuPool server: the same contract as the embedded pool. Acquires travel on
-/// the session stream when it is up (cheaper than a unary call) and as unary calls otherwise; every acquire
-/// carries a client request id, so a retry never creates a second lease.
+/// <see cref="IGpuPool"/> over a GpuPool server: the same contract as the embedded pool. Acquires and
+/// releases travel on the session stream when it is up (cheaper than unary calls) and as unary calls
+/// otherwise; every acquire carries a client request id, so a retry never creates a second lease. Lease
+/// disposal is pipelined (it does not wait for the server's answer); the stream keeps order, and requests
+/// off the stream first wait for the releases in flight.
 /// </summary>
 internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
 {
@@ -50,6 +52,9 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
             }
         }
 
+        // Not ordered after this pool's releases on the stream: wait for them, so that the freed slices count.
+        await Session.Releases.WhenSettledAsync(RemoteSession.ReleaseLimit, cancellationToken).ConfigureAwait(false);
+
         // gRPC deadlines run on the wall clock whatever the pool's TimeProvider is; the server enforces the wait itself.
         var deadline = request.WaitTimeout is { } wait ? TimeProvider.System.GetUtcNow().UtcDateTime + wait + TimeSpan.FromSeconds(30) : (DateTime?)null;
         var response = await UnaryAsync(c => c.Leases.AcquireAsync(acquire, c.Options(cancellationToken, deadline)).ResponseAsync, cancellationToken).ConfigureAwait(false);
@@ -60,6 +65,13 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
     public GpuLease? TryLease(SliceRequest request)
     {
         var acquire = Prepare(request, wait: false);
+        if (!Session.Releases.IsEmpty)
+        {
+            // A unary call is not ordered after this pool's releases on the stream: wait for them (a blocking
+            // wait, like the call itself), so that the slices this pool freed count.
+            Session.Releases.WhenSettledAsync(RemoteSession.ReleaseLimit).GetAwaiter().GetResult();
+        }
+
         V1.AcquireResponse response;
         try
         {
@@ -75,6 +87,7 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
 
     public async ValueTask<PoolInventory> GetInventoryAsync(CancellationToken cancellationToken = default)
     {
+        await Session.Releases.WhenSettledAsync(RemoteSession.ReleaseLimit, cancellationToken).ConfigureAwait(false);
         var inventory = await UnaryAsync(c => c.Leases.GetInventoryAsync(new V1.GetInventoryRequest(), c.Options(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
         return WireFormat.FromWire(inventory);
     }
@@ -86,6 +99,8 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
             return;
         }
 
+        // Releases sent by lease disposals must reach the server before the connection goes.
+        await Session.Releases.WhenSettledAsync(RemoteSession.ReleaseLimit).ConfigureAwait(false);
         await Session.DisposeAsync().ConfigureAwait(false);
         Connection.Dispose();
     }

@@ -72,7 +72,12 @@ internal sealed partial class RemoteLease : GpuLease
         Renewed(lease.TtlRemainingMs);
     }
 
-    public override async ValueTask ReleaseAsync(CancellationToken cancellationToken = default)
+    public override ValueTask ReleaseAsync(CancellationToken cancellationToken = default) => ReleaseCoreAsync(waitForServer: true, cancellationToken);
+
+    /// <summary>Pipelined: sends the release on the session stream and returns once it is written (see <see cref="GpuLease.DisposeAsync"/>).</summary>
+    protected override ValueTask ReleaseOnDisposeAsync() => ReleaseCoreAsync(waitForServer: false, CancellationToken.None);
+
+    private async ValueTask ReleaseCoreAsync(bool waitForServer, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -86,23 +91,58 @@ internal sealed partial class RemoteLease : GpuLease
 
         _pool.Session.Forget(this);
         var request = new V1.ReleaseRequest { LeaseId = Id, FencingToken = FencingToken };
+        Task<V1.SessionReply>? reply = null;
         try
+        {
+            reply = await _pool.Session.SendCallAsync(new V1.SessionRequest { Release = request }).ConfigureAwait(false);
+        }
+        catch (SessionBrokenException)
+        {
+            // The stream is down: the confirmation below sends it as a unary call, and disposal waits for that.
+            waitForServer = true;
+        }
+
+        var confirmation = _pool.Session.Releases.Track(ConfirmReleaseAsync(reply, request));
+        if (waitForServer)
+        {
+            await confirmation.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for the server's answer to a release; sends it again as a unary call when the stream broke first (release is idempotent). Never throws.</summary>
+    private async Task ConfirmReleaseAsync(Task<V1.SessionReply>? reply, V1.ReleaseRequest request)
+    {
+        if (reply is not null)
         {
             try
             {
-                await _pool.Session.CallAsync(new V1.SessionRequest { Release = request }, cancellationToken).ConfigureAwait(false);
+                var answer = await reply.ConfigureAwait(false);
+                if (answer.ResultCase == V1.SessionReply.ResultOneofCase.Error)
+                {
+                    SdkLog.ReleaseFailed(Logger, Id, RemoteErrors.Map(answer.Error));
+                }
+
                 return;
             }
             catch (SessionBrokenException)
             {
-                // Fall back to a unary call.
+                // Not answered: the server may or may not have applied it.
             }
+        }
 
-            await Connection.Leases.ReleaseAsync(request, Connection.Options(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+        try
+        {
+            var deadline = TimeProvider.System.GetUtcNow().UtcDateTime + RemoteSession.ReleaseLimit;
+            await Connection.Leases.ReleaseAsync(request, Connection.Options(CancellationToken.None, deadline)).ResponseAsync.ConfigureAwait(false);
         }
         catch (RpcException ex)
         {
             // Release must not throw from DisposeAsync: the server reclaims the lease when its time-to-live passes.
+            SdkLog.ReleaseFailed(Logger, Id, ex);
+        }
+        catch (ObjectDisposedException ex)
+        {
+            // The pool was disposed without waiting (it waits up to RemoteSession.ReleaseLimit).
             SdkLog.ReleaseFailed(Logger, Id, ex);
         }
     }

@@ -21,6 +21,10 @@ internal sealed partial class RemoteSession
                 }
 
                 OnConnected(call.ResponseStream.Current.Hello.ServerInstance);
+
+                // Releases the last stream did not confirm are being sent again as unary calls: the new stream
+                // opens for requests after them, so that an acquire on it cannot overtake them.
+                await Releases.WhenSettledAsync(ReleaseLimit, token).ConfigureAwait(false);
                 Volatile.Write(ref _call, call);
                 backoff = TimeSpan.FromMilliseconds(50);
                 await ReattachAsync(call).ConfigureAwait(false);
@@ -41,9 +45,12 @@ internal sealed partial class RemoteSession
             {
                 Volatile.Write(ref _call, null);
                 call?.Dispose();
-                foreach (var waiter in _pending.Values)
+                foreach (var callId in _pending.Keys)
                 {
-                    waiter.TrySetException(new SessionBrokenException());
+                    if (_pending.TryRemove(callId, out var waiter))
+                    {
+                        waiter.TrySetException(new SessionBrokenException());
+                    }
                 }
             }
 

@@ -15,6 +15,9 @@ namespace GpuPool.Remote;
 internal sealed partial class RemoteSession : IAsyncDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a release may wait for the server's answer (and others for outstanding releases) before the lease is left to expire there.</summary>
+    public static readonly TimeSpan ReleaseLimit = TimeSpan.FromSeconds(10);
     private readonly RemoteConnection _connection;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -44,6 +47,9 @@ internal sealed partial class RemoteSession : IAsyncDisposable
 
     public TimeProvider Time => _time;
 
+    /// <summary>Releases sent on (or after) this stream that the server has not confirmed yet.</summary>
+    public ReleasesInFlight Releases { get; } = new();
+
     public void Track(RemoteLease lease) => _leases[lease.Id] = lease;
 
     public void Forget(RemoteLease lease) => _leases.TryRemove(new KeyValuePair<string, RemoteLease>(lease.Id, lease));
@@ -54,25 +60,53 @@ internal sealed partial class RemoteSession : IAsyncDisposable
     /// </summary>
     public async Task<V1.SessionReply> CallAsync(V1.SessionRequest request, CancellationToken cancellationToken)
     {
+        var reply = await SendCallAsync(request).ConfigureAwait(false);
+        try
+        {
+            return await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _pending.TryRemove(request.CallId, out _);
+            if (request.KindCase == V1.SessionRequest.KindOneofCase.Acquire)
+            {
+                // The server may still grant it: cancel there, and release whatever arrives late (see OnReply).
+                _ = SendAsync(new V1.SessionRequest { Cancel = new V1.Cancel { CallId = request.CallId } });
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends a request on the stream and returns, once it is written, the task of its reply; that task
+    /// fails with <see cref="SessionBrokenException"/> if the stream breaks first. Throws
+    /// <see cref="SessionBrokenException"/> when the stream is down.
+    /// </summary>
+    public async Task<Task<V1.SessionReply>> SendCallAsync(V1.SessionRequest request)
+    {
         var call = Volatile.Read(ref _call) ?? throw new SessionBrokenException();
         request.CallId = Interlocked.Increment(ref _nextCallId);
         var reply = new TaskCompletionSource<V1.SessionReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[request.CallId] = reply;
+        if (!ReferenceEquals(Volatile.Read(ref _call), call))
+        {
+            // The stream broke while this was being registered; its waiters may already have been failed.
+            _pending.TryRemove(request.CallId, out _);
+            throw new SessionBrokenException();
+        }
+
         try
         {
             await WriteAsync(call, request).ConfigureAwait(false);
-            return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && request.KindCase == V1.SessionRequest.KindOneofCase.Acquire)
-        {
-            // The server may still grant it: cancel there, and release whatever arrives late (see OnReply).
-            _ = SendAsync(new V1.SessionRequest { Cancel = new V1.Cancel { CallId = request.CallId } });
-            throw;
-        }
-        finally
+        catch
         {
             _pending.TryRemove(request.CallId, out _);
+            throw;
         }
+
+        return reply.Task;
     }
 
     /// <summary>Sends without waiting for a reply; false when the stream is down.</summary>
@@ -182,7 +216,7 @@ internal sealed partial class RemoteSession : IAsyncDisposable
             }
         }
 
-        if (_pending.TryGetValue(reply.CallId, out var waiter))
+        if (_pending.TryRemove(reply.CallId, out var waiter))
         {
             waiter.TrySetResult(reply);
         }

@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+
+namespace GpuPool.Remote;
+
+/// <summary>
+/// Releases sent but not yet confirmed by the server. Requests that do not travel on the session stream
+/// (unary acquires, inventory) and a new stream after a reconnect wait for them first, so that every
+/// request of a pool sees the slices it gave back as free.
+/// </summary>
+internal sealed class ReleasesInFlight
+{
+    private readonly ConcurrentDictionary<Task, byte> _confirmations = new();
+
+    public bool IsEmpty => _confirmations.IsEmpty;
+
+    /// <summary>Tracks <paramref name="confirmation"/> (which must not throw) until it completes.</summary>
+    public Task Track(Task confirmation)
+    {
+        _confirmations.TryAdd(confirmation, 0);
+        _ = confirmation.ContinueWith(static (done, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(done, out _), _confirmations, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return confirmation;
+    }
+
+    /// <summary>Completes when every release sent before this call is confirmed, or after <paramref name="limit"/>.</summary>
+    public async Task WhenSettledAsync(TimeSpan limit, CancellationToken cancellationToken = default)
+    {
+        if (_confirmations.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(_confirmations.Keys).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The server does not answer: what is left expires there with its time-to-live.
+        }
+    }
+}
