@@ -117,7 +117,8 @@ internal sealed partial class RemoteLease : GpuLease
             try
             {
                 var answer = await reply.ConfigureAwait(false);
-                if (answer.ResultCase == V1.SessionReply.ResultOneofCase.Error)
+                // Not found: unknown to the server (one restarted without persistence), nothing is left to release there.
+                if (answer.ResultCase == V1.SessionReply.ResultOneofCase.Error && answer.Error.Code != (int)StatusCode.NotFound)
                 {
                     SdkLog.ReleaseFailed(Logger, Id, RemoteErrors.Map(answer.Error));
                 }
@@ -134,6 +135,10 @@ internal sealed partial class RemoteLease : GpuLease
         {
             var deadline = TimeProvider.System.GetUtcNow().UtcDateTime + RemoteSession.ReleaseLimit;
             await Connection.Leases.ReleaseAsync(request, Connection.Options(CancellationToken.None, deadline)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            // As above: nothing is left to release there.
         }
         catch (RpcException ex)
         {
