@@ -26,6 +26,15 @@ internal static partial class RuntimeLog
     [LoggerMessage(EventId = 1606, EventName = "JournalPendingEndsWritten", Level = LogLevel.Information, Message = "The lease journal recorded {Count} lease end(s) that had failed earlier")]
     public static partial void JournalPendingEndsWritten(ILogger logger, int count);
 
+    [LoggerMessage(EventId = 1607, EventName = "JournalDeviceWriteFailed", Level = LogLevel.Error, Message = "The lease journal could not record that device {DeviceId} is draining: {Draining}")]
+    public static partial void JournalDeviceWriteFailed(ILogger logger, string deviceId, bool draining, Exception exception);
+
+    [LoggerMessage(EventId = 1608, EventName = "DrainRestored", Level = LogLevel.Information, Message = "Device {DeviceId} on {Node} is draining again, as it was when the pool stopped")]
+    public static partial void DrainRestored(ILogger logger, string node, string deviceId);
+
+    [LoggerMessage(EventId = 1609, EventName = "DrainedDeviceGone", Level = LogLevel.Warning, Message = "Device {DeviceId} on {Node} was draining when the pool stopped and is not there now")]
+    public static partial void DrainedDeviceGone(ILogger logger, string node, string deviceId);
+
     [LoggerMessage(EventId = 1610, EventName = "ModelNotReloaded", Level = LogLevel.Warning, Message = "Model {ModelId} of lease {LeaseId} could not be loaded again after the restart; it is forgotten")]
     public static partial void ModelNotReloaded(ILogger logger, string modelId, string leaseId, Exception exception);
 

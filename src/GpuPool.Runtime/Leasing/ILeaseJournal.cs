@@ -15,6 +15,11 @@ public interface ILeaseJournal
     /// <summary>Records that a lease ended.</summary>
     void Ended(LeaseEntry lease);
 
+    /// <summary>Records that a device was set draining (no new leases) or open again, so that a restart keeps it so.</summary>
+    void DrainingChanged(DrainedDevice device, bool draining)
+    {
+    }
+
     /// <summary>
     /// Reads what the journal holds; the lease table calls it once, from its constructor, before it grants
     /// anything. A journal that cannot be read must also refuse every later write, so that nothing is

@@ -2,25 +2,43 @@ namespace GpuPool.Runtime.Leasing;
 
 public sealed partial class LeaseTable
 {
-    /// <summary>Stops (or resumes) new leases on a device. Returns <see langword="false"/> for an unknown device.</summary>
+    /// <summary>
+    /// Stops (or resumes) new leases on a device; with a journal the state survives a restart. Returns
+    /// <see langword="false"/> for an unknown device.
+    /// </summary>
+    /// <exception cref="PoolUnavailableException">The journal cannot record the change (nothing changed).</exception>
     public bool SetDraining(string node, string deviceId, bool draining)
     {
-        bool found;
         lock (_lock)
         {
-            found = _allocator.SetDraining(node, deviceId, draining);
-            if (found && !draining)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var device = _allocator.FindDevice(node, deviceId);
+            if (device is null)
+            {
+                return false;
+            }
+
+            if (device.Draining != draining)
+            {
+                try
+                {
+                    _journal?.DrainingChanged(new DrainedDevice(node, deviceId), draining);
+                }
+                catch (Exception ex)
+                {
+                    throw new PoolUnavailableException($"The lease journal cannot record that device {deviceId} is {(draining ? "draining" : "open")}; nothing changed.", TimeSpan.FromSeconds(5), ex);
+                }
+            }
+
+            _allocator.SetDraining(node, deviceId, draining);
+            if (!draining)
             {
                 GrantWaitersLocked();
             }
         }
 
-        if (found)
-        {
-            RuntimeLog.DeviceDrained(_logger, deviceId, draining);
-        }
-
-        return found;
+        RuntimeLog.DeviceDrained(_logger, deviceId, draining);
+        return true;
     }
 
     /// <summary>Records memory used on a device outside the pool (telemetry), so it is not handed out.</summary>

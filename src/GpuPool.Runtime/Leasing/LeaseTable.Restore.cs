@@ -67,6 +67,17 @@ public sealed partial class LeaseTable
             }
 
             RestoredCount = _leases.Count;
+            foreach (var drained in snapshot.DrainedDevices)
+            {
+                if (_allocator.SetDraining(drained.Node, drained.DeviceId, draining: true))
+                {
+                    RuntimeLog.DrainRestored(_logger, drained.Node, drained.DeviceId);
+                }
+                else
+                {
+                    RuntimeLog.DrainedDeviceGone(_logger, drained.Node, drained.DeviceId);
+                }
+            }
         }
 
         RuntimeLog.LeasesRestored(_logger, RestoredCount, dropped, _fencing);

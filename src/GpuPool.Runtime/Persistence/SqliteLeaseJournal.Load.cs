@@ -8,7 +8,8 @@ namespace GpuPool.Runtime.Persistence;
 
 public sealed partial class SqliteLeaseJournal
 {
-    private const int SchemaVersion = 1;
+    // 1: leases and models; 2: drained devices (a version 1 journal is upgraded in place).
+    private const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -114,7 +115,7 @@ public sealed partial class SqliteLeaseJournal
             using var transaction = _connection.BeginTransaction();
             using var create = _connection.CreateCommand();
             create.Transaction = transaction;
-            create.CommandText = Schema + ModelSchema + $"PRAGMA user_version = {SchemaVersion};";
+            create.CommandText = Schema + ModelSchema + DeviceSchema + $"PRAGMA user_version = {SchemaVersion};";
             create.ExecuteNonQuery();
             transaction.Commit();
         }
@@ -125,6 +126,7 @@ public sealed partial class SqliteLeaseJournal
             "$id", "$tenant", "$fencing", "$node", "$devices", "$memory", "$milli", "$cpu", "$host", "$request", "$granted", "$ttl", "$expires");
         _renew = Prepare("UPDATE leases SET ttl = $ttl, expires_at = $expires WHERE id = $id", "$id", "$ttl", "$expires");
         _delete = Prepare("DELETE FROM leases WHERE id = $id", "$id");
+        PrepareDeviceCommandsLocked();
     }
 
     private JournalSnapshot ReadLocked()
@@ -163,7 +165,10 @@ public sealed partial class SqliteLeaseJournal
             }
         }
 
-        return new JournalSnapshot(leases, Math.Max(fencing, leases.Count == 0 ? 0 : leases.Max(l => l.FencingToken)));
+        return new JournalSnapshot(leases, Math.Max(fencing, leases.Count == 0 ? 0 : leases.Max(l => l.FencingToken)))
+        {
+            DrainedDevices = ReadDrainedLocked(),
+        };
     }
 
     private object? Scalar(string sql)
@@ -190,7 +195,9 @@ public sealed partial class SqliteLeaseJournal
         _insert?.Dispose();
         _renew?.Dispose();
         _delete?.Dispose();
-        _insert = _renew = _delete = null;
+        _drain?.Dispose();
+        _undrain?.Dispose();
+        _insert = _renew = _delete = _drain = _undrain = null;
         _connection?.Dispose();
         _connection = null;
         _directoryLock?.Dispose();

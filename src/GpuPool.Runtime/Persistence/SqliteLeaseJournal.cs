@@ -27,6 +27,8 @@ public sealed partial class SqliteLeaseJournal : ILeaseJournal, IDisposable
     private SqliteCommand? _insert;
     private SqliteCommand? _renew;
     private SqliteCommand? _delete;
+    private SqliteCommand? _drain;
+    private SqliteCommand? _undrain;
     private Exception? _loadFailure;
     private bool _disposed;
 

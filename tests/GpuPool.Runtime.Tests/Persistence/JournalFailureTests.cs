@@ -91,16 +91,8 @@ public sealed class JournalFailureTests : IDisposable
         var kept = first.Table.TryGrant(SliceRequest.ForShare(ByteSize.GiB(1), 100))!;
         JournalDirectory.Stop(first);
 
-        // Another process holds the journal's write lock (an EXCLUSIVE transaction): writes cannot happen.
-        using var other = new SqliteConnection($"Data Source={_dir.DatabasePath};Pooling=False");
-        other.Open();
-        using var exclusive = other.BeginTransaction(System.Data.IsolationLevel.Serializable);
-        using (var touch = other.CreateCommand())
-        {
-            touch.Transaction = exclusive;
-            touch.CommandText = "UPDATE meta SET value = value WHERE key = 'fencing'";
-            touch.ExecuteNonQuery();
-        }
+        // Another process holds the journal's write lock: writes cannot happen.
+        using var other = new JournalWriteLock(_dir.DatabasePath);
 
         var second = _dir.Start(time, _dir.Options(busyTimeout: TimeSpan.Zero));
         Assert.True(second.Table.TryGet(kept.Id, out var restored));
@@ -116,7 +108,7 @@ public sealed class JournalFailureTests : IDisposable
         // A release cannot be refused: it takes effect and is written once the journal is writable again.
         Assert.True(second.Table.Release(restored));
         Assert.Equal(1, second.Journal.PendingEnds);
-        exclusive.Rollback();
+        other.Release();
         var next = second.Table.TryGrant(SliceRequest.ForShare(ByteSize.GiB(1), 100))!;
         Assert.Equal(0, second.Journal.PendingEnds);
         JournalDirectory.Stop(second);

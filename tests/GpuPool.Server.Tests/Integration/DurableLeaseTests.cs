@@ -90,6 +90,32 @@ public sealed class DurableLeaseTests : IDisposable
         Assert.Equal(0, server.Services.GetRequiredService<LeaseTable>().Count);
     }
 
+    [Fact]
+    public async Task ServerRestarts_DeviceDrainedByAdmin_StaysDraining()
+    {
+        V1.Device device;
+        int port;
+        await using (var server = await ServerHost.StartAsync(settings: Durable(_dir)))
+        {
+            port = server.GrpcPort;
+            using var admin = Clients.RawClient(server.Address, Keys.Admin);
+            device = Assert.Single((await admin.Admin.GetInventoryAsync(new V1.AdminGetInventoryRequest(), admin.Headers)).Devices).Device;
+            await admin.Admin.DrainDeviceAsync(new V1.DrainDeviceRequest { Node = device.Node, DeviceId = device.Id, Draining = true }, admin.Headers);
+        }
+
+        await using var restarted = await ServerHost.StartAsync(settings: Durable(_dir), grpcPort: port);
+        await using var client = Clients.Sdk(restarted.Address, Keys.Alpha);
+        var pool = client.GetRequiredService<IGpuPool>();
+
+        Assert.True(Assert.Single((await pool.GetInventoryAsync()).Devices).Draining);
+        Assert.Null(pool.TryLease(SliceRequest.ForShare(ByteSize.MiB(64), 100)));
+
+        using var reopen = Clients.RawClient(restarted.Address, Keys.Admin);
+        await reopen.Admin.DrainDeviceAsync(new V1.DrainDeviceRequest { Node = device.Node, DeviceId = device.Id, Draining = false }, reopen.Headers);
+        await using var lease = pool.TryLease(SliceRequest.ForShare(ByteSize.MiB(64), 100));
+        Assert.NotNull(lease);
+    }
+
     internal static Dictionary<string, string?> Durable(string directory) => new()
     {
         ["GpuPool:Runtime:Persistence:Enabled"] = "true",
