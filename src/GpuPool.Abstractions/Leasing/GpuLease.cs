@@ -57,8 +57,9 @@ public abstract class GpuLease : IAsyncDisposable
     /// <summary>
     /// Releases the lease. The embedded pool frees the slice before this returns. A remote lease sends the
     /// release and returns without waiting for the server's answer: the server applies it before any later
-    /// request of the same pool (which therefore sees the slice free), and the pool finishes it before it
-    /// is disposed itself. Call <see cref="ReleaseAsync"/> to wait until the server has freed the slice.
+    /// acquire or inventory request of the same pool (which therefore sees the slice free), and the pool
+    /// finishes it before it is disposed itself. Call <see cref="ReleaseAsync"/> (also after disposal) to
+    /// wait until the server has freed the slice.
     /// </summary>
     public async ValueTask DisposeAsync()
     {

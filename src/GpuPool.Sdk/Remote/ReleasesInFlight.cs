@@ -14,11 +14,10 @@ internal sealed class ReleasesInFlight
     public bool IsEmpty => _confirmations.IsEmpty;
 
     /// <summary>Tracks <paramref name="confirmation"/> (which must not throw) until it completes.</summary>
-    public Task Track(Task confirmation)
+    public void Track(Task confirmation)
     {
         _confirmations.TryAdd(confirmation, 0);
         _ = confirmation.ContinueWith(static (done, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(done, out _), _confirmations, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return confirmation;
     }
 
     /// <summary>Completes when every release sent before this call is confirmed, or after <paramref name="limit"/>.</summary>

@@ -18,6 +18,7 @@ internal sealed partial class RemoteLease : GpuLease
     private long _expiresAtTicks;
     private long _memoryUsed;
     private int _state; // 0 active, 1 released, 2 lost
+    private TaskCompletionSource? _released; // completes when the server has answered the release (or it was given up)
     private LeaseLostReason _lostReason;
     private string _serverInstance;
 
@@ -79,17 +80,36 @@ internal sealed partial class RemoteLease : GpuLease
 
     private async ValueTask ReleaseCoreAsync(bool waitForServer, CancellationToken cancellationToken)
     {
+        TaskCompletionSource? released = null;
+        Task? earlier = null;
         lock (_gate)
         {
-            if (_state != 0)
+            if (_state == 0)
             {
-                return;
+                Volatile.Write(ref _state, 1);
+                released = _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            else
+            {
+                earlier = _released?.Task;
+            }
+        }
+
+        if (released is null)
+        {
+            // Released before (perhaps still on its way): ReleaseAsync waits for that release's answer. Lost: nothing to wait for.
+            if (waitForServer && earlier is not null)
+            {
+                await earlier.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            Volatile.Write(ref _state, 1);
+            return;
         }
 
         _pool.Session.Forget(this);
+
+        // Tracked before it is sent: a reconnected stream and the pool's unary acquires wait for it from now on.
+        _pool.Session.Releases.Track(released.Task);
         var request = new V1.ReleaseRequest { LeaseId = Id, FencingToken = FencingToken };
         Task<V1.SessionReply>? reply = null;
         try
@@ -102,15 +122,30 @@ internal sealed partial class RemoteLease : GpuLease
             waitForServer = true;
         }
 
-        var confirmation = _pool.Session.Releases.Track(ConfirmReleaseAsync(reply, request));
+        _ = ConfirmReleaseAsync(reply, request, released);
         if (waitForServer)
         {
-            await confirmation.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await released.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Waits for the server's answer to a release; sends it again as a unary call when the stream broke first (release is idempotent). Never throws.</summary>
-    private async Task ConfirmReleaseAsync(Task<V1.SessionReply>? reply, V1.ReleaseRequest request)
+    /// <summary>
+    /// Waits for the server's answer to a release; sends it again as a unary call when the stream broke
+    /// first (release is idempotent). Completes <paramref name="released"/> at the end; never throws.
+    /// </summary>
+    private async Task ConfirmReleaseAsync(Task<V1.SessionReply>? reply, V1.ReleaseRequest request, TaskCompletionSource released)
+    {
+        try
+        {
+            await ConfirmReleaseCoreAsync(reply, request).ConfigureAwait(false);
+        }
+        finally
+        {
+            released.TrySetResult();
+        }
+    }
+
+    private async Task ConfirmReleaseCoreAsync(Task<V1.SessionReply>? reply, V1.ReleaseRequest request)
     {
         if (reply is not null)
         {
@@ -185,7 +220,10 @@ internal sealed partial class RemoteLease : GpuLease
 
         _pool.Session.Forget(this);
         SdkLog.LeaseLost(Logger, Id, reason);
-        _lost.Cancel();
+
+        // The token's callbacks are the application's code: never run them on the session's reader loop
+        // (which marks leases lost), where a blocking callback would stop every reply of the pool.
+        ThreadPool.UnsafeQueueUserWorkItem(static lost => lost.Cancel(), _lost, preferLocal: false);
     }
 
     internal void Charge(long bytes) => Interlocked.Add(ref _memoryUsed, bytes);

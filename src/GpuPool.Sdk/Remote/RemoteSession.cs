@@ -144,13 +144,22 @@ internal sealed partial class RemoteSession : IAsyncDisposable
             // Stopped.
         }
 
+        // _writeLock is not disposed: a writer that raced the stop may still release it (it holds no handle).
         _stop.Dispose();
-        _writeLock.Dispose();
     }
 
     private async Task WriteAsync(AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent> call, V1.SessionRequest request)
     {
-        await _writeLock.WaitAsync(_stop.Token).ConfigureAwait(false);
+        try
+        {
+            await _writeLock.WaitAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The session is being disposed.
+            throw new SessionBrokenException(ex);
+        }
+
         try
         {
             await call.RequestStream.WriteAsync(request).ConfigureAwait(false);

@@ -19,7 +19,7 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _server.App.Services;
 
-    public static async Task<ServerHost> StartAsync(TimeProvider? time = null, IDictionary<string, string?>? settings = null, int grpcPort = 0)
+    public static async Task<ServerHost> StartAsync(TimeProvider? time = null, IDictionary<string, string?>? settings = null, int grpcPort = 0, Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -46,6 +46,8 @@ internal sealed class ServerHost : IAsyncDisposable
                 {
                     builder.Services.AddSingleton(time);
                 }
+
+                services?.Invoke(builder.Services);
             },
             grpcPort);
         return new ServerHost(server);
