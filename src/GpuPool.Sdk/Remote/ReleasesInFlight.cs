@@ -7,7 +7,7 @@ namespace GpuPool.Remote;
 /// (unary acquires, inventory) and a new stream after a reconnect wait for them first, so that every
 /// request of a pool sees the slices it gave back as free.
 /// </summary>
-internal sealed class ReleasesInFlight
+internal sealed class ReleasesInFlight(TimeProvider time)
 {
     private readonly ConcurrentDictionary<Task, byte> _confirmations = new();
 
@@ -30,7 +30,7 @@ internal sealed class ReleasesInFlight
 
         try
         {
-            await Task.WhenAll(_confirmations.Keys).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(_confirmations.Keys).WaitAsync(limit, time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -35,6 +35,7 @@ internal sealed partial class RemoteSession : IAsyncDisposable
         _connection = connection;
         _time = time;
         _logger = logger;
+        Releases = new ReleasesInFlight(time);
         _keepAlive = time.CreateTimer(static s => ((RemoteSession)s!).OnKeepAlive(), this, keepAliveInterval, keepAliveInterval);
         _loop = Task.Run(RunAsync);
     }
@@ -48,7 +49,7 @@ internal sealed partial class RemoteSession : IAsyncDisposable
     public TimeProvider Time => _time;
 
     /// <summary>Releases sent on (or after) this stream that the server has not confirmed yet.</summary>
-    public ReleasesInFlight Releases { get; } = new();
+    public ReleasesInFlight Releases { get; }
 
     public void Track(RemoteLease lease) => _leases[lease.Id] = lease;
 
