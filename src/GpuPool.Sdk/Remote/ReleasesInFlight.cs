@@ -3,9 +3,9 @@ using System.Collections.Concurrent;
 namespace GpuPool.Remote;
 
 /// <summary>
-/// Releases sent but not yet confirmed by the server. Requests that do not travel on the session stream
-/// (unary acquires, inventory) and a new stream after a reconnect wait for them first, so that every
-/// request of a pool sees the slices it gave back as free.
+/// Releases begun (tracked before they are sent) and not yet answered by the server. Acquires and
+/// inventory requests that do not travel on the session stream, and a new stream after a reconnect, wait
+/// for them first, so that the pool's later acquires see the slices it gave back as free.
 /// </summary>
 internal sealed class ReleasesInFlight(TimeProvider time)
 {
@@ -20,7 +20,7 @@ internal sealed class ReleasesInFlight(TimeProvider time)
         _ = confirmation.ContinueWith(static (done, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(done, out _), _confirmations, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    /// <summary>Completes when every release sent before this call is confirmed, or after <paramref name="limit"/>.</summary>
+    /// <summary>Completes when every release begun before this call is answered, or after <paramref name="limit"/>.</summary>
     public async Task WhenSettledAsync(TimeSpan limit, CancellationToken cancellationToken = default)
     {
         if (_confirmations.IsEmpty)
