@@ -106,7 +106,7 @@ public sealed class TorchScriptSignature
 
         public TensorInfo ToInfo(string kind)
         {
-            if (string.IsNullOrWhiteSpace(Name) || Shape is null || !Enum.TryParse<TensorElementType>(Type, ignoreCase: true, out var type) || type == TensorElementType.Unknown || int.TryParse(Type, out _))
+            if (string.IsNullOrWhiteSpace(Name) || Shape is null || !Enum.TryParse<TensorDataType>(Type, ignoreCase: true, out var type) || type == TensorDataType.Unknown || int.TryParse(Type, out _))
             {
                 throw new InvalidPoolRequestException($"extra/{FileName}: every {kind} needs a \"name\", a \"type\" (float32, int64, ...) and a \"shape\" (-1 for a dynamic dimension); got name '{Name}', type '{Type}', shape {(Shape is null ? "none" : "[" + string.Join(",", Shape) + "]")}.");
             }

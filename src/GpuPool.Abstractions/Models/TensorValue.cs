@@ -12,7 +12,7 @@ public sealed class TensorValue
 
     /// <summary>Creates a tensor over raw little-endian bytes.</summary>
     /// <exception cref="InvalidPoolRequestException">The data length does not match the shape and element type.</exception>
-    public TensorValue(TensorElementType elementType, ReadOnlySpan<long> shape, ReadOnlyMemory<byte> data)
+    public TensorValue(TensorDataType elementType, ReadOnlySpan<long> shape, ReadOnlyMemory<byte> data)
     {
         var elementSize = SizeOf(elementType);
         if (elementSize == 0)
@@ -35,7 +35,7 @@ public sealed class TensorValue
     }
 
     /// <summary>The element type.</summary>
-    public TensorElementType ElementType { get; }
+    public TensorDataType ElementType { get; }
 
     /// <summary>The dimensions.</summary>
     public IReadOnlyList<long> Shape => _shape;
@@ -47,22 +47,22 @@ public sealed class TensorValue
     public long ElementCount => Data.Length / SizeOf(ElementType);
 
     /// <summary>A float tensor.</summary>
-    public static TensorValue FromArray(float[] values, params long[] shape) => Create(TensorElementType.Float32, values, shape);
+    public static TensorValue FromArray(float[] values, params long[] shape) => Create(TensorDataType.Float32, values, shape);
 
     /// <summary>A double tensor.</summary>
-    public static TensorValue FromArray(double[] values, params long[] shape) => Create(TensorElementType.Float64, values, shape);
+    public static TensorValue FromArray(double[] values, params long[] shape) => Create(TensorDataType.Float64, values, shape);
 
     /// <summary>An int32 tensor.</summary>
-    public static TensorValue FromArray(int[] values, params long[] shape) => Create(TensorElementType.Int32, values, shape);
+    public static TensorValue FromArray(int[] values, params long[] shape) => Create(TensorDataType.Int32, values, shape);
 
     /// <summary>An int64 tensor.</summary>
-    public static TensorValue FromArray(long[] values, params long[] shape) => Create(TensorElementType.Int64, values, shape);
+    public static TensorValue FromArray(long[] values, params long[] shape) => Create(TensorDataType.Int64, values, shape);
 
     /// <summary>A uint8 tensor.</summary>
-    public static TensorValue FromArray(byte[] values, params long[] shape) => Create(TensorElementType.UInt8, values, shape);
+    public static TensorValue FromArray(byte[] values, params long[] shape) => Create(TensorDataType.UInt8, values, shape);
 
     /// <summary>A bool tensor.</summary>
-    public static TensorValue FromArray(bool[] values, params long[] shape) => Create(TensorElementType.Bool, values, shape);
+    public static TensorValue FromArray(bool[] values, params long[] shape) => Create(TensorDataType.Bool, values, shape);
 
     /// <summary>Copies the elements out as <typeparamref name="T"/> (which must match the element type's size).</summary>
     public T[] ToArray<T>()
@@ -81,12 +81,12 @@ public sealed class TensorValue
         where T : unmanaged => MemoryMarshal.Cast<byte, T>(Data.Span);
 
     /// <summary>Bytes per element of <paramref name="elementType"/>, or 0 when unsupported.</summary>
-    public static int SizeOf(TensorElementType elementType) => elementType switch
+    public static int SizeOf(TensorDataType elementType) => elementType switch
     {
-        TensorElementType.Float32 or TensorElementType.Int32 => 4,
-        TensorElementType.Float64 or TensorElementType.Int64 => 8,
-        TensorElementType.Float16 or TensorElementType.BFloat16 or TensorElementType.Int16 => 2,
-        TensorElementType.Int8 or TensorElementType.UInt8 or TensorElementType.Bool => 1,
+        TensorDataType.Float32 or TensorDataType.Int32 => 4,
+        TensorDataType.Float64 or TensorDataType.Int64 => 8,
+        TensorDataType.Float16 or TensorDataType.BFloat16 or TensorDataType.Int16 => 2,
+        TensorDataType.Int8 or TensorDataType.UInt8 or TensorDataType.Bool => 1,
         _ => 0,
     };
 
@@ -115,7 +115,7 @@ public sealed class TensorValue
         return count;
     }
 
-    private static TensorValue Create<T>(TensorElementType type, T[] values, long[] shape)
+    private static TensorValue Create<T>(TensorDataType type, T[] values, long[] shape)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(values);

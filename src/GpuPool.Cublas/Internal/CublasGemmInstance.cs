@@ -26,8 +26,8 @@ internal sealed class CublasGemmInstance : IModelInstance
         _spec = spec;
         Outputs =
         [
-            new TensorInfo("c", TensorElementType.Float32, [Math.Min(spec.M, SampleLimit)]),
-            new TensorInfo("flops", TensorElementType.Float64, [1]),
+            new TensorInfo("c", TensorDataType.Float32, [Math.Min(spec.M, SampleLimit)]),
+            new TensorInfo("flops", TensorDataType.Float64, [1]),
         ];
     }
 

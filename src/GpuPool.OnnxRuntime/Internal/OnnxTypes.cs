@@ -5,33 +5,33 @@ namespace GpuPool.OnnxRuntime.Internal;
 /// <summary>Maps element types between GpuPool and ONNX Runtime.</summary>
 internal static class OnnxTypes
 {
-    public static TensorElementType ToPool(OrtType type) => type switch
+    public static TensorDataType ToPool(OrtType type) => type switch
     {
-        OrtType.Float => TensorElementType.Float32,
-        OrtType.Double => TensorElementType.Float64,
-        OrtType.Float16 => TensorElementType.Float16,
-        OrtType.BFloat16 => TensorElementType.BFloat16,
-        OrtType.Int8 => TensorElementType.Int8,
-        OrtType.UInt8 => TensorElementType.UInt8,
-        OrtType.Int16 => TensorElementType.Int16,
-        OrtType.Int32 => TensorElementType.Int32,
-        OrtType.Int64 => TensorElementType.Int64,
-        OrtType.Bool => TensorElementType.Bool,
-        _ => TensorElementType.Unknown,
+        OrtType.Float => TensorDataType.Float32,
+        OrtType.Double => TensorDataType.Float64,
+        OrtType.Float16 => TensorDataType.Float16,
+        OrtType.BFloat16 => TensorDataType.BFloat16,
+        OrtType.Int8 => TensorDataType.Int8,
+        OrtType.UInt8 => TensorDataType.UInt8,
+        OrtType.Int16 => TensorDataType.Int16,
+        OrtType.Int32 => TensorDataType.Int32,
+        OrtType.Int64 => TensorDataType.Int64,
+        OrtType.Bool => TensorDataType.Bool,
+        _ => TensorDataType.Unknown,
     };
 
-    public static OrtType ToOrt(TensorElementType type) => type switch
+    public static OrtType ToOrt(TensorDataType type) => type switch
     {
-        TensorElementType.Float32 => OrtType.Float,
-        TensorElementType.Float64 => OrtType.Double,
-        TensorElementType.Float16 => OrtType.Float16,
-        TensorElementType.BFloat16 => OrtType.BFloat16,
-        TensorElementType.Int8 => OrtType.Int8,
-        TensorElementType.UInt8 => OrtType.UInt8,
-        TensorElementType.Int16 => OrtType.Int16,
-        TensorElementType.Int32 => OrtType.Int32,
-        TensorElementType.Int64 => OrtType.Int64,
-        TensorElementType.Bool => OrtType.Bool,
+        TensorDataType.Float32 => OrtType.Float,
+        TensorDataType.Float64 => OrtType.Double,
+        TensorDataType.Float16 => OrtType.Float16,
+        TensorDataType.BFloat16 => OrtType.BFloat16,
+        TensorDataType.Int8 => OrtType.Int8,
+        TensorDataType.UInt8 => OrtType.UInt8,
+        TensorDataType.Int16 => OrtType.Int16,
+        TensorDataType.Int32 => OrtType.Int32,
+        TensorDataType.Int64 => OrtType.Int64,
+        TensorDataType.Bool => OrtType.Bool,
         _ => throw new InvalidPoolRequestException($"Element type {type} is not supported by ONNX Runtime models."),
     };
 }

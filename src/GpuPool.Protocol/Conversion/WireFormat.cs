@@ -240,7 +240,7 @@ public static class WireFormat
     public static TensorValue FromWire(V1.Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        if (!Enum.IsDefined((TensorElementType)tensor.ElementType) || tensor.ElementType == V1.TensorElementType.Unspecified)
+        if (!Enum.IsDefined((TensorDataType)tensor.ElementType) || tensor.ElementType == V1.TensorElementType.Unspecified)
         {
             throw new InvalidPoolRequestException($"Tensor element type {(int)tensor.ElementType} is not supported.");
         }
@@ -251,7 +251,7 @@ public static class WireFormat
             shape[i] = tensor.Shape[i];
         }
 
-        return new TensorValue((TensorElementType)tensor.ElementType, shape, tensor.Data.Memory);
+        return new TensorValue((TensorDataType)tensor.ElementType, shape, tensor.Data.Memory);
     }
 
     /// <summary>Named tensors to a message map.</summary>
@@ -299,7 +299,7 @@ public static class WireFormat
     public static TensorInfo FromWire(V1.TensorInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
-        return new TensorInfo(info.Name, (TensorElementType)info.ElementType, [.. info.Shape]);
+        return new TensorInfo(info.Name, (TensorDataType)info.ElementType, [.. info.Shape]);
     }
 
     /// <summary>An inventory to its message.</summary>

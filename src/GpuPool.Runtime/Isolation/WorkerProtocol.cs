@@ -62,7 +62,7 @@ internal static class WorkerProtocol
 
     public static TensorValue ReadTensor(BinaryReader reader)
     {
-        var type = (TensorElementType)reader.ReadInt32();
+        var type = (TensorDataType)reader.ReadInt32();
         var shape = ReadShape(reader);
         var data = reader.ReadBytes(reader.ReadInt32());
         return new TensorValue(type, shape, data);
@@ -108,7 +108,7 @@ internal static class WorkerProtocol
         var infos = new List<TensorInfo>(count);
         for (var i = 0; i < count; i++)
         {
-            infos.Add(new TensorInfo(reader.ReadString(), (TensorElementType)reader.ReadInt32(), ReadShape(reader)));
+            infos.Add(new TensorInfo(reader.ReadString(), (TensorDataType)reader.ReadInt32(), ReadShape(reader)));
         }
 
         return infos;

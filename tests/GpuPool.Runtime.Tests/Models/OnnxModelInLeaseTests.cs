@@ -45,7 +45,7 @@ public sealed class OnnxModelInLeaseTests
             Assert.Equal("linear-stream", fromStream.Name);
             Assert.Equal(fromFile.ContentHash, fromStream.ContentHash);
             Assert.Equal(ModelFormat.Onnx, fromFile.Format);
-            Assert.Equal([new TensorInfo("x", TensorElementType.Float32, [-1, 8]).ToString()], fromFile.Inputs.Select(i => i.ToString()));
+            Assert.Equal([new TensorInfo("x", TensorDataType.Float32, [-1, 8]).ToString()], fromFile.Inputs.Select(i => i.ToString()));
             Assert.Equal(fromFile.MemoryBytes + fromStream.MemoryBytes, lease.MemoryUsedBytes);
 
             await fromFile.UnloadAsync();
@@ -119,7 +119,7 @@ public sealed class OnnxModelInLeaseTests
     [Fact]
     public void TensorValue_DataNotMatchingShape_IsRejected()
     {
-        var error = Assert.Throws<InvalidPoolRequestException>(() => new TensorValue(TensorElementType.Float32, [2, 3], new byte[20]));
+        var error = Assert.Throws<InvalidPoolRequestException>(() => new TensorValue(TensorDataType.Float32, [2, 3], new byte[20]));
 
         Assert.Contains("needs 24 bytes; got 20", error.Message, StringComparison.Ordinal);
     }

@@ -40,9 +40,9 @@ internal sealed class CountingBackend : IModelBackend
 
     internal sealed class CountingInstance(CountingBackend backend) : IModelInstance
     {
-        public IReadOnlyList<TensorInfo> Inputs { get; } = [new("x", TensorElementType.Float32, [-1])];
+        public IReadOnlyList<TensorInfo> Inputs { get; } = [new("x", TensorDataType.Float32, [-1])];
 
-        public IReadOnlyList<TensorInfo> Outputs { get; } = [new("y", TensorElementType.Float32, [-1])];
+        public IReadOnlyList<TensorInfo> Outputs { get; } = [new("y", TensorDataType.Float32, [-1])];
 
         public bool IsDisposed { get; private set; }
 

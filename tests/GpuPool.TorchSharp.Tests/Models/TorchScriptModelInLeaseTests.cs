@@ -30,7 +30,7 @@ public sealed class TorchScriptModelInLeaseTests
 
         var expected = TestModels.LinearReference(x, 5, 8, 4);
         Assert.Equal(ModelFormat.TorchScript, torchModel.Format);
-        Assert.Equal(TensorElementType.Float32, torchY.ElementType);
+        Assert.Equal(TensorDataType.Float32, torchY.ElementType);
         Assert.Equal([5L, 4L], torchY.Shape);
         var y = torchY.ToArray<float>();
         Assert.Contains(y, v => v > 0);
@@ -166,8 +166,8 @@ public sealed class TorchScriptModelInLeaseTests
         await using var provider = TorchPool.Provider();
         await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
         var signature = new TorchScriptSignature(
-            [new TensorInfo("x", TensorElementType.Float32, [2, 4])],
-            [new TensorInfo("y", TensorElementType.Float32, [2, 3])]);
+            [new TensorInfo("x", TensorDataType.Float32, [2, 4])],
+            [new TensorInfo("y", TensorDataType.Float32, [2, 3])]);
         var bytes = TorchScriptSignature.Attach(TorchScriptTestModels.Linear(4, 3, withSignature: false), signature);
         await using var model = await lease.LoadModelAsync(ModelSource.FromBytes(bytes));
         var x = TestModels.Weights(9, 8);
@@ -180,7 +180,7 @@ public sealed class TorchScriptModelInLeaseTests
     [Fact]
     public async Task LoadModelAsync_SignatureNamesAnInputForwardDoesNotTake_Throws()
     {
-        var signature = new TorchScriptSignature([new TensorInfo("input", TensorElementType.Float32, [-1, 4])], [new TensorInfo("y", TensorElementType.Float32, [-1, 3])]);
+        var signature = new TorchScriptSignature([new TensorInfo("input", TensorDataType.Float32, [-1, 4])], [new TensorInfo("y", TensorDataType.Float32, [-1, 3])]);
         var bytes = TorchScriptSignature.Attach(TorchScriptTestModels.Linear(4, 3, withSignature: false), signature);
 
         var (ex, _) = await LoadFailsAsync(bytes);

@@ -22,8 +22,8 @@ internal static class TorchScriptTestModels
         if (withSignature)
         {
             writer.Extra(TorchScriptSignature.FileName, Json(
-                [new TensorInfo("x", TensorElementType.Float32, [-1, inFeatures])],
-                [new TensorInfo("y", TensorElementType.Float32, [-1, outFeatures])]));
+                [new TensorInfo("x", TensorDataType.Float32, [-1, inFeatures])],
+                [new TensorInfo("y", TensorDataType.Float32, [-1, outFeatures])]));
         }
 
         return writer.Build();
@@ -45,8 +45,8 @@ internal static class TorchScriptTestModels
 
                 """)
             .Extra(TorchScriptSignature.FileName, Json(
-                [new TensorInfo("b", TensorElementType.Float32, [n]), new TensorInfo("a", TensorElementType.Float32, [n])],
-                [new TensorInfo("sum", TensorElementType.Float32, [n]), new TensorInfo("product", TensorElementType.Float32, [n])]))
+                [new TensorInfo("b", TensorDataType.Float32, [n]), new TensorInfo("a", TensorDataType.Float32, [n])],
+                [new TensorInfo("sum", TensorDataType.Float32, [n]), new TensorInfo("product", TensorDataType.Float32, [n])]))
             .Build();
 
     /// <summary>forward(x) returns a dict {"double": 2x, "square": x · x}, which TorchSharp cannot marshal.</summary>
@@ -60,8 +60,8 @@ internal static class TorchScriptTestModels
 
                 """)
             .Extra(TorchScriptSignature.FileName, Json(
-                [new TensorInfo("x", TensorElementType.Float32, [n])],
-                [new TensorInfo("double", TensorElementType.Float32, [n]), new TensorInfo("square", TensorElementType.Float32, [n])]))
+                [new TensorInfo("x", TensorDataType.Float32, [n])],
+                [new TensorInfo("double", TensorDataType.Float32, [n]), new TensorInfo("square", TensorDataType.Float32, [n])]))
             .Build();
 
     private static string Json(TensorInfo[] inputs, TensorInfo[] outputs) =>

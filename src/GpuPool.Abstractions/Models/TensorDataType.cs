@@ -3,7 +3,7 @@ namespace GpuPool;
 #pragma warning disable CA1720 // Element type names deliberately match the tensor type names of ONNX and PyTorch.
 
 /// <summary>The element type of a tensor.</summary>
-public enum TensorElementType
+public enum TensorDataType
 {
     /// <summary>Not set (invalid).</summary>
     Unknown = 0,
