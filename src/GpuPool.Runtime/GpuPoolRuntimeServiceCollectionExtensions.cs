@@ -1,4 +1,5 @@
 using GpuPool.Runtime;
+using GpuPool.Runtime.Configuration;
 using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Isolation;
@@ -13,18 +14,28 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the GpuPool engine (used by the SDK's embedded pool and by the server).</summary>
+/// <summary>Registers the GpuPool engine (used by the embedded pool behind <c>AddGpuPool()</c> and by the server).</summary>
 public static class GpuPoolRuntimeServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the runtime: device providers, the lease table, the device scheduler and the model host.
-    /// Options come from <see cref="GpuPoolRuntimeOptions"/> (bind them from <c>GpuPool:Runtime</c>).
+    /// Adds the engine for a host that runs it for its whole life (the server): device providers, the lease
+    /// table, the device scheduler, the model host, and NVML telemetry as a hosted service. Settings bind
+    /// once each from the container's configuration (<c>GpuPool:Runtime</c> and its <c>Scheduler</c>,
+    /// <c>Models</c> and <c>Workers</c> subsections) and are validated at start-up, nested settings included.
     /// Calling it twice is harmless.
     /// </summary>
     public static IServiceCollection AddGpuPoolRuntime(this IServiceCollection services)
     {
+        AddEngine(services);
+        GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.AddHostedTelemetry(services);
+        return services;
+    }
+
+    /// <summary>The engine's services; nothing is probed or started until they are resolved.</summary>
+    internal static void AddEngine(IServiceCollection services)
+    {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<GpuPoolRuntimeOptions>().ValidateDataAnnotations().ValidateOnStart();
+        RuntimeSections.Add(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, GpuPoolRuntimeOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
@@ -33,7 +44,6 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
         GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.Add(services);
         services.TryAddSingleton<DeviceInventory>();
-        services.AddOptions<FairSchedulerOptions>().ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<FairDeviceScheduler>(sp => new FairDeviceScheduler(
             sp.GetRequiredService<IOptions<FairSchedulerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -56,14 +66,11 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ILeaseJournal>(),
                 sp.GetService<ITenantQuotaPolicy>());
         });
-        services.AddOptions<ModelHostOptions>().ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<WorkerOptions>();
         services.TryAddSingleton<WorkerSupervisor>();
         services.TryAddSingleton<ModelHost>();
         services.TryAddSingleton(sp => LeaseJournalFactory.CreateModels(sp)!);
 
         // Last: wraps whichever device scheduler is registered above with per-lease CUDA streams.
         GpuPool.Runtime.Cuda.CudaRegistration.Add(services);
-        return services;
     }
 }

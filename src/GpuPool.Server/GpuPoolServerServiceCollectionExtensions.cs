@@ -21,19 +21,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the GpuPool server: the runtime, tenants and quotas, and the gRPC services.</summary>
 public static class GpuPoolServerServiceCollectionExtensions
 {
-    /// <summary>The configuration section of the fair device scheduler (<see cref="FairSchedulerOptions"/>).</summary>
-    public const string SchedulerSection = GpuPoolRuntimeOptions.SectionName + ":Scheduler";
-
-    /// <summary>The configuration section of the model host (<see cref="ModelHostOptions"/>).</summary>
-    public const string ModelsSection = GpuPoolRuntimeOptions.SectionName + ":Models";
-
-    /// <summary>The configuration section of process-isolation workers (<see cref="WorkerOptions"/>).</summary>
-    public const string WorkersSection = GpuPoolRuntimeOptions.SectionName + ":Workers";
-
     /// <summary>
-    /// Adds the server. Settings bind from <c>GpuPoolServer</c>, the engine's from <c>GpuPool:Runtime</c> (scheduler, models and
-    /// workers from its <c>Scheduler</c>, <c>Models</c> and <c>Workers</c> subsections);
-    /// both are validated at start-up. Calling it twice is harmless.
+    /// Adds the server. Settings bind from <c>GpuPoolServer</c>; the engine binds its own from <c>GpuPool:Runtime</c>
+    /// (see <see cref="GpuPoolRuntimeServiceCollectionExtensions.AddGpuPoolRuntime"/>); both are validated at start-up.
+    /// Calling it twice is harmless.
     /// </summary>
     public static IServiceCollection AddGpuPoolServer(this IServiceCollection services, IConfiguration configuration)
     {
@@ -44,10 +35,6 @@ public static class GpuPoolServerServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolServerOptions>, GpuPoolServerOptionsValidator>());
-        services.AddOptions<GpuPoolRuntimeOptions>().Bind(configuration.GetSection(GpuPoolRuntimeOptions.SectionName));
-        services.AddOptions<FairSchedulerOptions>().Bind(configuration.GetSection(SchedulerSection));
-        services.AddOptions<ModelHostOptions>().Bind(configuration.GetSection(ModelsSection));
-        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkersSection));
         services.TryAddSingleton<ITenantQuotaPolicy, ConfiguredTenantQuotaPolicy>();
         services.AddGpuPoolRuntime();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, OnnxModelBackend>());

@@ -78,6 +78,10 @@ public sealed class AddGpuPoolTests
         { "GpuPool:Server", "ftp://pool:21", "GpuPool:Server 'ftp://pool:21' is not an http://, https:// or unix: address" },
         { "GpuPool:ApiKeyFile", "/nonexistent/key", "GpuPool:ApiKeyFile '/nonexistent/key' does not exist" },
         { "GpuPool:KeepAliveInterval", "00:00:00", "KeepAliveInterval" },
+        { "GpuPool:Runtime:Nvidia:TelemetryInterval", "00:00:00", "GpuPool:Runtime:Nvidia:TelemetryInterval = '00:00:00'" },
+        { "GpuPool:Runtime:Persistence:MaxJournalBytes", "-1", "GpuPool:Runtime:Persistence:MaxJournalBytes = '-1'" },
+        { "GpuPool:Runtime:Scheduler:GpuConcurrentRuns", "0", "GpuPool:Runtime:Scheduler:GpuConcurrentRuns = '0'" },
+        { "GpuPool:Runtime:Scheduler:BurstWindow", "00:05:00", "GpuPool:Runtime:Scheduler:BurstWindow = '00:05:00'" },
     };
 
     [Theory]
@@ -121,6 +125,40 @@ public sealed class AddGpuPoolTests
         Assert.Equal(2, provider.GetRequiredService<IOptions<GpuPool.Runtime.Scheduling.FairSchedulerOptions>>().Value.GpuConcurrentRuns);
         Assert.Equal(1048576, provider.GetRequiredService<IOptions<ModelHostOptions>>().Value.UnusedModelCacheBytes);
         Assert.Equal(["untrusted"], provider.GetRequiredService<IOptions<GpuPool.Runtime.Isolation.WorkerOptions>>().Value.ProcessIsolatedTenants);
+    }
+
+    [Fact]
+    public async Task HostStart_ServerConfigured_ProbesNoLocalDevice()
+    {
+        var probe = new RecordingDeviceProvider();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["GpuPool:Server"] = "http://pool.invalid:7070" });
+        builder.Services.AddSingleton<GpuPool.Runtime.Devices.IDeviceProvider>(probe);
+        builder.Services.AddGpuPool().AddOnnxRuntime();
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        var pool = host.Services.GetRequiredService<IGpuPool>();
+        await host.StopAsync();
+
+        Assert.IsNotType<EmbeddedGpuPool>(pool);
+        Assert.Equal(0, probe.Discoveries);
+    }
+
+    [Fact]
+    public async Task CreatePool_NoServer_ProbesDevicesOnce()
+    {
+        var probe = new RecordingDeviceProvider();
+        await using var provider = Build(s =>
+        {
+            s.AddSingleton<GpuPool.Runtime.Devices.IDeviceProvider>(probe);
+            s.AddGpuPool();
+        });
+
+        Assert.Equal(0, probe.Discoveries);
+        _ = provider.GetRequiredService<IGpuPool>();
+
+        Assert.Equal(1, probe.Discoveries);
     }
 
     [Fact]

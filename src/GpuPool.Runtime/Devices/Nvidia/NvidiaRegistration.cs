@@ -24,6 +24,9 @@ internal static class NvidiaRegistration
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<ILogger<NvidiaTelemetryService>>(),
             sp.GetService<Cuda.CudaDevices>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, NvidiaTelemetryService>(sp => sp.GetRequiredService<NvidiaTelemetryService>()));
     }
+
+    /// <summary>Samples NVML for as long as the host runs (the server); the embedded pool starts it itself.</summary>
+    public static void AddHostedTelemetry(IServiceCollection services) =>
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, NvidiaTelemetryService>(sp => sp.GetRequiredService<NvidiaTelemetryService>()));
 }

@@ -71,9 +71,16 @@ public sealed partial class NvidiaTelemetryService : IHostedService, IDisposable
     /// <summary>Samples once now, then every <see cref="NvidiaDeviceOptions.TelemetryInterval"/> until stopped.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Samples once now, then every <see cref="NvidiaDeviceOptions.TelemetryInterval"/> until stopped. Starting twice is harmless.</summary>
+    internal void Start()
+    {
         if (!_options.Enabled || Tracked().Count == 0)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         SampleNow();
@@ -85,8 +92,6 @@ public sealed partial class NvidiaTelemetryService : IHostedService, IDisposable
                 RuntimeLog.NvidiaTelemetryStarted(_logger, _options.TelemetryInterval);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>Stops sampling; a sample in progress finishes, no new one starts.</summary>
