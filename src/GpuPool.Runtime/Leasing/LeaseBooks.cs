@@ -11,31 +11,14 @@ namespace GpuPool.Runtime.Leasing;
 /// id each answers, and the allocator whose capacity they take. A grant is journaled before it enters
 /// the books. Not thread-safe: <see cref="LeaseTable"/> calls it under its lock.
 /// </summary>
-internal sealed class LeaseBooks
+internal sealed class LeaseBooks(SliceAllocator allocator, LeaseTableSettings settings, TimeProvider time, ILogger logger, RuntimeMetrics metrics, ILeaseJournal? journal, ITenantQuotaPolicy? quotas)
 {
     private readonly Dictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TenantUsage> _usage = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Tenant, string RequestId), LeaseEntry> _byRequestId = [];
-    private readonly LeaseTableSettings _settings;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly RuntimeMetrics _metrics;
-    private readonly ILeaseJournal? _journal;
-    private readonly ITenantQuotaPolicy? _quotas;
     private long _fencing;
 
-    public LeaseBooks(SliceAllocator allocator, LeaseTableSettings settings, TimeProvider time, ILogger logger, RuntimeMetrics metrics, ILeaseJournal? journal, ITenantQuotaPolicy? quotas)
-    {
-        Allocator = allocator;
-        _settings = settings;
-        _time = time;
-        _logger = logger;
-        _metrics = metrics;
-        _journal = journal;
-        _quotas = quotas;
-    }
-
-    public SliceAllocator Allocator { get; }
+    public SliceAllocator Allocator { get; } = allocator;
 
     public IReadOnlyCollection<LeaseEntry> Live => _leases.Values;
 
@@ -68,7 +51,7 @@ internal sealed class LeaseBooks
     {
         if (!Allocator.CouldEverFit(placement))
         {
-            _metrics.Rejected(tenant, "impossible");
+            metrics.Rejected(tenant, "impossible");
             throw new InvalidPoolRequestException(
                 $"No device in this pool can ever hold the request ({ByteSize.Format(request.MemoryBytes)}, " +
                 $"{(request.IsWholeDevice ? $"{request.WholeDevices} whole device(s)" : $"{request.ComputeMilli} milli")}): " +
@@ -78,9 +61,9 @@ internal sealed class LeaseBooks
 
     public void ValidateTimeToLive(TimeSpan ttl)
     {
-        if (ttl <= TimeSpan.Zero || ttl > _settings.MaxTimeToLive)
+        if (ttl <= TimeSpan.Zero || ttl > settings.MaxTimeToLive)
         {
-            throw new InvalidPoolRequestException($"TimeToLive must be positive and at most {_settings.MaxTimeToLive}; got {ttl}.");
+            throw new InvalidPoolRequestException($"TimeToLive must be positive and at most {settings.MaxTimeToLive}; got {ttl}.");
         }
     }
 
@@ -90,13 +73,13 @@ internal sealed class LeaseBooks
 
     /// <summary>Why the tenant's quota refuses the request, or <see langword="null"/> when it allows it.</summary>
     public string? QuotaRefusal(string tenant, SliceRequest request, in PlacementRequest placement) =>
-        _quotas?.Check(tenant, request, placement.MemoryBytes * placement.DeviceCount, (long)placement.Milli * placement.DeviceCount, _usage.GetValueOrDefault(tenant));
+        quotas?.Check(tenant, request, placement.MemoryBytes * placement.DeviceCount, (long)placement.Milli * placement.DeviceCount, _usage.GetValueOrDefault(tenant));
 
     public void CheckQuota(string tenant, SliceRequest request, in PlacementRequest placement)
     {
         if (QuotaRefusal(tenant, request, placement) is { } message)
         {
-            _metrics.Rejected(tenant, "quota");
+            metrics.Rejected(tenant, "quota");
             throw new QuotaExceededException(message);
         }
     }
@@ -111,10 +94,10 @@ internal sealed class LeaseBooks
             return null;
         }
 
-        var entry = new LeaseEntry(NewLeaseId(), tenant, request, allocation, _time.GetUtcNow(), request.TimeToLive ?? _settings.DefaultTimeToLive, ++_fencing);
+        var entry = new LeaseEntry(NewLeaseId(), tenant, request, allocation, time.GetUtcNow(), request.TimeToLive ?? settings.DefaultTimeToLive, ++_fencing);
         try
         {
-            _journal?.Granted(entry);
+            journal?.Granted(entry);
         }
         catch (Exception ex)
         {
@@ -123,8 +106,8 @@ internal sealed class LeaseBooks
         }
 
         Add(entry);
-        _metrics.Granted(tenant, allocation.Descriptors[0].Id, waited);
-        RuntimeLog.LeaseGranted(_logger, entry.Id, tenant, allocation.Descriptors[0].Id, allocation.MemoryBytes, allocation.Milli);
+        metrics.Granted(tenant, allocation.Descriptors[0].Id, waited);
+        RuntimeLog.LeaseGranted(logger, entry.Id, tenant, allocation.Descriptors[0].Id, allocation.MemoryBytes, allocation.Milli);
         return entry;
     }
 
@@ -144,10 +127,10 @@ internal sealed class LeaseBooks
         var previousTtl = lease.TimeToLive;
         var previousExpiry = lease.ExpiresAt;
         lease.TimeToLive = timeToLive ?? lease.TimeToLive;
-        lease.ExpiresAt = _time.GetUtcNow() + lease.TimeToLive;
+        lease.ExpiresAt = time.GetUtcNow() + lease.TimeToLive;
         try
         {
-            _journal?.Renewed(lease);
+            journal?.Renewed(lease);
         }
         catch (Exception ex)
         {
@@ -167,13 +150,13 @@ internal sealed class LeaseBooks
 
         try
         {
-            _journal?.Ended(lease);
+            journal?.Ended(lease);
         }
         catch (Exception ex)
         {
             // An end cannot be refused (expiry, revocation): the lease stays recorded as live until the
             // journal records it; a restart meanwhile restores it and it expires on its own.
-            RuntimeLog.JournalEndFailed(_logger, lease.Id, ex);
+            RuntimeLog.JournalEndFailed(logger, lease.Id, ex);
         }
 
         lease.State = reason == LeaseLostReason.Released ? LeaseState.Released : LeaseState.Lost;
