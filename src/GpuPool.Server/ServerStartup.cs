@@ -1,9 +1,7 @@
-using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Persistence;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Leasing;
-using GpuPool.Server.Sessions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,13 +9,12 @@ using Microsoft.Extensions.Options;
 namespace GpuPool.Server;
 
 /// <summary>
-/// Creates the lease table (which restores journaled leases) and its listeners before the first call, reloads
+/// Creates the lease table (which restores journaled leases) and, through <see cref="LeaseOperations"/>, the
+/// server's lease-end observers before the first call, reloads
 /// the models of restored leases when persistence is on, and says how the server is set up.
 /// </summary>
 internal sealed class ServerStartup(
-    LeaseTable table,
-    EndedLeases ended,
-    SessionRegistry sessions,
+    LeaseOperations leases,
     ApiKeyRegistry keys,
     ServerInstance instance,
     IOptions<GpuPoolServerOptions> options,
@@ -27,17 +24,15 @@ internal sealed class ServerStartup(
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        GC.KeepAlive(ended);
-        GC.KeepAlive(sessions);
         GC.KeepAlive(metrics); // listens from the start, before the first call
         if (durable is not null)
         {
             // Before the first call: restored leases get their models back, charged as before.
             var reload = durable.ReloadAll();
-            ServerLog.ModelsRestored(logger, table.Count, reload.Reloaded, reload.Failed.Count);
+            ServerLog.ModelsRestored(logger, leases.LeaseCount, reload.Reloaded, reload.Failed.Count);
         }
 
-        var devices = table.GetInventory().Devices.Count;
+        var devices = leases.GetInventory().Devices.Count;
         ServerLog.ServerStarted(logger, instance.Id, devices, options.Value.Tenants.Count);
         if (keys.IsOpen)
         {

@@ -11,7 +11,7 @@ namespace GpuPool.Runtime.Cuda;
 /// on, allocates the lease's memory on the card), and releases them when the lease ends. Loads
 /// <c>libcuda</c> lazily; where it is absent every call returns <see langword="null"/> and nothing breaks.
 /// </summary>
-public sealed partial class CudaDevices : IDisposable
+public sealed partial class CudaDevices : IDisposable, ILeaseEndObserver
 {
     private readonly ICudaDriver _driver;
     private readonly NvidiaDeviceOptions _options;
@@ -35,7 +35,7 @@ public sealed partial class CudaDevices : IDisposable
         _leases = leases;
         _logger = logger;
         _available = new Lazy<bool>(Initialize);
-        leases.LeaseEnded += OnLeaseEnded;
+        leases.AddEndObserver(this);
     }
 
     /// <summary>Whether the CUDA driver is loaded and initialised (loads it on first call).</summary>
@@ -140,7 +140,7 @@ public sealed partial class CudaDevices : IDisposable
             _disposed = true;
         }
 
-        _leases.LeaseEnded -= OnLeaseEnded;
+        _leases.RemoveEndObserver(this);
         foreach (var id in _bound.Keys)
         {
             if (_bound.TryRemove(id, out var context))
@@ -165,7 +165,11 @@ public sealed partial class CudaDevices : IDisposable
         }
     }
 
-    private void OnLeaseEnded(LeaseEntry lease)
+    /// <inheritdoc />
+    LeaseEndStage ILeaseEndObserver.Stage => LeaseEndStage.Cuda;
+
+    /// <inheritdoc />
+    void ILeaseEndObserver.OnLeaseEnded(LeaseEntry lease)
     {
         if (_bound.TryRemove(lease.Id, out var context))
         {

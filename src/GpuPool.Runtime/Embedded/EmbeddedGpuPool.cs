@@ -10,7 +10,7 @@ namespace GpuPool.Runtime.Embedded;
 /// embedded counterpart of the remote keep-alive), so a lease ends when it is released, revoked, or
 /// — with keep-alive off — when its time-to-live lapses.
 /// </summary>
-public sealed class EmbeddedGpuPool : IGpuPool, IDisposable
+public sealed class EmbeddedGpuPool : IGpuPool, IDisposable, ILeaseEndObserver
 {
     private readonly LeaseTable _leases;
     private readonly ModelHost _models;
@@ -31,7 +31,7 @@ public sealed class EmbeddedGpuPool : IGpuPool, IDisposable
         _leases = leases;
         _models = models;
         _tenant = tenant;
-        _leases.LeaseEnded += lease => _held.TryRemove(lease.Id, out _);
+        _leases.AddEndObserver(this);
         if (keepAliveInterval is { } interval)
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
@@ -55,7 +55,17 @@ public sealed class EmbeddedGpuPool : IGpuPool, IDisposable
         ValueTask.FromResult(_leases.GetInventory());
 
     /// <inheritdoc />
-    public void Dispose() => _keepAlive?.Dispose();
+    public void Dispose()
+    {
+        _leases.RemoveEndObserver(this);
+        _keepAlive?.Dispose();
+    }
+
+    /// <inheritdoc />
+    LeaseEndStage ILeaseEndObserver.Stage => LeaseEndStage.KeepAlive;
+
+    /// <inheritdoc />
+    void ILeaseEndObserver.OnLeaseEnded(LeaseEntry lease) => _held.TryRemove(lease.Id, out _);
 
     private EmbeddedLease Hold(LeaseEntry entry)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Placement;
 using Microsoft.Extensions.Logging;
@@ -7,27 +6,28 @@ using Microsoft.Extensions.Logging;
 namespace GpuPool.Runtime.Leasing;
 
 /// <summary>
-/// The lease table: grants slices through the allocator, renews, releases (idempotently), reclaims
-/// expired leases on the injected <see cref="TimeProvider"/>, and queues requests that must wait,
-/// ordered by priority then arrival. Thread-safe; one lock guards the allocator and the table.
+/// The lease table: grants slices, renews, releases (idempotently), reclaims expired leases on the
+/// injected <see cref="TimeProvider"/>, and queues requests that must wait, ordered by priority then
+/// arrival. Thread-safe: it owns the one lock, and each concern lives in a part it calls under that
+/// lock (<see cref="LeaseBooks"/>, <see cref="LeaseWaitQueue"/>, <see cref="LeaseExpiry"/>,
+/// <see cref="LeaseRestorer"/>, <see cref="LeaseDeviceOperations"/>); lease-end work runs outside it,
+/// through <see cref="LeaseEndObservers"/>.
 /// </summary>
-public sealed partial class LeaseTable : IDisposable
+public sealed class LeaseTable : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly SliceAllocator _allocator;
-    private readonly Dictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TenantUsage> _usage = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Tenant, string RequestId), LeaseEntry> _byRequestId = [];
-    private readonly LeaseTableSettings _settings;
+    private readonly LeaseBooks _books;
+    private readonly LeaseWaitQueue _waiting;
+    private readonly LeaseExpiry _expiry;
+    private readonly LeaseDeviceOperations _devices;
+    private readonly LeaseEndObservers _observers;
+    private readonly Dictionary<string, LeaseLostReason> _droppedAtRestore;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RuntimeMetrics _metrics;
-    private readonly ILeaseJournal? _journal;
-    private readonly ITenantQuotaPolicy? _quotas;
-    private long _fencing;
     private bool _disposed;
 
-    /// <summary>Creates a table over the given nodes.</summary>
+    /// <summary>Creates a table over the given nodes and restores what the journal holds.</summary>
     public LeaseTable(
         IReadOnlyList<NodeCapacity> nodes,
         IPlacementPolicy policy,
@@ -42,34 +42,29 @@ public sealed partial class LeaseTable : IDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(metrics);
-        _allocator = new SliceAllocator(nodes, policy);
-        _settings = settings;
+        var allocator = new SliceAllocator(nodes, policy);
         _time = timeProvider;
         _logger = logger;
         _metrics = metrics;
-        _journal = journal;
-        _quotas = quotas;
-        _expiryTimer = timeProvider.CreateTimer(static state => ((LeaseTable)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        RestoreFromJournal();
+        _books = new LeaseBooks(allocator, settings, timeProvider, logger, metrics, journal, quotas);
+        _waiting = new LeaseWaitQueue(settings.MaxWaiters, timeProvider, metrics);
+        _expiry = new LeaseExpiry(timeProvider, () => ReclaimExpired());
+        _devices = new LeaseDeviceOperations(allocator, journal, timeProvider, logger);
+        _observers = new LeaseEndObservers(logger);
+        _droppedAtRestore = journal is null ? [] : Restore(new LeaseRestorer(journal, _books, timeProvider, logger, metrics));
     }
-
-    /// <summary>Raised (outside the table's lock) when a lease ends for any reason.</summary>
-    public event Action<LeaseEntry>? LeaseEnded;
 
     /// <summary>The time source.</summary>
     public TimeProvider TimeProvider => _time;
 
     /// <summary>Number of leases alive.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _leases.Count;
-            }
-        }
-    }
+    public int Count => Locked(() => _books.Live.Count);
+
+    /// <summary>Number of requests waiting for capacity.</summary>
+    public int WaitingCount => Locked(() => _waiting.Count);
+
+    /// <summary>Number of leases restored from the journal when the table started.</summary>
+    public int RestoredCount { get; private set; }
 
     /// <summary>Grants a slice now or returns <see langword="null"/>; never waits.</summary>
     /// <exception cref="InvalidPoolRequestException">The request is malformed or can never be satisfied.</exception>
@@ -81,13 +76,13 @@ public sealed partial class LeaseTable : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (FindRetry(request, tenant) is { } existing)
+            if (_books.FindRetry(request, tenant) is { } existing)
             {
                 return existing;
             }
 
-            CheckQuota(tenant, request, placement);
-            entry = HasWaitersAtOrAbove(request.Priority) ? null : GrantLocked(request, placement, tenant, TimeSpan.Zero);
+            _books.CheckQuota(tenant, request, placement);
+            entry = _waiting.HasWaitersAtOrAbove(request.Priority) ? null : Grant(request, placement, tenant, TimeSpan.Zero);
         }
 
         if (entry is null)
@@ -98,34 +93,87 @@ public sealed partial class LeaseTable : IDisposable
         return entry;
     }
 
+    /// <summary>
+    /// Grants a slice, waiting in the queue (priority, then arrival) while none is free. Ends with
+    /// <see cref="LeaseTimeoutException"/> after the request's wait timeout, or
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public ValueTask<LeaseEntry> GrantAsync(SliceRequest request, string tenant = "", CancellationToken cancellationToken = default)
+    {
+        var placement = Prepare(request, tenant);
+        cancellationToken.ThrowIfCancellationRequested();
+        LeaseWaiter waiter;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_books.FindRetry(request, tenant) is { } existing)
+            {
+                return ValueTask.FromResult(existing);
+            }
+
+            _books.CheckQuota(tenant, request, placement);
+            if (!_waiting.HasWaitersAtOrAbove(request.Priority) && Grant(request, placement, tenant, TimeSpan.Zero) is { } granted)
+            {
+                return ValueTask.FromResult(granted);
+            }
+
+            if (request.WaitTimeout == TimeSpan.Zero)
+            {
+                _metrics.Rejected(tenant, "timeout");
+                throw new LeaseTimeoutException("No slice is free and the request does not wait (WaitTimeout is zero).");
+            }
+
+            waiter = _waiting.Enqueue(request, placement, tenant, AbandonWaiter);
+        }
+
+        waiter.Arm(request.WaitTimeout, cancellationToken);
+        return new ValueTask<LeaseEntry>(waiter.Task);
+    }
+
     /// <summary>Looks a lease up by id.</summary>
     public bool TryGet(string leaseId, [NotNullWhen(true)] out LeaseEntry? lease)
     {
         lock (_lock)
         {
-            return _leases.TryGetValue(leaseId, out lease);
+            return _books.TryGet(leaseId, out lease);
         }
+    }
+
+    /// <summary>
+    /// Finds the live lease a caller acts on, checking the fencing token the caller was granted. Returns
+    /// <see langword="null"/> when no live lease has the id (see <see cref="WasDroppedAtRestore"/> for leases a
+    /// restart could not keep). Tokens only grow, across restarts too, so a caller holding an older grant
+    /// cannot act on the slice under a newer one.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The lease is live under a different fencing token: the caller's grant is stale.</exception>
+    public LeaseEntry? FindFenced(string leaseId, long fencingToken)
+    {
+        ArgumentNullException.ThrowIfNull(leaseId);
+        if (!TryGet(leaseId, out var lease))
+        {
+            return null;
+        }
+
+        return lease.FencingToken == fencingToken
+            ? lease
+            : throw new LeaseLostException($"Lease {leaseId} is held under fencing token {lease.FencingToken}; token {fencingToken} is stale.", LeaseLostReason.Revoked);
+    }
+
+    /// <summary>
+    /// Whether the journal recorded the lease as live but the restart could not keep it (it expired while the
+    /// pool was down, its device left the inventory, or its slice was held by a newer grant), and why.
+    /// </summary>
+    public bool WasDroppedAtRestore(string leaseId, out LeaseLostReason reason)
+    {
+        ArgumentNullException.ThrowIfNull(leaseId);
+        return _droppedAtRestore.TryGetValue(leaseId, out reason);
     }
 
     /// <summary>Every live lease, or those of one tenant.</summary>
-    public IReadOnlyList<LeaseEntry> List(string? tenant = null)
-    {
-        lock (_lock)
-        {
-            return tenant is null
-                ? [.. _leases.Values]
-                : [.. _leases.Values.Where(l => string.Equals(l.Tenant, tenant, StringComparison.Ordinal))];
-        }
-    }
+    public IReadOnlyList<LeaseEntry> List(string? tenant = null) => Locked(() => _books.List(tenant));
 
     /// <summary>What a tenant holds now.</summary>
-    public TenantUsage GetUsage(string tenant)
-    {
-        lock (_lock)
-        {
-            return _usage.GetValueOrDefault(tenant);
-        }
-    }
+    public TenantUsage GetUsage(string tenant) => Locked(() => _books.GetUsage(tenant));
 
     /// <summary>Extends a lease by its time-to-live (or <paramref name="timeToLive"/>) from now.</summary>
     /// <exception cref="LeaseLostException">The lease is no longer held.</exception>
@@ -134,28 +182,13 @@ public sealed partial class LeaseTable : IDisposable
         ArgumentNullException.ThrowIfNull(lease);
         if (timeToLive is { } ttl)
         {
-            ValidateTimeToLive(ttl);
+            _books.ValidateTimeToLive(ttl);
         }
 
         lock (_lock)
         {
-            lease.EnsureActive();
-            var previousTtl = lease.TimeToLive;
-            var previousExpiry = lease.ExpiresAt;
-            lease.TimeToLive = timeToLive ?? lease.TimeToLive;
-            lease.ExpiresAt = _time.GetUtcNow() + lease.TimeToLive;
-            try
-            {
-                _journal?.Renewed(lease);
-            }
-            catch (Exception ex)
-            {
-                lease.TimeToLive = previousTtl;
-                lease.ExpiresAt = previousExpiry;
-                throw new PoolUnavailableException("The lease journal cannot be written; the renewal was not recorded.", TimeSpan.FromSeconds(1), ex);
-            }
-
-            ScheduleExpiryLocked(lease);
+            _books.Renew(lease, timeToLive);
+            _expiry.Schedule(lease, _books.Live);
         }
     }
 
@@ -166,10 +199,81 @@ public sealed partial class LeaseTable : IDisposable
     public bool Revoke(LeaseEntry lease, LeaseLostReason reason = LeaseLostReason.Revoked) =>
         End(lease, reason == LeaseLostReason.Released ? LeaseLostReason.Revoked : reason);
 
+    /// <summary>Reclaims every lease whose time-to-live has passed. The table's timer calls this; tests and tools may too.</summary>
+    public int ReclaimExpired()
+    {
+        List<LeaseEntry> expired = [];
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var lease in _expiry.TakeDue(now) ?? [])
+            {
+                if (_books.End(lease, LeaseLostReason.Expired))
+                {
+                    expired.Add(lease);
+                }
+            }
+
+            if (expired.Count > 0)
+            {
+                GrantWaiters();
+            }
+
+            _expiry.Reset(now);
+        }
+
+        expired.ForEach(AfterEnded);
+        return expired.Count;
+    }
+
+    /// <summary>
+    /// Stops (or resumes) new leases on a device; with a journal the state survives a restart. Returns
+    /// <see langword="false"/> for an unknown device.
+    /// </summary>
+    /// <exception cref="PoolUnavailableException">The journal cannot record the change (nothing changed).</exception>
+    public bool SetDraining(string node, string deviceId, bool draining)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_devices.SetDraining(node, deviceId, draining))
+            {
+                return false;
+            }
+
+            if (!draining)
+            {
+                GrantWaiters();
+            }
+        }
+
+        _devices.LogDraining(deviceId, draining);
+        return true;
+    }
+
+    /// <summary>Records memory used on a device outside the pool (telemetry), so it is not handed out.</summary>
+    public void SetExternalMemory(string node, string deviceId, long bytes)
+    {
+        lock (_lock)
+        {
+            _devices.SetExternalMemory(node, deviceId, bytes);
+            GrantWaiters();
+        }
+    }
+
+    /// <summary>A snapshot of every device and its allocation.</summary>
+    public PoolInventory GetInventory() => Locked(_devices.GetInventory);
+
+    /// <summary>Adds lease-end work, run in <see cref="ILeaseEndObserver.Stage"/> order; adding the same observer twice keeps one.</summary>
+    internal void AddEndObserver(ILeaseEndObserver observer) => _observers.Add(observer);
+
+    /// <summary>Stops calling an observer (one that is being disposed).</summary>
+    internal void RemoveEndObserver(ILeaseEndObserver observer) => _observers.Remove(observer);
+
     /// <inheritdoc />
     public void Dispose()
     {
-        List<Waiter> waiters;
+        List<LeaseWaiter> waiters;
         lock (_lock)
         {
             if (_disposed)
@@ -178,100 +282,84 @@ public sealed partial class LeaseTable : IDisposable
             }
 
             _disposed = true;
-            waiters = [.. _waiters];
-            _waiters.Clear();
+            waiters = _waiting.TakeAll();
+            _expiry.Dispose();
         }
 
-        _expiryTimer.Dispose();
         foreach (var waiter in waiters)
         {
             waiter.Fail(new ObjectDisposedException(nameof(LeaseTable)));
         }
     }
 
-    private PlacementRequest Prepare(SliceRequest request, string tenant)
+    private T Locked<T>(Func<T> read)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(tenant);
-        request.EnsureValid();
-        if (request.TimeToLive is { } ttl)
-        {
-            ValidateTimeToLive(ttl);
-        }
-
-        var placement = PlacementRequest.From(request);
         lock (_lock)
         {
-            if (!_allocator.CouldEverFit(placement))
-            {
-                _metrics.Rejected(tenant, "impossible");
-                throw new InvalidPoolRequestException(
-                    $"No device in this pool can ever hold the request ({ByteSize.Format(request.MemoryBytes)}, " +
-                    $"{(request.IsWholeDevice ? $"{request.WholeDevices} whole device(s)" : $"{request.ComputeMilli} milli")}): " +
-                    "check the memory, the device count and the constraints against the inventory.");
-            }
+            return read();
+        }
+    }
+
+    private Dictionary<string, LeaseLostReason> Restore(LeaseRestorer restorer)
+    {
+        if (restorer.Load() is not { } snapshot)
+        {
+            return [];
+        }
+
+        Dictionary<string, LeaseLostReason> dropped;
+        lock (_lock)
+        {
+            dropped = restorer.Restore(snapshot, lease => _expiry.Schedule(lease, _books.Live));
+            RestoredCount = _books.Live.Count;
+        }
+
+        RuntimeLog.LeasesRestored(_logger, RestoredCount, dropped.Count, _books.FencingToken);
+        return dropped;
+    }
+
+    private PlacementRequest Prepare(SliceRequest request, string tenant)
+    {
+        var placement = _books.Validate(request, tenant);
+        lock (_lock)
+        {
+            _books.EnsureCouldEverFit(request, placement, tenant);
         }
 
         return placement;
     }
 
-    private void ValidateTimeToLive(TimeSpan ttl)
+    private LeaseEntry? Grant(SliceRequest request, in PlacementRequest placement, string tenant, TimeSpan waited)
     {
-        if (ttl <= TimeSpan.Zero || ttl > _settings.MaxTimeToLive)
+        var entry = _books.Grant(request, placement, tenant, waited);
+        if (entry is not null)
         {
-            throw new InvalidPoolRequestException($"TimeToLive must be positive and at most {_settings.MaxTimeToLive}; got {ttl}.");
-        }
-    }
-
-    private LeaseEntry? FindRetry(SliceRequest request, string tenant) =>
-        request.ClientRequestId is { } id && _byRequestId.TryGetValue((tenant, id), out var existing) && existing.IsActive ? existing : null;
-
-    private void CheckQuota(string tenant, SliceRequest request, in PlacementRequest placement)
-    {
-        if (_quotas is null)
-        {
-            return;
+            _expiry.Schedule(entry, _books.Live);
         }
 
-        var message = _quotas.Check(tenant, request, placement.MemoryBytes * placement.DeviceCount, (long)placement.Milli * placement.DeviceCount, _usage.GetValueOrDefault(tenant));
-        if (message is not null)
-        {
-            _metrics.Rejected(tenant, "quota");
-            throw new QuotaExceededException(message);
-        }
-    }
-
-    private LeaseEntry? GrantLocked(SliceRequest request, in PlacementRequest placement, string tenant, TimeSpan waited)
-    {
-        var allocation = _allocator.TryAllocate(placement);
-        if (allocation is null)
-        {
-            return null;
-        }
-
-        var now = _time.GetUtcNow();
-        var entry = new LeaseEntry(NewLeaseId(), tenant, request, allocation, now, request.TimeToLive ?? _settings.DefaultTimeToLive, ++_fencing);
-        try
-        {
-            _journal?.Granted(entry);
-        }
-        catch (Exception ex)
-        {
-            _allocator.Free(allocation);
-            throw new PoolUnavailableException("The lease journal cannot be written; no lease is granted unrecorded.", TimeSpan.FromSeconds(5), ex);
-        }
-
-        _leases.Add(entry.Id, entry);
-        if (request.ClientRequestId is { } requestId)
-        {
-            _byRequestId[(tenant, requestId)] = entry;
-        }
-
-        _usage[tenant] = _usage.GetValueOrDefault(tenant).Add(allocation.MemoryBytes * allocation.Devices.Count, (long)allocation.Milli * allocation.Devices.Count, 1);
-        ScheduleExpiryLocked(entry);
-        _metrics.Granted(tenant, allocation.Descriptors[0].Id, waited);
-        RuntimeLog.LeaseGranted(_logger, entry.Id, tenant, allocation.Descriptors[0].Id, allocation.MemoryBytes, allocation.Milli);
         return entry;
+    }
+
+    private void GrantWaiters() => _waiting.GrantInOrder(waiter =>
+        _books.QuotaRefusal(waiter.Tenant, waiter.Request, waiter.Placement) is null
+            ? Grant(waiter.Request, waiter.Placement, waiter.Tenant, waiter.Waited)
+            : null);
+
+    private void AbandonWaiter(LeaseWaiter waiter, Exception error)
+    {
+        lock (_lock)
+        {
+            if (!_waiting.Remove(waiter))
+            {
+                return;
+            }
+
+            // A high-priority waiter that gives up may unblock lower-priority ones.
+            GrantWaiters();
+        }
+
+        _metrics.Rejected(waiter.Tenant, error is OperationCanceledException ? "cancelled" : "timeout");
+        waiter.Fail(error);
     }
 
     private bool End(LeaseEntry lease, LeaseLostReason reason)
@@ -279,51 +367,15 @@ public sealed partial class LeaseTable : IDisposable
         ArgumentNullException.ThrowIfNull(lease);
         lock (_lock)
         {
-            if (!EndLocked(lease, reason))
+            if (!_books.End(lease, reason))
             {
                 return false;
             }
 
-            GrantWaitersLocked();
+            GrantWaiters();
         }
 
         AfterEnded(lease);
-        return true;
-    }
-
-    private bool EndLocked(LeaseEntry lease, LeaseLostReason reason)
-    {
-        if (lease.State != LeaseState.Active || !_leases.Remove(lease.Id))
-        {
-            return false;
-        }
-
-        try
-        {
-            _journal?.Ended(lease);
-        }
-        catch (Exception ex)
-        {
-            // An end cannot be refused (expiry, revocation): the lease stays recorded as live until the
-            // journal records it; a restart meanwhile restores it and it expires on its own.
-            RuntimeLog.JournalEndFailed(_logger, lease.Id, ex);
-        }
-
-        lease.State = reason == LeaseLostReason.Released ? LeaseState.Released : LeaseState.Lost;
-        lease.LostReason = reason;
-        _allocator.Free(lease.Allocation);
-        var a = lease.Allocation;
-        _usage[lease.Tenant] = _usage[lease.Tenant].Add(a.MemoryBytes * a.Devices.Count, (long)a.Milli * a.Devices.Count, -1);
-        if (_usage[lease.Tenant].Leases == 0)
-        {
-            _usage.Remove(lease.Tenant);
-        }
-
-        if (lease.Request.ClientRequestId is { } requestId)
-        {
-            _byRequestId.Remove((lease.Tenant, requestId));
-        }
-
         return true;
     }
 
@@ -340,13 +392,6 @@ public sealed partial class LeaseTable : IDisposable
             RuntimeLog.LeaseReleased(_logger, lease.Id);
         }
 
-        LeaseEnded?.Invoke(lease);
-    }
-
-    private static string NewLeaseId()
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        RandomNumberGenerator.Fill(bytes);
-        return "ls_" + Convert.ToHexStringLower(bytes);
+        _observers.Notify(lease);
     }
 }

@@ -25,7 +25,7 @@ namespace GpuPool.Runtime.Models;
 /// listed in <see cref="Isolation.WorkerOptions.ProcessIsolatedTenants"/>) gets its models in
 /// its own supervised worker process (<see cref="Isolation.WorkerSupervisor"/>); they are never shared.</para>
 /// </remarks>
-public sealed class ModelHost
+public sealed class ModelHost : ILeaseEndObserver
 {
     private readonly Dictionary<ModelFormat, IModelBackend> _backends = [];
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LoadedModel>> _byLease = new(StringComparer.Ordinal);
@@ -68,7 +68,7 @@ public sealed class ModelHost
         _time = leases.TimeProvider;
         _workers = workers;
         _catalog = new ModelCatalog(options.Value, _time, logger);
-        leases.LeaseEnded += UnloadAll;
+        leases.AddEndObserver(this);
     }
 
     /// <summary>The scheduler every run goes through.</summary>
@@ -235,7 +235,11 @@ public sealed class ModelHost
         return new ModelBatcher(instance, lease, Scheduler, batching, _time);
     }
 
-    private void UnloadAll(LeaseEntry lease)
+    /// <inheritdoc />
+    LeaseEndStage ILeaseEndObserver.Stage => LeaseEndStage.Models;
+
+    /// <inheritdoc />
+    void ILeaseEndObserver.OnLeaseEnded(LeaseEntry lease)
     {
         if (_byLease.TryRemove(lease.Id, out var models))
         {

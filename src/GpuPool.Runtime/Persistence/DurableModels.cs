@@ -12,7 +12,7 @@ namespace GpuPool.Runtime.Persistence;
 /// <see cref="ReloadAll"/> loads every journaled model of every restored lease again, eagerly, at start-up,
 /// so a reconnecting client finds its models ready and their memory charged to its lease as before.
 /// </summary>
-public sealed class DurableModels
+public sealed class DurableModels : ILeaseEndObserver
 {
     private readonly ModelHost _host;
     private readonly LeaseTable _leases;
@@ -32,13 +32,7 @@ public sealed class DurableModels
         _journal = journal;
         _logger = logger;
         Store = new ModelBlobStore(Path.Combine(journal.DataDirectory, "models"));
-        leases.LeaseEnded += lease =>
-        {
-            foreach (var key in _models.Keys.Where(k => string.Equals(k.LeaseId, lease.Id, StringComparison.Ordinal)))
-            {
-                _models.TryRemove(key, out _);
-            }
-        };
+        leases.AddEndObserver(this);
     }
 
     /// <summary>Where the model bytes are kept.</summary>
@@ -143,6 +137,18 @@ public sealed class DurableModels
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
         {
             RuntimeLog.JournalWriteFailed(_logger, "model unload", record.LeaseId, ex);
+        }
+    }
+
+    /// <inheritdoc />
+    LeaseEndStage ILeaseEndObserver.Stage => LeaseEndStage.DurableModels;
+
+    /// <inheritdoc />
+    void ILeaseEndObserver.OnLeaseEnded(LeaseEntry lease)
+    {
+        foreach (var key in _models.Keys.Where(k => string.Equals(k.LeaseId, lease.Id, StringComparison.Ordinal)))
+        {
+            _models.TryRemove(key, out _);
         }
     }
 }

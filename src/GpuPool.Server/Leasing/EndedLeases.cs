@@ -8,18 +8,14 @@ namespace GpuPool.Server.Leasing;
 /// Remembers recently ended leases (bounded), so that a holder asking about one learns that it ended and
 /// why (FAILED_PRECONDITION) instead of a bare NOT_FOUND.
 /// </summary>
-internal sealed class EndedLeases
+internal sealed class EndedLeases(IOptions<GpuPoolServerOptions> options) : ILeaseEndObserver
 {
     private readonly ConcurrentDictionary<string, (string Tenant, LeaseLostReason Reason)> _ended = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
-    private readonly int _capacity;
+    private readonly int _capacity = options.Value.EndedLeaseMemory;
 
-    public EndedLeases(LeaseTable table, IOptions<GpuPoolServerOptions> options)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        _capacity = options.Value.EndedLeaseMemory;
-        table.LeaseEnded += Record;
-    }
+    /// <summary>Before the holder's session is told, so that asking about the lease then says why it ended.</summary>
+    public LeaseEndStage Stage => LeaseEndStage.EndedLeaseRecords;
 
     public bool TryGet(string leaseId, out string tenant, out LeaseLostReason reason)
     {
@@ -34,7 +30,7 @@ internal sealed class EndedLeases
         return false;
     }
 
-    private void Record(LeaseEntry lease)
+    public void OnLeaseEnded(LeaseEntry lease)
     {
         if (_capacity == 0)
         {

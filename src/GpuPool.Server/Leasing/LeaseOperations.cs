@@ -4,23 +4,39 @@ using GpuPool.Protocol.Conversion;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
+using GpuPool.Server.Sessions;
 using Microsoft.Extensions.Options;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.Leasing;
 
 /// <summary>
-/// The lease operations behind both the unary calls and the session stream: acquire, renew, release and
-/// the ownership check every call on a lease goes through. Tenants see only their own leases.
+/// The server's one way into the engine's lease table: acquire, renew, release, the ownership check every
+/// call on a lease goes through, and the operator's view (inventory, listing, drain, revoke). Tenants see
+/// only their own leases. It also registers the server's lease-end observers, once.
 /// </summary>
-internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, ServerInstance instance, IOptions<GpuPoolServerOptions> options)
+internal sealed class LeaseOperations
 {
     private readonly ConcurrentDictionary<string, int> _waiting = new(StringComparer.Ordinal);
-    private readonly int _maxWaiting = options.Value.MaxWaitingPerTenant;
+    private readonly LeaseTable _table;
+    private readonly EndedLeases _ended;
+    private readonly ServerInstance _instance;
+    private readonly int _maxWaiting;
 
-    public LeaseTable Table { get; } = table;
+    public LeaseOperations(LeaseTable table, EndedLeases ended, SessionRegistry sessions, ServerInstance instance, IOptions<GpuPoolServerOptions> options)
+    {
+        _table = table;
+        _ended = ended;
+        _instance = instance;
+        _maxWaiting = options.Value.MaxWaitingPerTenant;
+        table.AddEndObserver(ended);
+        table.AddEndObserver(sessions);
+    }
 
-    public string Instance => instance.Id;
+    public string Instance => _instance.Id;
+
+    /// <summary>Number of live leases.</summary>
+    public int LeaseCount => _table.Count;
 
     /// <summary>Grants a slice to the caller, waiting when asked to; null when not waiting and none is free.</summary>
     public async ValueTask<LeaseEntry?> AcquireAsync(CallerIdentity caller, V1.AcquireRequest request, CancellationToken cancellationToken)
@@ -28,7 +44,7 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
         var slice = WireFormat.FromWire(request.Slice ?? throw new InvalidPoolRequestException("The acquire request has no slice."));
         if (!request.Wait)
         {
-            return Table.TryGrant(slice, caller.Tenant);
+            return _table.TryGrant(slice, caller.Tenant);
         }
 
         // One tenant must not fill the pool's whole wait queue.
@@ -40,7 +56,7 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
 
         try
         {
-            return await Table.GrantAsync(slice, caller.Tenant, cancellationToken).ConfigureAwait(false);
+            return await _table.GrantAsync(slice, caller.Tenant, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -58,7 +74,7 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
             throw new InvalidPoolRequestException("lease_id must be 1-128 characters.");
         }
 
-        if (Table.TryGet(leaseId, out var lease))
+        if (_table.TryGet(leaseId, out var lease))
         {
             if (!string.Equals(lease.Tenant, caller.Tenant, StringComparison.Ordinal))
             {
@@ -73,7 +89,7 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
             return lease;
         }
 
-        if (ended.TryGet(leaseId, out var tenant, out var reason))
+        if (_ended.TryGet(leaseId, out var tenant, out var reason))
         {
             if (!string.Equals(tenant, caller.Tenant, StringComparison.Ordinal))
             {
@@ -83,7 +99,7 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
             throw new LeaseLostException(reason == LeaseLostReason.Released ? $"Lease {leaseId} was released." : $"Lease {leaseId} was lost: {reason}.", reason);
         }
 
-        if (Table.WasDroppedAtRestore(leaseId, out var dropped))
+        if (_table.WasDroppedAtRestore(leaseId, out var dropped))
         {
             // Journaled before a restart but not restored (expired while down, or its device is gone).
             throw new LeaseLostException($"Lease {leaseId} was not restored when the server restarted: {dropped}.", dropped);
@@ -105,13 +121,32 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
             return false;
         }
 
-        return Table.Release(lease);
+        return _table.Release(lease);
     }
+
+    /// <summary>Releases a lease the server holds for a caller; false when it had already ended.</summary>
+    public bool Release(LeaseEntry lease) => _table.Release(lease);
+
+    /// <summary>Extends a lease by its time-to-live (or <paramref name="timeToLive"/>) from now.</summary>
+    /// <exception cref="LeaseLostException">The lease is no longer held.</exception>
+    public void Renew(LeaseEntry lease, TimeSpan? timeToLive = null) => _table.Renew(lease, timeToLive);
+
+    /// <summary>Every live lease, or one tenant's.</summary>
+    public IReadOnlyList<LeaseEntry> List(string? tenant) => _table.List(tenant);
+
+    /// <summary>Every device and what is allocated on it.</summary>
+    public PoolInventory GetInventory() => _table.GetInventory();
+
+    /// <summary>Stops (or resumes) new leases on a device; false for an unknown device.</summary>
+    public bool SetDraining(string node, string deviceId, bool draining) => _table.SetDraining(node, deviceId, draining);
+
+    /// <summary>Takes any tenant's lease back (operator); null when no live lease has the id, else whether this call ended it.</summary>
+    public bool? Revoke(string leaseId) => _table.TryGet(leaseId, out var lease) ? _table.Revoke(lease) : null;
 
     /// <summary>The wire form of a lease, with the time it has left on the server's clock.</summary>
     public V1.Lease ToWire(LeaseEntry lease)
     {
-        var now = Table.TimeProvider.GetUtcNow();
+        var now = _table.TimeProvider.GetUtcNow();
         return WireFormat.ToWire(lease.ToInfo(), lease.ExpiresAt - now, lease.TimeToLive, Instance);
     }
 
@@ -119,7 +154,7 @@ internal sealed class LeaseOperations(LeaseTable table, EndedLeases ended, Serve
     public V1.LeaseTtl ToTtl(LeaseEntry lease) => new()
     {
         LeaseId = lease.Id,
-        TtlRemainingMs = Math.Max(0, (long)(lease.ExpiresAt - Table.TimeProvider.GetUtcNow()).TotalMilliseconds),
+        TtlRemainingMs = Math.Max(0, (long)(lease.ExpiresAt - _table.TimeProvider.GetUtcNow()).TotalMilliseconds),
         ExpiresAtUnixMs = WireFormat.ToUnixMs(lease.ExpiresAt),
     };
 }

@@ -14,21 +14,21 @@ internal sealed class AdminService(LeaseOperations operations, ILogger<AdminServ
     public override Task<V1.Inventory> GetInventory(V1.AdminGetInventoryRequest request, ServerCallContext context)
     {
         context.Admin();
-        return Task.FromResult(WireFormat.ToWire(operations.Table.GetInventory()));
+        return Task.FromResult(WireFormat.ToWire(operations.GetInventory()));
     }
 
     public override Task<V1.ListAllLeasesResponse> ListAllLeases(V1.ListAllLeasesRequest request, ServerCallContext context)
     {
         context.Admin();
         var response = new V1.ListAllLeasesResponse();
-        response.Leases.AddRange(operations.Table.List(request.Tenant.Length == 0 ? null : request.Tenant).Select(operations.ToWire));
+        response.Leases.AddRange(operations.List(request.Tenant.Length == 0 ? null : request.Tenant).Select(operations.ToWire));
         return Task.FromResult(response);
     }
 
     public override Task<V1.DrainDeviceResponse> DrainDevice(V1.DrainDeviceRequest request, ServerCallContext context)
     {
         var admin = context.Admin();
-        if (!operations.Table.SetDraining(request.Node, request.DeviceId, request.Draining))
+        if (!operations.SetDraining(request.Node, request.DeviceId, request.Draining))
         {
             throw new Errors.ServerErrorException(Errors.ServerError.NotFound("device-not-found", $"Device '{request.DeviceId}' on node '{request.Node}' is not in the inventory."));
         }
@@ -40,12 +40,11 @@ internal sealed class AdminService(LeaseOperations operations, ILogger<AdminServ
     public override Task<V1.RevokeLeaseResponse> RevokeLease(V1.RevokeLeaseRequest request, ServerCallContext context)
     {
         var admin = context.Admin();
-        if (!operations.Table.TryGet(request.LeaseId, out var lease))
+        if (operations.Revoke(request.LeaseId) is not { } revoked)
         {
             return Task.FromResult(new V1.RevokeLeaseResponse { Revoked = false });
         }
 
-        var revoked = operations.Table.Revoke(lease);
         ServerLog.LeaseRevoked(logger, admin.Tenant, request.LeaseId);
         return Task.FromResult(new V1.RevokeLeaseResponse { Revoked = revoked });
     }

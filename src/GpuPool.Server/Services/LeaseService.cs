@@ -28,7 +28,7 @@ internal sealed class LeaseService(LeaseOperations operations, SessionRegistry s
         }
 
         var lease = operations.GetOwned(context.Caller(), request.LeaseId, request.FencingToken);
-        operations.Table.Renew(lease, request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs));
+        operations.Renew(lease, request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs));
         return Task.FromResult(operations.ToWire(lease));
     }
 
@@ -41,14 +41,14 @@ internal sealed class LeaseService(LeaseOperations operations, SessionRegistry s
     public override Task<V1.ListLeasesResponse> List(V1.ListLeasesRequest request, ServerCallContext context)
     {
         var response = new V1.ListLeasesResponse();
-        response.Leases.AddRange(operations.Table.List(context.Caller().Tenant).Select(operations.ToWire));
+        response.Leases.AddRange(operations.List(context.Caller().Tenant).Select(operations.ToWire));
         return Task.FromResult(response);
     }
 
     public override Task<V1.Inventory> GetInventory(V1.GetInventoryRequest request, ServerCallContext context)
     {
         context.Caller();
-        return Task.FromResult(WireFormat.ToWire(operations.Table.GetInventory()));
+        return Task.FromResult(WireFormat.ToWire(operations.GetInventory()));
     }
 
     public override async Task Session(IAsyncStreamReader<V1.SessionRequest> requestStream, IServerStreamWriter<V1.SessionEvent> responseStream, ServerCallContext context)

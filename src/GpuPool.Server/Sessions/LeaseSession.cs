@@ -179,7 +179,7 @@ internal sealed class LeaseSession
             if (_closed.IsCancellationRequested && lease is not null)
             {
                 // Granted after the holder went away: nobody can use it.
-                _operations.Table.Release(lease);
+                _operations.Release(lease);
                 return;
             }
 
@@ -220,7 +220,7 @@ internal sealed class LeaseSession
         {
             try
             {
-                _operations.Table.Renew(lease);
+                _operations.Renew(lease);
                 renewed.Leases.Add(_operations.ToTtl(lease));
             }
             catch (LeaseLostException)
@@ -240,7 +240,7 @@ internal sealed class LeaseSession
             try
             {
                 var lease = _operations.GetOwned(_caller, id);
-                _operations.Table.Renew(lease);
+                _operations.Renew(lease);
                 _leases[id] = lease;
                 _registry.Attach(id, this);
                 renewed.Leases.Add(_operations.ToTtl(lease));

@@ -4,15 +4,12 @@ using GpuPool.Runtime.Leasing;
 namespace GpuPool.Server.Sessions;
 
 /// <summary>Which session stream holds which lease, so that a lease the pool takes back is reported to its holder at once.</summary>
-internal sealed class SessionRegistry
+internal sealed class SessionRegistry : ILeaseEndObserver
 {
     private readonly ConcurrentDictionary<string, LeaseSession> _byLease = new(StringComparer.Ordinal);
 
-    public SessionRegistry(LeaseTable table)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        table.LeaseEnded += OnLeaseEnded;
-    }
+    /// <summary>Last: the holder hears of the end once every resource of the lease is gone.</summary>
+    public LeaseEndStage Stage => LeaseEndStage.Holders;
 
     public int Count => _byLease.Count;
 
@@ -21,7 +18,7 @@ internal sealed class SessionRegistry
     public void Detach(string leaseId, LeaseSession session) =>
         _byLease.TryRemove(new KeyValuePair<string, LeaseSession>(leaseId, session));
 
-    private void OnLeaseEnded(LeaseEntry lease)
+    public void OnLeaseEnded(LeaseEntry lease)
     {
         if (_byLease.TryRemove(lease.Id, out var session))
         {

@@ -72,8 +72,8 @@ public sealed class LeaseTableTests
     {
         using var table = TestPool.Table(_time, TestPool.Device("gpu0"));
         var lease = table.TryGrant(SliceRequest.ForShare(ByteSize.GiB(40), 1000) with { TimeToLive = TimeSpan.FromSeconds(30) })!;
-        LeaseEntry? ended = null;
-        table.LeaseEnded += l => ended = l;
+        var observer = new RecordingLeaseEndObserver(LeaseEndStage.Models, "models", []);
+        table.AddEndObserver(observer);
 
         _time.Advance(TimeSpan.FromSeconds(29));
         Assert.True(lease.IsActive);
@@ -82,7 +82,7 @@ public sealed class LeaseTableTests
         Assert.False(lease.IsActive);
         Assert.Equal(LeaseLostReason.Expired, lease.LostReason);
         Assert.True(lease.LostToken.IsCancellationRequested);
-        Assert.Same(lease, ended);
+        Assert.Same(lease, Assert.Single(observer.Ended));
         Assert.Equal(0, table.Count);
         Assert.NotNull(table.TryGrant(SliceRequest.ForShare(ByteSize.GiB(80), 1000)));
         var error = Assert.Throws<LeaseLostException>(() => table.Renew(lease));
