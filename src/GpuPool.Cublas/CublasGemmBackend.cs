@@ -9,7 +9,7 @@ namespace GpuPool.Cublas;
 /// devices. The model's memory (A, B, C and cuBLAS's workspace) is charged to the lease before anything
 /// is allocated; runs queue on the lease's CUDA stream and wait for it, so the scheduler measures GPU time.
 /// </summary>
-public sealed class CublasGemmBackend : IModelBackend
+internal sealed class CublasGemmBackend : IModelBackend
 {
     private readonly ICublas _cublas;
     private readonly CudaDevices _cuda;

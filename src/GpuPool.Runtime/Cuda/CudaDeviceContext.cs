@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Cuda;
 
 /// <summary>A pool device opened in CUDA: its <c>CUdevice</c> and retained primary context.</summary>
-public sealed class CudaDeviceContext
+internal sealed class CudaDeviceContext
 {
     internal CudaDeviceContext(ICudaDriver driver, DeviceDescriptor descriptor, int cudaDevice, nint context)
     {

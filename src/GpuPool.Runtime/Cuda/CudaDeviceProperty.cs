@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Cuda;
 
 /// <summary>The <c>CUdevice_attribute</c> values the pool reads.</summary>
-public enum CudaDeviceProperty
+internal enum CudaDeviceProperty
 {
     /// <summary>Streaming multiprocessors.</summary>
     MultiprocessorCount = 16,

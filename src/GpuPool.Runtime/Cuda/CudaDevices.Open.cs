@@ -3,7 +3,7 @@ using GpuPool.Runtime.Leasing;
 namespace GpuPool.Runtime.Cuda;
 
 /// <summary>Initialising the driver, matching pool devices to CUDA devices, creating lease resources.</summary>
-public sealed partial class CudaDevices
+internal sealed partial class CudaDevices
 {
     /// <summary>Formats a CUDA UUID the way NVML prints it (8-4-4-4-12 lower-case hex), without the GPU-/MIG- prefix.</summary>
     public static string FormatUuid(ReadOnlySpan<byte> uuid)

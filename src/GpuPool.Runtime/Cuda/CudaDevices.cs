@@ -11,7 +11,7 @@ namespace GpuPool.Runtime.Cuda;
 /// on, allocates the lease's memory on the card), and releases them when the lease ends. Loads
 /// <c>libcuda</c> lazily; where it is absent every call returns <see langword="null"/> and nothing breaks.
 /// </summary>
-public sealed partial class CudaDevices : IDisposable, ILeaseEndObserver
+internal sealed partial class CudaDevices : IDisposable, ILeaseEndObserver
 {
     private readonly ICudaDriver _driver;
     private readonly NvidiaDeviceOptions _options;

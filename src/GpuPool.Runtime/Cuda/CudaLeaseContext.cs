@@ -6,7 +6,7 @@ namespace GpuPool.Runtime.Cuda;
 /// A lease's CUDA resources: its own stream on the device's primary context and, when configured, an
 /// allocation of its whole memory. Released when the lease ends, once no run is using the stream.
 /// </summary>
-public sealed class CudaLeaseContext
+internal sealed class CudaLeaseContext
 {
     private readonly Lock _lock = new();
     private readonly ILogger _logger;

@@ -10,7 +10,7 @@ namespace GpuPool.Runtime.Cuda;
 /// context current on the thread that runs it. Admission, ordering and accounting stay the inner
 /// scheduler's; other devices pass straight through.
 /// </summary>
-public sealed class CudaStreamScheduler : IDeviceScheduler, IAsyncDisposable, IDisposable
+internal sealed class CudaStreamScheduler : IDeviceScheduler, IAsyncDisposable, IDisposable
 {
     private readonly IDeviceScheduler _inner;
     private readonly CudaDevices _cuda;

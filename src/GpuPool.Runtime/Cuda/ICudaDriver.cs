@@ -5,7 +5,7 @@ namespace GpuPool.Runtime.Cuda;
 /// fake). Calls that work on "the current context" need <see cref="SetCurrentContext"/> on the calling
 /// thread first. Every call except <see cref="TryInitialize"/> throws <see cref="CudaException"/> on failure.
 /// </summary>
-public interface ICudaDriver
+internal interface ICudaDriver
 {
     /// <summary>Loads the library and calls <c>cuInit</c> once; <see langword="false"/> with the reason when it is absent or fails.</summary>
     bool TryInitialize(out string? error);

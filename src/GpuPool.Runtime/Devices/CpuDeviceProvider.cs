@@ -6,7 +6,7 @@ namespace GpuPool.Runtime.Devices;
 /// The host CPU as a device: always present (unless disabled). Its memory is a configured fraction of
 /// host RAM; its compute is all cores, which the scheduler divides by share.
 /// </summary>
-public sealed class CpuDeviceProvider : IDeviceProvider
+internal sealed class CpuDeviceProvider : IDeviceProvider
 {
     private readonly GpuPoolRuntimeOptions _options;
 

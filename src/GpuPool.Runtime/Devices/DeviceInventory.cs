@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace GpuPool.Runtime.Devices;
 
 /// <summary>The devices of this node, collected once from every registered provider.</summary>
-public sealed class DeviceInventory
+internal sealed class DeviceInventory
 {
     /// <summary>Discovers the devices.</summary>
     public DeviceInventory(IEnumerable<IDeviceProvider> providers, IOptions<GpuPoolRuntimeOptions> options, ILogger<DeviceInventory> logger)

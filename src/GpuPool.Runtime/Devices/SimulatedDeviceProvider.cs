@@ -6,7 +6,7 @@ namespace GpuPool.Runtime.Devices;
 /// Devices that exist only in configuration (for example four 80 GiB "A100"s), for capacity planning
 /// and tests. Models loaded on them run on the CPU; placement and accounting are real.
 /// </summary>
-public sealed class SimulatedDeviceProvider : IDeviceProvider
+internal sealed class SimulatedDeviceProvider : IDeviceProvider
 {
     private readonly GpuPoolRuntimeOptions _options;
 

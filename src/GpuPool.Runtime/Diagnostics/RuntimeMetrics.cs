@@ -4,7 +4,7 @@ using GpuPool.Diagnostics;
 namespace GpuPool.Runtime.Diagnostics;
 
 /// <summary>The runtime's instruments, created through <see cref="IMeterFactory"/>. No lease ids as tags.</summary>
-public sealed class RuntimeMetrics
+internal sealed class RuntimeMetrics
 {
     private readonly UpDownCounter<long> _active;
     private readonly Counter<long> _granted;

@@ -10,7 +10,7 @@ namespace GpuPool.Runtime.Embedded;
 /// embedded counterpart of the remote keep-alive), so a lease ends when it is released, revoked, or
 /// — with keep-alive off — when its time-to-live lapses.
 /// </summary>
-public sealed class EmbeddedGpuPool : IGpuPool, IDisposable, ILeaseEndObserver
+internal sealed class EmbeddedGpuPool : IGpuPool, IDisposable, ILeaseEndObserver
 {
     private readonly LeaseTable _leases;
     private readonly ModelHost _models;

@@ -4,7 +4,7 @@ using GpuPool.Runtime.Leasing;
 namespace GpuPool.Runtime.Isolation;
 
 /// <summary>The environment a lease's worker process starts with.</summary>
-public static class WorkerEnvironment
+internal static class WorkerEnvironment
 {
     /// <summary>
     /// On a real NVIDIA device: <c>CUDA_VISIBLE_DEVICES</c> = the device's UUID (the worker sees only its

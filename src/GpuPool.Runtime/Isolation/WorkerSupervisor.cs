@@ -12,7 +12,7 @@ namespace GpuPool.Runtime.Isolation;
 /// (<see cref="PoolUnavailableException"/>), other leases keep running, and the lease's next call gets a
 /// fresh worker with its models loaded again. The worker ends with the lease.
 /// </summary>
-public sealed class WorkerSupervisor : IDisposable
+internal sealed class WorkerSupervisor : IDisposable
 {
     private readonly ConcurrentDictionary<string, LeaseWorker> _workers = new(StringComparer.Ordinal);
     private readonly WorkerOptions _options;

@@ -4,7 +4,7 @@ namespace GpuPool.Runtime.Leasing;
 /// Durable record of the lease table. Every change is written before it takes effect; a write that
 /// fails makes the table refuse the change (a grant is never handed out unrecorded).
 /// </summary>
-public interface ILeaseJournal
+internal interface ILeaseJournal
 {
     /// <summary>Records a new lease.</summary>
     void Granted(LeaseEntry lease);

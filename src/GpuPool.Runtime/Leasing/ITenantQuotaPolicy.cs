@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Leasing;
 
 /// <summary>Per-tenant limits checked before a slice is granted (the server configures them; the embedded pool has none).</summary>
-public interface ITenantQuotaPolicy
+internal interface ITenantQuotaPolicy
 {
     /// <summary>
     /// Returns <see langword="null"/> when the tenant may take the slice on top of <paramref name="usage"/>,

@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Leasing;
 
 /// <summary>A live lease as the journal recorded it: enough to put it back on exactly the same devices after a restart.</summary>
-public sealed record JournaledLease
+internal sealed record JournaledLease
 {
     /// <summary>The lease id.</summary>
     public required string Id { get; init; }

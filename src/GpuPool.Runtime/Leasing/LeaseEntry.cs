@@ -7,7 +7,7 @@ namespace GpuPool.Runtime.Leasing;
 /// everything loaded into the lease within the granted memory.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The source has no timer; it lives as long as the lease and holders may observe its token after the lease ends.")]
-public sealed class LeaseEntry
+internal sealed class LeaseEntry
 {
     private readonly CancellationTokenSource _lost = new();
     private long _memoryUsed;

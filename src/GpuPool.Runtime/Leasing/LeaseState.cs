@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Leasing;
 
 /// <summary>Where a lease is in its life.</summary>
-public enum LeaseState
+internal enum LeaseState
 {
     /// <summary>Granted and alive.</summary>
     Active = 0,

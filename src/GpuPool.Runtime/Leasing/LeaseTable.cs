@@ -13,7 +13,7 @@ namespace GpuPool.Runtime.Leasing;
 /// <see cref="LeaseRestorer"/>, <see cref="LeaseDeviceOperations"/>); lease-end work runs outside it,
 /// through <see cref="LeaseEndObservers"/>.
 /// </summary>
-public sealed class LeaseTable : IDisposable
+internal sealed class LeaseTable : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly LeaseBooks _books;

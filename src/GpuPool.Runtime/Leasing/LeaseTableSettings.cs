@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Leasing;
 
 /// <summary>The lease table's limits.</summary>
-public sealed record LeaseTableSettings
+internal sealed record LeaseTableSettings
 {
     /// <summary>Time-to-live of a lease whose request does not say.</summary>
     public TimeSpan DefaultTimeToLive { get; init; } = TimeSpan.FromMinutes(5);

@@ -4,7 +4,7 @@ namespace GpuPool.Runtime.Leasing;
 /// <param name="Leases">Number of leases.</param>
 /// <param name="MemoryBytes">Device memory granted, in bytes (summed over devices).</param>
 /// <param name="ComputeMilli">Compute granted, in milli-units (summed over devices).</param>
-public readonly record struct TenantUsage(int Leases, long MemoryBytes, long ComputeMilli)
+internal readonly record struct TenantUsage(int Leases, long MemoryBytes, long ComputeMilli)
 {
     internal TenantUsage Add(long memory, long milli, int sign) =>
         new(Leases + sign, MemoryBytes + (sign * memory), ComputeMilli + (sign * milli));

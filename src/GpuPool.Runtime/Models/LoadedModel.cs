@@ -7,7 +7,7 @@ namespace GpuPool.Runtime.Models;
 /// A model loaded into one lease: its (possibly shared) instance, its memory charge, and runs through the
 /// device scheduler, batched when the model was loaded with <see cref="ModelOptions.Batching"/>.
 /// </summary>
-public sealed class LoadedModel
+internal sealed class LoadedModel
 {
     private readonly ModelHost _host;
     private readonly ModelBatcher? _batcher;

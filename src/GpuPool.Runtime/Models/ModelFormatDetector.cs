@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Models;
 
 /// <summary>Tells model formats apart by their first bytes.</summary>
-public static class ModelFormatDetector
+internal static class ModelFormatDetector
 {
     /// <summary>Returns the format of <paramref name="bytes"/>, or <see cref="ModelFormat.Auto"/> when it is not recognised.</summary>
     public static ModelFormat Detect(ReadOnlySpan<byte> bytes)

@@ -25,7 +25,7 @@ namespace GpuPool.Runtime.Models;
 /// listed in <see cref="Isolation.WorkerOptions.ProcessIsolatedTenants"/>) gets its models in
 /// its own supervised worker process (<see cref="Isolation.WorkerSupervisor"/>); they are never shared.</para>
 /// </remarks>
-public sealed class ModelHost : ILeaseEndObserver
+internal sealed class ModelHost : ILeaseEndObserver
 {
     private readonly Dictionary<ModelFormat, IModelBackend> _backends = [];
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LoadedModel>> _byLease = new(StringComparer.Ordinal);

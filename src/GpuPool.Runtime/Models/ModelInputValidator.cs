@@ -4,7 +4,7 @@ namespace GpuPool.Runtime.Models;
 /// Checks run inputs against a model's declared inputs before anything reaches a framework, so every
 /// backend (and the server) rejects bad input the same way, with a message that names the problem.
 /// </summary>
-public static class ModelInputValidator
+internal static class ModelInputValidator
 {
     /// <summary>Throws <see cref="InvalidPoolRequestException"/> when the inputs do not match the model.</summary>
     public static void Validate(IReadOnlyList<TensorInfo> declared, IReadOnlyDictionary<string, TensorValue> inputs)

@@ -12,7 +12,7 @@ namespace GpuPool.Runtime.Persistence;
 /// <see cref="ReloadAll"/> loads every journaled model of every restored lease again, eagerly, at start-up,
 /// so a reconnecting client finds its models ready and their memory charged to its lease as before.
 /// </summary>
-public sealed class DurableModels : ILeaseEndObserver
+internal sealed class DurableModels : ILeaseEndObserver
 {
     private readonly ModelHost _host;
     private readonly LeaseTable _leases;

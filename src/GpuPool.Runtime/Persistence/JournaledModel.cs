@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Persistence;
 
 /// <summary>A model loaded into a journaled lease: what is needed to load it again after a restart.</summary>
-public sealed record JournaledModel
+internal sealed record JournaledModel
 {
     /// <summary>The lease it is loaded into.</summary>
     public required string LeaseId { get; init; }

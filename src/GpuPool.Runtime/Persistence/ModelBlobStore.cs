@@ -7,7 +7,7 @@ namespace GpuPool.Runtime.Persistence;
 /// written to a temporary name, flushed and renamed, so a crash never leaves a partial model under its
 /// hash; reads check the hash again, so a damaged file is never loaded.
 /// </summary>
-public sealed class ModelBlobStore
+internal sealed class ModelBlobStore
 {
     /// <summary>Creates a store over <paramref name="directory"/> (created when missing).</summary>
     public ModelBlobStore(string directory)

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace GpuPool.Runtime.Persistence;
 
-public sealed partial class SqliteLeaseJournal
+internal sealed partial class SqliteLeaseJournal
 {
     private const string DeviceSchema = """
         CREATE TABLE IF NOT EXISTS drained_devices (

@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 
 namespace GpuPool.Runtime.Persistence;
 
-public sealed partial class SqliteLeaseJournal
+internal sealed partial class SqliteLeaseJournal
 {
     // 1: leases and models; 2: drained devices (a version 1 journal is upgraded in place).
     private const int SchemaVersion = 2;

@@ -3,7 +3,7 @@ using GpuPool.Runtime.Persistence.Internal;
 
 namespace GpuPool.Runtime.Persistence;
 
-public sealed partial class SqliteLeaseJournal
+internal sealed partial class SqliteLeaseJournal
 {
     private const string ModelSchema = """
         CREATE TABLE IF NOT EXISTS lease_models (

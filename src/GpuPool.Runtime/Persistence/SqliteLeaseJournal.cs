@@ -16,7 +16,7 @@ namespace GpuPool.Runtime.Persistence;
 /// fails, so nothing is granted on top of leases that could not be restored. An end that cannot be
 /// written is kept in memory and written before the next successful write.
 /// </remarks>
-public sealed partial class SqliteLeaseJournal : ILeaseJournal, IDisposable
+internal sealed partial class SqliteLeaseJournal : ILeaseJournal, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly PersistenceOptions _options;

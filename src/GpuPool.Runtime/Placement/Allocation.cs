@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Placement;
 
 /// <summary>What the allocator granted: devices of one node and the amounts taken on each.</summary>
-public sealed record Allocation
+internal sealed record Allocation
 {
     /// <summary>The node's index.</summary>
     public required int Node { get; init; }

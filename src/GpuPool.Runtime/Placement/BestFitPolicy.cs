@@ -6,7 +6,7 @@ namespace GpuPool.Runtime.Placement;
 /// node GPU milli (a node that declares no CPU scores on GPU only); a share goes to the node's fitting
 /// device with the least free compute. Ties are broken at random (seeded).
 /// </summary>
-public sealed class BestFitPolicy : IPlacementPolicy
+internal sealed class BestFitPolicy : IPlacementPolicy
 {
     private readonly Random _random;
     private ClusterScale? _scale;

@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Placement;
 
 /// <summary>The allocator's live view of one device: what is still free on it.</summary>
-public sealed class DeviceSlot
+internal sealed class DeviceSlot
 {
     internal DeviceSlot(DeviceDescriptor descriptor, int node, int index)
     {

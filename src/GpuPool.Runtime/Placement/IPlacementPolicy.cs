@@ -4,7 +4,7 @@ namespace GpuPool.Runtime.Placement;
 /// Chooses where a request goes among the devices that can hold it. The allocator checks the choice
 /// again before it commits, so a policy can never over-commit a device.
 /// </summary>
-public interface IPlacementPolicy
+internal interface IPlacementPolicy
 {
     /// <summary>The policy's name (as configured).</summary>
     string Name { get; }

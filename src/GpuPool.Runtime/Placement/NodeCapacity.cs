@@ -5,4 +5,4 @@ namespace GpuPool.Runtime.Placement;
 /// <param name="Devices">The node's devices.</param>
 /// <param name="CpuMilli">CPU in milli-cores; 0 when the node does not declare it (then it is not checked).</param>
 /// <param name="HostMemoryBytes">Host memory in bytes; 0 when the node does not declare it.</param>
-public sealed record NodeCapacity(string Name, IReadOnlyList<DeviceDescriptor> Devices, long CpuMilli = 0, long HostMemoryBytes = 0);
+internal sealed record NodeCapacity(string Name, IReadOnlyList<DeviceDescriptor> Devices, long CpuMilli = 0, long HostMemoryBytes = 0);

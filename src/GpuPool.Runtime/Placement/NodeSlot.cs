@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Placement;
 
 /// <summary>The allocator's live view of one node.</summary>
-public sealed class NodeSlot
+internal sealed class NodeSlot
 {
     internal NodeSlot(NodeCapacity capacity, int index, DeviceSlot[] devices)
     {

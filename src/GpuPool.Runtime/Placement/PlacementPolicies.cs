@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Placement;
 
 /// <summary>The placement policies the pool can be configured with, by name.</summary>
-public static class PlacementPolicies
+internal static class PlacementPolicies
 {
     /// <summary>The name that selects the product's default policy (<c>FragmentAware</c>).</summary>
     public const string Default = "Default";

@@ -4,7 +4,7 @@ namespace GpuPool.Runtime.Placement;
 /// What the allocator places: per-device memory and compute on one device (a share) or on
 /// <see cref="DeviceCount"/> entirely free devices of one node, plus node-level CPU and host memory.
 /// </summary>
-public readonly record struct PlacementRequest
+internal readonly record struct PlacementRequest
 {
     /// <summary>Device memory per device, in bytes; for whole devices 0 takes all of each device's memory.</summary>
     public long MemoryBytes { get; init; }

@@ -5,7 +5,7 @@ namespace GpuPool.Runtime.Placement;
 /// is checked against what is free before it is taken. Not thread-safe; the lease table serialises
 /// access (and the trace benchmark drives it from one thread).
 /// </summary>
-public sealed class SliceAllocator
+internal sealed class SliceAllocator
 {
     private readonly NodeSlot[] _nodes;
     private readonly Dictionary<string, DeviceSlot> _byId = new(StringComparer.Ordinal);

@@ -7,7 +7,7 @@ namespace GpuPool.Runtime.Scheduling;
 /// Runs work at once on the calling thread, with the lease's share of the CPU threads. No fairness
 /// between leases: the baseline the fair scheduler is measured against.
 /// </summary>
-public sealed class DirectDeviceScheduler : IDeviceScheduler
+internal sealed class DirectDeviceScheduler : IDeviceScheduler
 {
     /// <inheritdoc />
     public ValueTask<T> RunAsync<T>(LeaseEntry lease, Func<RunContext, T> work, CancellationToken cancellationToken = default)

@@ -22,7 +22,7 @@ namespace GpuPool.Runtime.Scheduling;
 /// time is measured on the execution clock (by default the same provider, whose timestamps come from
 /// <see cref="System.Diagnostics.Stopwatch"/> on the system clock).
 /// </remarks>
-public sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
+internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
 {
     private readonly ConcurrentDictionary<string, DeviceQueue> _devices = new(StringComparer.Ordinal);
     private readonly FairSchedulerOptions _options;

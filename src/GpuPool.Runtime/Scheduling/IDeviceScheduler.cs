@@ -6,7 +6,7 @@ namespace GpuPool.Runtime.Scheduling;
 /// Every model run on a device goes through its scheduler, which decides when it runs, with how many
 /// threads and on which stream, and measures how long it took (the basis of compute shares).
 /// </summary>
-public interface IDeviceScheduler
+internal interface IDeviceScheduler
 {
     /// <summary>Runs <paramref name="work"/> for <paramref name="lease"/> when the scheduler admits it.</summary>
     /// <exception cref="CapacityExceededException">The lease's queue is full; carries a retry-after.</exception>

@@ -7,7 +7,7 @@ namespace GpuPool.Runtime.Scheduling;
 /// of different leases proceed concurrently. Registered by the vendor integration; without one, runs
 /// use the default stream (<see cref="Models.RunContext.Stream"/> = 0).
 /// </summary>
-public interface ILeaseStreamProvider
+internal interface ILeaseStreamProvider
 {
     /// <summary>The lease's stream on its device, or 0 for the default stream.</summary>
     nint StreamFor(LeaseEntry lease);

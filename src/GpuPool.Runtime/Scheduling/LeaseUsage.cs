@@ -5,4 +5,4 @@ namespace GpuPool.Runtime.Scheduling;
 /// <param name="ExecutionTime">Measured execution time of its completed runs.</param>
 /// <param name="Runs">Its completed runs.</param>
 /// <param name="Queued">Its runs waiting now.</param>
-public sealed record LeaseUsage(string LeaseId, TimeSpan ExecutionTime, long Runs, int Queued);
+internal sealed record LeaseUsage(string LeaseId, TimeSpan ExecutionTime, long Runs, int Queued);

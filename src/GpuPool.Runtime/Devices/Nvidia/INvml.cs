@@ -5,7 +5,7 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 /// Device handles are opaque. Every call except <see cref="TryInitialize"/> throws <see cref="NvmlException"/>
 /// with NVML's return code when NVML reports an error.
 /// </summary>
-public interface INvml
+internal interface INvml
 {
     /// <summary>Loads the library and initialises NVML once; <see langword="false"/> with the reason when it is absent or fails.</summary>
     bool TryInitialize(out string? error);

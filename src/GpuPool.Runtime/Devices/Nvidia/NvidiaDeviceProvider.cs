@@ -7,7 +7,7 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 /// NVIDIA GPUs (and MIG instances) found through NVML. Where NVML is absent or fails, yields no
 /// devices and logs why; never throws.
 /// </summary>
-public sealed class NvidiaDeviceProvider : IDeviceProvider
+internal sealed class NvidiaDeviceProvider : IDeviceProvider
 {
     private readonly INvml _nvml;
     private readonly NvidiaDeviceOptions _options;

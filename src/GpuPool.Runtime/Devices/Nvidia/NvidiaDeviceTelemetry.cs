@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Devices.Nvidia;
 
 /// <summary>One NVML sample of one device.</summary>
-public sealed record NvidiaDeviceTelemetry
+internal sealed record NvidiaDeviceTelemetry
 {
     /// <summary>The pool's device id.</summary>
     public required string DeviceId { get; init; }

@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Devices.Nvidia;
 
 /// <summary>A GPU or MIG instance as NVML describes it.</summary>
-public sealed record NvidiaGpu
+internal sealed record NvidiaGpu
 {
     /// <summary>The pool's device id: <c>nvidia{index}</c>, or <c>nvidia{index}-mig{slot}</c> for a MIG instance.</summary>
     public required string Id { get; init; }

@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Devices.Nvidia;
 
 /// <summary>Names of the NVIDIA telemetry instruments (on the <c>GpuPool.Runtime</c> meter, tagged <c>gpupool.device</c>).</summary>
-public static class NvidiaInstruments
+internal static class NvidiaInstruments
 {
     /// <summary>GPU utilisation over NVML's last sample period ({percent}).</summary>
     public const string DeviceUtilization = "gpupool.device.utilization";

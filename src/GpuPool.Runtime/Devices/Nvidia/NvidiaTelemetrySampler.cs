@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Devices.Nvidia;
 
 /// <summary>Reads one telemetry sample of a device through NVML.</summary>
-public static class NvidiaTelemetrySampler
+internal static class NvidiaTelemetrySampler
 {
     /// <summary>
     /// Samples <paramref name="gpu"/>. Memory used by <paramref name="poolProcessId"/> counts as the pool's;

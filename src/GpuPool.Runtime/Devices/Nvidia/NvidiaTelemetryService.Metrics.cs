@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace GpuPool.Runtime.Devices.Nvidia;
 
 /// <summary>The telemetry's observable instruments.</summary>
-public sealed partial class NvidiaTelemetryService
+internal sealed partial class NvidiaTelemetryService
 {
     private void CreateInstruments(Meter meter)
     {

@@ -15,7 +15,7 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 /// utilisation and memory are published as metrics, and, when memory reservation is on, new leases are
 /// bound to the card. Idle where there are no NVIDIA devices.
 /// </summary>
-public sealed partial class NvidiaTelemetryService : IHostedService, IDisposable
+internal sealed partial class NvidiaTelemetryService : IHostedService, IDisposable
 {
     private readonly INvml _nvml;
     private readonly NvidiaDeviceProvider _provider;

@@ -6,7 +6,7 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 /// Enumerates every GPU through NVML and, on a GPU with MIG mode on, its MIG instances instead of the
 /// GPU itself (a GPU in MIG mode runs CUDA work only in its instances).
 /// </summary>
-public static class NvmlDeviceReader
+internal static class NvmlDeviceReader
 {
     /// <summary>Reads the GPUs and MIG instances; NVML must be initialised.</summary>
     /// <exception cref="NvmlException">NVML failed on a call every device needs.</exception>

@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Devices.Nvidia;
 
 /// <summary>An NVML call failed.</summary>
-public sealed class NvmlException : Exception
+internal sealed class NvmlException : Exception
 {
     /// <summary>NVML_SUCCESS.</summary>
     public const int Success = 0;

@@ -5,4 +5,4 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 /// <param name="Reserved">Memory the driver and firmware set aside.</param>
 /// <param name="Free">Memory free for allocations.</param>
 /// <param name="Used">Memory allocated by processes (reserved memory excluded).</param>
-public readonly record struct NvmlMemory(long Total, long Reserved, long Free, long Used);
+internal readonly record struct NvmlMemory(long Total, long Reserved, long Free, long Used);
