@@ -1,27 +1,24 @@
 using GpuPool.Runtime.Models;
-using GpuPool.TorchSharp;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace GpuPool.Server.Models;
 
 /// <summary>
-/// The server's TorchScript backend: <see cref="TorchScriptModelBackend"/> when <c>GpuPoolServer:TorchScript</c>
-/// is on (decided when the model host is built, so every configuration source counts); otherwise a clear
-/// refusal. libtorch loads only with the first TorchScript model.
+/// The plain server's TorchScript backend: it carries no libtorch, so a TorchScript model is refused
+/// (<c>InvalidArgument</c>) with the name of the server that runs it, the TorchScript add-on
+/// (<c>GpuPool.Server.TorchScript</c>), which replaces this registration.
 /// </summary>
-internal sealed class TorchScriptSwitch(IOptions<GpuPoolServerOptions> options, ILogger<TorchScriptModelBackend> logger) : IModelBackend
+internal sealed class TorchScriptUnavailableBackend : IModelBackend
 {
-    private readonly TorchScriptModelBackend? _backend = options.Value.TorchScript ? new TorchScriptModelBackend(logger) : null;
+    /// <summary>The refusal, also what the add-on's host says when <c>GpuPoolServer:TorchScript</c> is off.</summary>
+    public const string Message =
+        "This server does not run TorchScript models: it is built without libtorch. Run the TorchScript add-on server " +
+        "(dotnet run --project src/GpuPool.Server.TorchScript, or deploy GpuPool.Server.TorchScript), or upload an ONNX model.";
 
     public ModelFormat Format => ModelFormat.TorchScript;
 
-    public bool Supports(DeviceDescriptor device) => _backend?.Supports(device) ?? true;
+    public bool Supports(DeviceDescriptor device) => true;
 
-    public long EstimateMemory(in ModelLoadContext context) => Backend.EstimateMemory(context);
+    public long EstimateMemory(in ModelLoadContext context) => throw new InvalidPoolRequestException(Message);
 
-    public IModelInstance Load(in ModelLoadContext context) => Backend.Load(context);
-
-    private TorchScriptModelBackend Backend => _backend ?? throw new InvalidPoolRequestException(
-        "TorchScript models are turned off on this server (GpuPoolServer:TorchScript is false); upload an ONNX model.");
+    public IModelInstance Load(in ModelLoadContext context) => throw new InvalidPoolRequestException(Message);
 }
