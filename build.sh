@@ -10,21 +10,15 @@ command="${1:-build}"
 shift || true
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-prepare() {
-  # Native prerequisites that a clean machine lacks (see eng/).
-  for script in eng/prepare-*.sh; do
-    [ -e "$script" ] && bash "$script"
-  done
-  return 0
-}
-
 case "$command" in
   build)
-    prepare
+    # Needs nothing but the SDK: where TorchSharp's natives need the GLIBCXX shim and g++/patchelf are missing,
+    # the TorchSharp projects build anyway and say what to install (eng/torchsharp/patch-output.sh).
     dotnet build GpuPool.sln -c Release "$@"
     ;;
   test)
-    prepare
+    # The suite runs TorchSharp: install (as root) or name what its native library's patch needs.
+    bash eng/prerequisites.sh
     dotnet build GpuPool.sln -c Release
     dotnet test GpuPool.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
     ;;
@@ -34,7 +28,6 @@ case "$command" in
     ls -1 nuget/packages
     ;;
   bench)
-    prepare
     dotnet run -c Release --project bench/GpuPool.Benchmarks -- "$@"
     ;;
   *)

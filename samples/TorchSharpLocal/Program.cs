@@ -8,6 +8,13 @@ using TorchSharp;
 using TorchSharpLocal;
 using static TorchSharp.torch.nn;
 
+// Before the first torch call: a native library that does not load is reported with what to run, not a crash.
+if (!TorchNatives.TryLoad(out var problem))
+{
+    Console.Error.WriteLine(problem);
+    return 2;
+}
+
 var services = new ServiceCollection().AddLogging();
 services.AddGpuPool().AddTorchSharp();
 await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });

@@ -38,7 +38,7 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ITenantQuotaPolicy, ConfiguredTenantQuotaPolicy>();
         services.AddGpuPoolRuntime();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, OnnxModelBackend>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, TorchScriptSwitch>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IModelBackend, TorchScriptUnavailableBackend>());
         services.TryAddSingleton<ApiKeyRegistry>();
         services.TryAddSingleton<ServerErrorMapper>();
         services.TryAddSingleton<ServerInstance>();

@@ -92,6 +92,13 @@ public sealed class TorchScriptModelBackend : IModelBackend
 
     private void EnsureNative()
     {
+        if (!TorchNatives.TryLoad(out var problem))
+        {
+            var error = new InvalidOperationException(problem);
+            TorchSharpLog.NativeLoadFailed(_logger, error);
+            throw error;
+        }
+
         try
         {
             _ = torch.get_num_threads();
@@ -101,7 +108,7 @@ public sealed class TorchScriptModelBackend : IModelBackend
             TorchSharpLog.NativeLoadFailed(_logger, ex);
             throw new InvalidOperationException(
                 "TorchSharp's native library (libtorch) could not be loaded. Reference a libtorch package (for example libtorch-cpu-linux-x64) in the application; " +
-                "on Linux distributions older than GCC 13's libstdc++ (Debian 12, Ubuntu 22.04) run eng/prepare-torchsharp.sh first (docs/torchsharp.md). Cause: " + (ex.InnerException ?? ex).Message.Split('\n')[0],
+                "on Linux distributions older than GCC 13's libstdc++ (Debian 12, Ubuntu 22.04) install g++ and patchelf and build again, so the build patches the output's copy (docs/torchsharp.md). Cause: " + (ex.InnerException ?? ex).Message.Split('\n')[0],
                 ex);
         }
     }

@@ -1,17 +1,18 @@
+using GpuPool.Server.Tests.Integration;
 using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using GpuPool.TorchSharp.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GpuPool.Server.Tests.Integration;
+namespace GpuPool.Server.TorchScript.Tests;
 
-/// <summary>TorchScript archives uploaded to the server and run there by libtorch (issue #6).</summary>
+/// <summary>TorchScript archives uploaded to the TorchScript add-on server and run there by libtorch (issue #6).</summary>
 public sealed class TorchScriptThroughServerTests
 {
     [Fact]
     public async Task RunAsync_TorchScriptUploadedToTheServer_MatchesTheCSharpReference()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await TorchScriptServer.StartAsync();
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(256), 500));
@@ -30,7 +31,7 @@ public sealed class TorchScriptThroughServerTests
     [Fact]
     public async Task RunAsync_TwoNamedOutputs_MappedByNameNotPosition()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await TorchScriptServer.StartAsync();
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));
@@ -48,7 +49,7 @@ public sealed class TorchScriptThroughServerTests
     [Fact]
     public async Task LoadModelAsync_TorchScriptTurnedOff_RejectedAsInvalid()
     {
-        await using var server = await ServerHost.StartAsync(settings: new Dictionary<string, string?> { ["GpuPoolServer:TorchScript"] = "false" });
+        await using var server = await TorchScriptServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:TorchScript"] = "false" });
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));

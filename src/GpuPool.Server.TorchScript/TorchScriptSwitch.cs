@@ -3,10 +3,10 @@ using GpuPool.TorchSharp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace GpuPool.Server.Models;
+namespace GpuPool.Server.TorchScript;
 
 /// <summary>
-/// The server's TorchScript backend: <see cref="TorchScriptModelBackend"/> when <c>GpuPoolServer:TorchScript</c>
+/// The add-on server's TorchScript backend: <see cref="TorchScriptModelBackend"/> when <c>GpuPoolServer:TorchScript</c>
 /// is on (decided when the model host is built, so every configuration source counts); otherwise a clear
 /// refusal. libtorch loads only with the first TorchScript model.
 /// </summary>
