@@ -19,6 +19,8 @@ public sealed class PublicApiTests
         "GpuPool.Cublas",
         "GpuPool.Server",
         "GpuPool.Testing",
+        "GpuPool.TorchSharp",
+        "GpuPool.Worker",
     ];
 
     [Theory]
