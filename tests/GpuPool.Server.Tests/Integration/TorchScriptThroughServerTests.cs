@@ -2,16 +2,17 @@ using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using GpuPool.TorchSharp.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests.Integration;
 
 /// <summary>TorchScript archives uploaded to the server and run there by libtorch (issue #6).</summary>
-public sealed class TorchScriptThroughServerTests
+public sealed class TorchScriptThroughServerTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task RunAsync_TorchScriptUploadedToTheServer_MatchesTheCSharpReference()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(256), 500));
@@ -30,7 +31,7 @@ public sealed class TorchScriptThroughServerTests
     [Fact]
     public async Task RunAsync_TwoNamedOutputs_MappedByNameNotPosition()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));
@@ -48,7 +49,7 @@ public sealed class TorchScriptThroughServerTests
     [Fact]
     public async Task LoadModelAsync_TorchScriptTurnedOff_RejectedAsInvalid()
     {
-        await using var server = await ServerHost.StartAsync(settings: new Dictionary<string, string?> { ["GpuPoolServer:TorchScript"] = "false" });
+        await using var server = await ServerHost.StartAsync(output, settings: new Dictionary<string, string?> { ["GpuPoolServer:TorchScript"] = "false" });
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));
