@@ -4,15 +4,16 @@ using Grpc.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using V1 = GpuPool.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class AdminAndHostingTests
+public sealed class AdminAndHostingTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Admin_ListsAllTenants_DrainsDevice()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var admin = Clients.RawClient(server.Address, Keys.Admin);
         await using var alphaClient = Clients.Sdk(server.Address, Keys.Alpha);
         await using var betaClient = Clients.Sdk(server.Address, Keys.Beta);
@@ -37,7 +38,7 @@ public sealed class AdminAndHostingTests
     [Fact]
     public async Task Configuration_GpuPoolServerSet_QuickStartCodeRunsRemote()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["GpuPool:Server"] = server.Address.ToString(),
@@ -57,7 +58,7 @@ public sealed class AdminAndHostingTests
     [Fact]
     public async Task HealthEndpoints_LiveAndReady_Answer200()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var http = new HttpClient();
 
         var live = await http.GetAsync(new Uri($"http://127.0.0.1:{server.HttpPort}{GpuPoolServerApp.LivePath}"));
@@ -72,7 +73,7 @@ public sealed class AdminAndHostingTests
     public async Task UnixSocket_ClientLeasesThroughIt()
     {
         var socket = Path.Combine(Path.GetTempPath(), $"gpupool-{Guid.NewGuid():N}.sock");
-        await using var server = await ServerHost.StartAsync(settings: new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
+        await using var server = await ServerHost.StartAsync(output, settings: new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
         var services = new ServiceCollection().AddLogging();
         services.AddGpuPool().UseServerUnixSocket(socket, Keys.Beta);
         await using var provider = services.BuildServiceProvider();
@@ -91,7 +92,7 @@ public sealed class AdminAndHostingTests
             ["GpuPoolServer:Tenants:nokey:Admin"] = "true",
         };
 
-        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => ServerHost.StartAsync(settings: settings));
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => ServerHost.StartAsync(output, settings: settings));
 
         Assert.Contains("broken:ApiKeySha256:0 is not a SHA-256 hash", error.Message, StringComparison.Ordinal);
         Assert.Contains("nokey has no API key", error.Message, StringComparison.Ordinal);
@@ -104,7 +105,7 @@ public sealed class AdminAndHostingTests
         Environment.SetEnvironmentVariable(variable, "key-from-env");
         try
         {
-            await using var server = await ServerHost.StartAsync(settings: new Dictionary<string, string?> { ["GpuPoolServer:Tenants:envtenant:ApiKeyEnvironmentVariable"] = variable });
+            await using var server = await ServerHost.StartAsync(output, settings: new Dictionary<string, string?> { ["GpuPoolServer:Tenants:envtenant:ApiKeyEnvironmentVariable"] = variable });
             await using var client = Clients.Sdk(server.Address, "key-from-env");
 
             await using var lease = await client.GetRequiredService<IGpuPool>().LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100));

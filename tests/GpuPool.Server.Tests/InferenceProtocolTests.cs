@@ -4,15 +4,16 @@ using GpuPool.Testing;
 using ByteString = Google.Protobuf.ByteString;
 using Grpc.Core;
 using V1 = GpuPool.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class InferenceProtocolTests
+public sealed class InferenceProtocolTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task RunStream_ManyRequests_EachReplyMatchesItsCallIdAndErrorsStayPerCall()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var lease = await AcquireAsync(raw);
         var model = await UploadAsync(raw, lease.Id, TestModels.Linear(4, 2), sha256: null);
@@ -50,7 +51,7 @@ public sealed class InferenceProtocolTests
     [Fact]
     public async Task LoadModel_HashOrSizeDoesNotMatch_InvalidArgument()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var lease = await AcquireAsync(raw);
         var bytes = TestModels.Linear(4, 2);

@@ -3,10 +3,11 @@ using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class KeepAliveTests
+public sealed class KeepAliveTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
 
@@ -14,7 +15,7 @@ public sealed class KeepAliveTests
     public async Task NoKeepAlive_LeaseReclaimedAtItsTtl_ClientToldAtOnce()
     {
         var serverTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await ServerHost.StartAsync(serverTime);
+        await using var server = await ServerHost.StartAsync(output, serverTime);
         var clientTime = new FakeTimeProvider(DateTimeOffset.UtcNow); // never advanced: no pings leave the client
         await using var client = Clients.Sdk(server.Address, Keys.Alpha, clientTime);
         var pool = client.GetRequiredService<IGpuPool>();
@@ -43,7 +44,7 @@ public sealed class KeepAliveTests
     public async Task KeepAlivePings_RenewEveryLeaseOfTheClient()
     {
         var serverTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await ServerHost.StartAsync(serverTime);
+        await using var server = await ServerHost.StartAsync(output, serverTime);
         var clientTime = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha, clientTime, o => o.KeepAliveInterval = TimeSpan.FromSeconds(4));
         var pool = client.GetRequiredService<IGpuPool>();
@@ -72,7 +73,7 @@ public sealed class KeepAliveTests
     [Fact]
     public async Task RevokedByAdmin_ClientToldAtOnce()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         using var admin = Clients.RawClient(server.Address, Keys.Admin);
         var pool = client.GetRequiredService<IGpuPool>();

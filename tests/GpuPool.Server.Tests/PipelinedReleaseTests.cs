@@ -1,6 +1,7 @@
 using GpuPool.Runtime.Leasing;
 using GpuPool.Server.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
@@ -8,7 +9,7 @@ namespace GpuPool.Server.Tests;
 /// Lease disposal does not wait for the server's answer; these check the guarantees that remain: the pool's
 /// own later acquires see the slice free, ReleaseAsync waits for the answer, and nothing throws.
 /// </summary>
-public sealed class PipelinedReleaseTests
+public sealed class PipelinedReleaseTests(ITestOutputHelper output)
 {
     private static readonly SliceRequest WholeDevice = SliceRequest.ForShare(ByteSize.MiB(64), 1000);
 
@@ -16,7 +17,7 @@ public sealed class PipelinedReleaseTests
     public async Task DisposeAsync_ServerStillReleasing_ReturnsAndReleaseAsyncWaitsForTheAnswer()
     {
         using var journal = new GatedJournal();
-        await using var server = await ServerHost.StartAsync(services: s => s.AddSingleton<ILeaseJournal>(journal));
+        await using var server = await ServerHost.StartAsync(output, services: s => s.AddSingleton<ILeaseJournal>(journal));
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await KeepAliveTests.WaitForSession(pool);
@@ -43,7 +44,7 @@ public sealed class PipelinedReleaseTests
     [Fact]
     public async Task DisposeAsync_WholeDevice_NextAcquireOnTheStreamFindsItFree()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await KeepAliveTests.WaitForSession(pool);
@@ -64,7 +65,7 @@ public sealed class PipelinedReleaseTests
     [Fact]
     public async Task DisposeAsync_WholeDevice_UnaryCallsOfThePoolSeeItFree()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await KeepAliveTests.WaitForSession(pool);
@@ -85,7 +86,7 @@ public sealed class PipelinedReleaseTests
     [Fact]
     public async Task DisposeAsync_PoolDisposedRightAfter_ServerHasReleasedTheLease()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         var table = server.Services.GetRequiredService<LeaseTable>();
         var client = Clients.Sdk(server.Address, Keys.Alpha);
         var lease = await client.GetRequiredService<IGpuPool>().LeaseAsync(WholeDevice with { TimeToLive = TimeSpan.FromMinutes(10) });
@@ -102,7 +103,7 @@ public sealed class PipelinedReleaseTests
     [Fact]
     public async Task DisposeAsync_WhileThePoolIsDisposed_NeverThrows()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         var leases = new List<GpuLease>();
@@ -122,7 +123,7 @@ public sealed class PipelinedReleaseTests
     [Fact]
     public async Task ReleaseAsync_ReturnsOnceTheServerHasFreedTheSlice()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         var table = server.Services.GetRequiredService<LeaseTable>();
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var lease = await client.GetRequiredService<IGpuPool>().LeaseAsync(WholeDevice);

@@ -1,15 +1,16 @@
 using GpuPool.Server.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using V1 = GpuPool.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class RemoteLeaseLifecycleTests
+public sealed class RemoteLeaseLifecycleTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task LeaseAsync_RenewRelease_ServerSeesEachStep()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
@@ -47,7 +48,7 @@ public sealed class RemoteLeaseLifecycleTests
     [Fact]
     public async Task TryLease_DeviceFull_ReturnsNullThenLeasesAfterRelease()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
 
@@ -63,7 +64,7 @@ public sealed class RemoteLeaseLifecycleTests
     [Fact]
     public async Task LeaseAsync_WaitsForCapacity_GrantedWhenAnotherIsReleased()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         var first = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 1000));
@@ -80,7 +81,7 @@ public sealed class RemoteLeaseLifecycleTests
     [Fact]
     public async Task LeaseAsync_SameClientRequestId_ReturnsTheSameLease()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         var request = SliceRequest.ForShare(ByteSize.MiB(64), 100) with { ClientRequestId = "retry-1" };

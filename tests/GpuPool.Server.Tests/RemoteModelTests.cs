@@ -1,10 +1,11 @@
 using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class RemoteModelTests
+public sealed class RemoteModelTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => ["linear", "matmul"];
 
@@ -18,7 +19,7 @@ public sealed class RemoteModelTests
         var inputs = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(input, shape) };
 
         var embedded = await RunEmbeddedAsync(bytes, inputs);
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(256), 500));
@@ -42,7 +43,7 @@ public sealed class RemoteModelTests
     [Fact]
     public async Task LoadModelAsync_SameContentTwice_SecondLoadSkipsTheUpload()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         var bytes = TestModels.Linear(4, 2);
@@ -64,7 +65,7 @@ public sealed class RemoteModelTests
     [Fact]
     public async Task UnloadAsync_ModelGone_RunFailsAndMemoryReturns()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(256), 500));

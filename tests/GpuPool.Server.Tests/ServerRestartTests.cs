@@ -1,14 +1,15 @@
 using GpuPool.Server.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class ServerRestartTests
+public sealed class ServerRestartTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task ServerRestarts_WhileClientHoldsLease_ClientSeesLeaseLost()
     {
-        var server = await ServerHost.StartAsync();
+        var server = await ServerHost.StartAsync(output);
         var port = server.GrpcPort;
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
@@ -16,7 +17,7 @@ public sealed class ServerRestartTests
         var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100));
 
         await server.DisposeAsync();
-        await using var restarted = await ServerHost.StartAsync(grpcPort: port);
+        await using var restarted = await ServerHost.StartAsync(output, grpcPort: port);
 
         await Signals.WhenCancelled(lease.LeaseLost);
         Assert.Equal(LeaseLostReason.ServerRestarted, lease.LostReason);
@@ -32,7 +33,7 @@ public sealed class ServerRestartTests
     public async Task ServerGone_PastTheLeaseTtl_ClientSeesConnectionLost()
     {
         var clientTime = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        var server = await ServerHost.StartAsync();
+        var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha, clientTime, o => o.KeepAliveInterval = TimeSpan.FromSeconds(2));
         var pool = client.GetRequiredService<IGpuPool>();
         await KeepAliveTests.WaitForSession(pool);

@@ -5,10 +5,11 @@ using GpuPool.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using V1 = GpuPool.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class StatusCodeMappingTests
+public sealed class StatusCodeMappingTests(ITestOutputHelper output)
 {
     public static TheoryData<StatusCode, string?, Type> Mappings => new()
     {
@@ -59,7 +60,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task Unauthenticated_MissingOrWrongKey_PoolAccessDenied()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var none = Clients.RawClient(server.Address, null);
         using var wrong = Clients.RawClient(server.Address, "not-a-key");
 
@@ -78,7 +79,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task InvalidArgument_MalformedOrImpossibleRequest_InvalidPoolRequest()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
@@ -96,7 +97,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task ResourceExhausted_QuotaAndWaitTimeout_QuotaExceededAndLeaseTimeout()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var limited = Clients.Sdk(server.Address, Keys.Limited);
         await using var alpha = Clients.Sdk(server.Address, Keys.Alpha);
         var limitedPool = limited.GetRequiredService<IGpuPool>();
@@ -116,7 +117,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task ResourceExhausted_TooManyWaitingAcquiresOfOneTenant_CapacityExceeded()
     {
-        await using var server = await ServerHost.StartAsync(settings: new Dictionary<string, string?> { ["GpuPoolServer:MaxWaitingPerTenant"] = "2" });
+        await using var server = await ServerHost.StartAsync(output, settings: new Dictionary<string, string?> { ["GpuPoolServer:MaxWaitingPerTenant"] = "2" });
         await using var alpha = Clients.Sdk(server.Address, Keys.Alpha);
         await using var beta = Clients.Sdk(server.Address, Keys.Beta);
         var alphaPool = alpha.GetRequiredService<IGpuPool>();
@@ -147,7 +148,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task NotFoundAndFailedPrecondition_UnknownOrEndedLease()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var lease = (await raw.Leases.AcquireAsync(new V1.AcquireRequest { Wait = true, Slice = new V1.SliceRequest { MemoryBytes = ByteSize.MiB(64), ComputeMilli = 100 } }, raw.Headers)).Lease;
         Assert.True((await raw.Leases.ReleaseAsync(new V1.ReleaseRequest { LeaseId = lease.Id }, raw.Headers)).Released);
@@ -166,7 +167,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task FailedPrecondition_StaleFencingToken()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var lease = (await raw.Leases.AcquireAsync(new V1.AcquireRequest { Wait = true, Slice = new V1.SliceRequest { MemoryBytes = ByteSize.MiB(64), ComputeMilli = 100 } }, raw.Headers)).Lease;
 
@@ -180,7 +181,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task PermissionDenied_NonAdminCallsAdmin()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var alpha = Clients.RawClient(server.Address, Keys.Alpha);
 
         var denied = await Assert.ThrowsAsync<RpcException>(() => alpha.Admin.ListAllLeasesAsync(new V1.ListAllLeasesRequest(), alpha.Headers).ResponseAsync);
@@ -192,7 +193,7 @@ public sealed class StatusCodeMappingTests
     public async Task Unavailable_NoServer_PoolUnavailable()
     {
         int port;
-        await using (var server = await ServerHost.StartAsync())
+        await using (var server = await ServerHost.StartAsync(output))
         {
             port = server.GrpcPort;
         }
@@ -212,7 +213,7 @@ public sealed class StatusCodeMappingTests
             ["GpuPoolServer:MaxModelBytes"] = "4096",
             ["GpuPoolServer:MaxMessageBytes"] = "65536",
         };
-        await using var server = await ServerHost.StartAsync(settings: settings);
+        await using var server = await ServerHost.StartAsync(output, settings: settings);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(256), 500));
@@ -231,7 +232,7 @@ public sealed class StatusCodeMappingTests
     [Fact]
     public async Task InvalidArgument_WrongTensor_NamesTheProblem()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();

@@ -4,15 +4,16 @@ using GpuPool.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using V1 = GpuPool.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests;
 
-public sealed class TenantIsolationTests
+public sealed class TenantIsolationTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task OtherTenant_CannotSeeOrTouchLeasesOrModels()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var alphaClient = Clients.Sdk(server.Address, Keys.Alpha);
         using var beta = Clients.RawClient(server.Address, Keys.Beta);
         var alpha = alphaClient.GetRequiredService<IGpuPool>();
@@ -44,7 +45,7 @@ public sealed class TenantIsolationTests
     [Fact]
     public async Task SdkClientOfOtherTenant_GetsPoolAccessDenied()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var alpha = Clients.RawClient(server.Address, Keys.Alpha);
         var alphaLease = (await alpha.Leases.AcquireAsync(new V1.AcquireRequest { Wait = true, Slice = new V1.SliceRequest { MemoryBytes = ByteSize.MiB(64), ComputeMilli = 100 } }, alpha.Headers)).Lease;
         using var beta = Clients.RawClient(server.Address, Keys.Beta);

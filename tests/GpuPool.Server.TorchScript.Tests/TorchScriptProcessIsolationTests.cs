@@ -4,16 +4,17 @@ using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using GpuPool.TorchSharp.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.TorchScript.Tests;
 
 /// <summary>TorchScript models of process-isolated leases, run by the add-on's worker (GpuPool.Server.TorchScript.Worker).</summary>
-public sealed class TorchScriptProcessIsolationTests
+public sealed class TorchScriptProcessIsolationTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task RunAsync_TorchScriptInAProcessIsolatedLease_SameOutputAsInProcess()
     {
-        await using var server = await TorchScriptServer.StartAsync();
+        await using var server = await TorchScriptServer.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         var archive = TorchScriptTestModels.Linear(8, 4);

@@ -3,16 +3,17 @@ using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using GpuPool.TorchSharp.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.TorchScript.Tests;
 
 /// <summary>TorchScript archives uploaded to the TorchScript add-on server and run there by libtorch (issue #6).</summary>
-public sealed class TorchScriptThroughServerTests
+public sealed class TorchScriptThroughServerTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task RunAsync_TorchScriptUploadedToTheServer_MatchesTheCSharpReference()
     {
-        await using var server = await TorchScriptServer.StartAsync();
+        await using var server = await TorchScriptServer.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(256), 500));
@@ -31,7 +32,7 @@ public sealed class TorchScriptThroughServerTests
     [Fact]
     public async Task RunAsync_TwoNamedOutputs_MappedByNameNotPosition()
     {
-        await using var server = await TorchScriptServer.StartAsync();
+        await using var server = await TorchScriptServer.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));
@@ -49,7 +50,7 @@ public sealed class TorchScriptThroughServerTests
     [Fact]
     public async Task LoadModelAsync_TorchScriptTurnedOff_RejectedAsInvalid()
     {
-        await using var server = await TorchScriptServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:TorchScript"] = "false" });
+        await using var server = await TorchScriptServer.StartAsync(output, new Dictionary<string, string?> { ["GpuPoolServer:TorchScript"] = "false" });
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using GpuPool.Server;
+using GpuPool.Server.TestHost;
 using Microsoft.AspNetCore.Builder;
 
 namespace GpuPool.Benchmarks.Remote;

@@ -108,10 +108,8 @@ internal sealed class SoakClient(int index, V1.Leases.LeasesClient leases, V1.In
         }
 
         var request = new V1.RunRequest { LeaseId = leaseId, ModelId = modelId };
-        var tensor = new V1.Tensor { ElementType = V1.TensorElementType.Float32, Data = ByteString.CopyFrom(MemoryMarshal.AsBytes(x.AsSpan())) };
-        tensor.Shape.Add(batch);
-        tensor.Shape.Add(InFeatures);
-        request.Inputs["x"] = tensor;
+        // Through the codec: GpuPool.Runtime also holds gpupool.v1 tensor types (internal, visible here), so V1.Tensor is ambiguous in this project.
+        request.Inputs["x"] = Protocol.Conversion.WireFormat.ToWire(TensorValue.FromArray(x, batch, InFeatures));
         var response = await TimedAsync(() => inference.RunAsync(request, key, deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync);
         var y = MemoryMarshal.Cast<byte, float>(response!.Outputs["y"].Data.Span);
         var expected = TestModels.LinearReference(x, batch, InFeatures, OutFeatures, seed: 11);

@@ -1,69 +1,113 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Remote;
 
 internal sealed partial class RemoteSession
 {
+    /// <summary>The first wait after a failed connection attempt; each further failure doubles it, with jitter.</summary>
+    internal static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest wait between connection attempts.</summary>
+    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Retries opening the stream until it is up or the session stops: exponential backoff with jitter,
+    /// capped at <see cref="MaxBackoff"/>, on the session's clock. Each reconnect after a stream that was up
+    /// starts the backoff afresh.
+    /// </summary>
+    private static ResiliencePipeline ReconnectPipeline(string server, TimeProvider time, ILogger logger) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<RpcException>()
+                    .Handle<IOException>()
+                    .Handle<SessionBrokenException>()
+                    .Handle<InvalidOperationException>(),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = FirstBackoff,
+                MaxDelay = MaxBackoff,
+                MaxRetryAttempts = int.MaxValue,
+                OnRetry = args =>
+                {
+                    SdkLog.SessionBroken(logger, server, (long)args.RetryDelay.TotalMilliseconds, args.Outcome.Exception!);
+                    return default;
+                },
+            })
+            .Build();
+
     private async Task RunAsync()
     {
-        var backoff = TimeSpan.FromMilliseconds(50);
         var token = _stop.Token;
         while (!token.IsCancellationRequested)
         {
             AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent>? call = null;
             try
             {
-                call = _connection.Leases.Session(_connection.Options(token));
-                if (!await call.ResponseStream.MoveNext(token).ConfigureAwait(false) || call.ResponseStream.Current.KindCase != V1.SessionEvent.KindOneofCase.Hello)
-                {
-                    throw new SessionBrokenException();
-                }
-
-                OnConnected(call.ResponseStream.Current.Hello.ServerInstance);
+                call = await _reconnect.ExecuteAsync(static (self, ct) => self.ConnectAsync(ct), this, token).ConfigureAwait(false);
 
                 // Releases the last stream did not confirm are being sent again as unary calls: the new stream
                 // opens for requests after them, so that an acquire on it cannot overtake them.
                 await Releases.WhenSettledAsync(ReleaseLimit, token).ConfigureAwait(false);
                 Volatile.Write(ref _call, call);
-                backoff = TimeSpan.FromMilliseconds(50);
                 await ReattachAsync(call).ConfigureAwait(false);
                 while (await call.ResponseStream.MoveNext(token).ConfigureAwait(false))
                 {
                     OnEvent(call.ResponseStream.Current);
                 }
             }
-            catch (Exception ex) when (!token.IsCancellationRequested && ex is RpcException or IOException or SessionBrokenException or InvalidOperationException)
-            {
-                SdkLog.SessionBroken(_logger, _connection.Server, (long)backoff.TotalMilliseconds, ex);
-            }
-            catch (Exception ex) when (token.IsCancellationRequested && ex is OperationCanceledException or RpcException or IOException)
+            catch (Exception ex) when (token.IsCancellationRequested && ex is OperationCanceledException or RpcException or IOException or SessionBrokenException or InvalidOperationException)
             {
                 break;
+            }
+            catch (Exception ex) when (ex is RpcException or IOException or SessionBrokenException or InvalidOperationException)
+            {
+                // The stream was up: reconnect at once; failed attempts from here on back off.
+                SdkLog.SessionBroken(_logger, _server, 0, ex);
             }
             finally
             {
                 Volatile.Write(ref _call, null);
                 call?.Dispose();
-                foreach (var callId in _pending.Keys)
-                {
-                    if (_pending.TryRemove(callId, out var waiter))
-                    {
-                        waiter.TrySetException(new SessionBrokenException());
-                    }
-                }
+                FailPending();
             }
+        }
+    }
 
-            try
+    /// <summary>Opens a stream and waits for the server's hello; the caller owns the returned call.</summary>
+    private async ValueTask<AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent>> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var call = _openStream(cancellationToken);
+        try
+        {
+            if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false) || call.ResponseStream.Current.KindCase != V1.SessionEvent.KindOneofCase.Hello)
             {
-                await Task.Delay(backoff, _time, token).ConfigureAwait(false);
+                throw new SessionBrokenException();
             }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
 
-            backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+        OnConnected(call.ResponseStream.Current.Hello.ServerInstance);
+        return call;
+    }
+
+    private void FailPending()
+    {
+        foreach (var callId in _pending.Keys)
+        {
+            if (_pending.TryRemove(callId, out var waiter))
+            {
+                waiter.TrySetException(new SessionBrokenException());
+            }
         }
     }
 
@@ -73,13 +117,13 @@ internal sealed partial class RemoteSession
         ServerInstance = instance;
         if (previous is not null && !string.Equals(previous, instance, StringComparison.Ordinal))
         {
-            SdkLog.ServerRestarted(_logger, _connection.Server, previous, instance);
+            SdkLog.ServerRestarted(_logger, _server, previous, instance);
         }
 
         // Leases of an earlier server process are not given up here: a server that journals its leases
         // restores them, so the re-attach below asks. The server renews those it knows (see OnReply) and
         // reports the others lost, which LostReasonForUnknown turns into ServerRestarted.
-        SdkLog.SessionConnected(_logger, _connection.Server, instance);
+        SdkLog.SessionConnected(_logger, _server, instance);
     }
 
     private async Task ReattachAsync(AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent> call)

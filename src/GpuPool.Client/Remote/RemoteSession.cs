@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using GpuPool.Protocol.Conversion;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Polly;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Remote;
@@ -14,11 +15,11 @@ namespace GpuPool.Remote;
 /// </summary>
 internal sealed partial class RemoteSession : IAsyncDisposable
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
-
     /// <summary>How long a release may wait for the server's answer (and others for outstanding releases) before the lease is left to expire there.</summary>
     public static readonly TimeSpan ReleaseLimit = TimeSpan.FromSeconds(10);
-    private readonly RemoteConnection _connection;
+    private readonly Func<CancellationToken, AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent>> _openStream;
+    private readonly string _server;
+    private readonly ResiliencePipeline _reconnect;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, RemoteLease> _leases = new(StringComparer.Ordinal);
@@ -31,10 +32,18 @@ internal sealed partial class RemoteSession : IAsyncDisposable
     private long _nextCallId;
 
     public RemoteSession(RemoteConnection connection, TimeProvider time, TimeSpan keepAliveInterval, ILogger logger)
+        : this(connection.Server, token => connection.Leases.Session(connection.Options(token)), time, keepAliveInterval, logger)
     {
-        _connection = connection;
+    }
+
+    /// <summary>A session over the streams <paramref name="openStream"/> opens (tests pass their own calls).</summary>
+    internal RemoteSession(string server, Func<CancellationToken, AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent>> openStream, TimeProvider time, TimeSpan keepAliveInterval, ILogger logger)
+    {
+        _server = server;
+        _openStream = openStream;
         _time = time;
         _logger = logger;
+        _reconnect = ReconnectPipeline(server, time, logger);
         Releases = new ReleasesInFlight(time);
         _keepAlive = time.CreateTimer(static s => ((RemoteSession)s!).OnKeepAlive(), this, keepAliveInterval, keepAliveInterval);
         _loop = Task.Run(RunAsync);
@@ -134,8 +143,10 @@ internal sealed partial class RemoteSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _keepAlive.DisposeAsync().ConfigureAwait(false);
+
+        // The loop owns its call: cancelling ends the call's read, and the loop disposes the call once it
+        // stopped using it. Disposing it here raced that read (ObjectDisposedException out of MoveNext).
         await _stop.CancelAsync().ConfigureAwait(false);
-        Volatile.Read(ref _call)?.Dispose();
         try
         {
             await _loop.ConfigureAwait(false);

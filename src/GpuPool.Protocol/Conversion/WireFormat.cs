@@ -219,88 +219,25 @@ public static class WireFormat
     }
 
     /// <summary>A tensor to its message, without copying the elements.</summary>
-    public static V1.Tensor ToWire(TensorValue tensor)
-    {
-        ArgumentNullException.ThrowIfNull(tensor);
-        var wire = new V1.Tensor
-        {
-            ElementType = (V1.TensorElementType)tensor.ElementType,
-            Data = UnsafeByteOperations.UnsafeWrap(tensor.Data),
-        };
-        foreach (var dim in tensor.Shape)
-        {
-            wire.Shape.Add(dim);
-        }
-
-        return wire;
-    }
+    public static V1.Tensor ToWire(TensorValue tensor) => TensorCodec.ToMessage(tensor);
 
     /// <summary>A tensor message to a tensor over the message's bytes (no copy).</summary>
     /// <exception cref="InvalidPoolRequestException">The element type is unknown or the data does not match the shape.</exception>
-    public static TensorValue FromWire(V1.Tensor tensor)
-    {
-        ArgumentNullException.ThrowIfNull(tensor);
-        if (!Enum.IsDefined((TensorDataType)tensor.ElementType) || tensor.ElementType == V1.TensorElementType.Unspecified)
-        {
-            throw new InvalidPoolRequestException($"Tensor element type {(int)tensor.ElementType} is not supported.");
-        }
-
-        Span<long> shape = tensor.Shape.Count <= 16 ? stackalloc long[tensor.Shape.Count] : new long[tensor.Shape.Count];
-        for (var i = 0; i < shape.Length; i++)
-        {
-            shape[i] = tensor.Shape[i];
-        }
-
-        return new TensorValue((TensorDataType)tensor.ElementType, shape, tensor.Data.Memory);
-    }
+    public static TensorValue FromWire(V1.Tensor tensor) => TensorCodec.FromMessage(tensor);
 
     /// <summary>Named tensors to a message map.</summary>
-    public static void ToWire(IReadOnlyDictionary<string, TensorValue> tensors, Google.Protobuf.Collections.MapField<string, V1.Tensor> target)
-    {
-        ArgumentNullException.ThrowIfNull(tensors);
-        ArgumentNullException.ThrowIfNull(target);
-        foreach (var (name, value) in tensors)
-        {
-            target[name] = ToWire(value);
-        }
-    }
+    public static void ToWire(IReadOnlyDictionary<string, TensorValue> tensors, Google.Protobuf.Collections.MapField<string, V1.Tensor> target) =>
+        TensorCodec.ToMessages(tensors, target);
 
     /// <summary>A message map to named tensors.</summary>
     /// <exception cref="InvalidPoolRequestException">A tensor is malformed (the message names it).</exception>
-    public static Dictionary<string, TensorValue> FromWire(Google.Protobuf.Collections.MapField<string, V1.Tensor> tensors)
-    {
-        ArgumentNullException.ThrowIfNull(tensors);
-        var result = new Dictionary<string, TensorValue>(tensors.Count, StringComparer.Ordinal);
-        foreach (var (name, value) in tensors)
-        {
-            try
-            {
-                result[name] = FromWire(value);
-            }
-            catch (InvalidPoolRequestException ex)
-            {
-                throw new InvalidPoolRequestException($"Tensor '{name}': {ex.Message}", innerException: ex);
-            }
-        }
-
-        return result;
-    }
+    public static Dictionary<string, TensorValue> FromWire(Google.Protobuf.Collections.MapField<string, V1.Tensor> tensors) => TensorCodec.FromMessages(tensors);
 
     /// <summary>A tensor description to its message.</summary>
-    public static V1.TensorInfo ToWire(TensorInfo info)
-    {
-        ArgumentNullException.ThrowIfNull(info);
-        var wire = new V1.TensorInfo { Name = info.Name, ElementType = (V1.TensorElementType)info.ElementType };
-        wire.Shape.AddRange(info.Shape);
-        return wire;
-    }
+    public static V1.TensorInfo ToWire(TensorInfo info) => TensorCodec.ToMessage(info);
 
     /// <summary>A tensor description message to the SDK's type.</summary>
-    public static TensorInfo FromWire(V1.TensorInfo info)
-    {
-        ArgumentNullException.ThrowIfNull(info);
-        return new TensorInfo(info.Name, (TensorDataType)info.ElementType, [.. info.Shape]);
-    }
+    public static TensorInfo FromWire(V1.TensorInfo info) => TensorCodec.FromMessage(info);
 
     /// <summary>An inventory to its message.</summary>
     public static V1.Inventory ToWire(PoolInventory inventory)

@@ -1,11 +1,15 @@
 using System.Buffers.Binary;
 using System.Text;
+using Google.Protobuf;
+using GpuPool.Protocol.Conversion;
+using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Runtime.Isolation;
 
 /// <summary>
 /// Frames over the worker's stdin/stdout: a 4-byte little-endian length, then the payload, whose first
-/// byte is a <see cref="WorkerMessage"/>. One request at a time, each answered by one reply.
+/// byte is a <see cref="WorkerMessage"/>. One request at a time, each answered by one reply. Tensors and
+/// their descriptions travel as the wire's <c>gpupool.v1</c> messages, through the same codec.
 /// </summary>
 internal static class WorkerProtocol
 {
@@ -52,32 +56,17 @@ internal static class WorkerProtocol
         return new BinaryReader(new MemoryStream(payload, writable: false), Encoding.UTF8);
     }
 
-    public static void WriteTensor(BinaryWriter writer, TensorValue value)
-    {
-        writer.Write((int)value.ElementType);
-        WriteShape(writer, value.Shape);
-        writer.Write(value.Data.Length);
-        writer.Write(value.Data.Span);
-    }
-
-    public static TensorValue ReadTensor(BinaryReader reader)
-    {
-        var type = (TensorDataType)reader.ReadInt32();
-        var shape = ReadShape(reader);
-        var data = reader.ReadBytes(reader.ReadInt32());
-        return new TensorValue(type, shape, data);
-    }
-
     public static void WriteTensors(BinaryWriter writer, IReadOnlyDictionary<string, TensorValue> tensors)
     {
         writer.Write(tensors.Count);
         foreach (var (name, value) in tensors)
         {
             writer.Write(name);
-            WriteTensor(writer, value);
+            WriteMessage(writer, TensorCodec.ToMessage(value));
         }
     }
 
+    /// <exception cref="InvalidPoolRequestException">A tensor is malformed (the message names it).</exception>
     public static Dictionary<string, TensorValue> ReadTensors(BinaryReader reader)
     {
         var count = reader.ReadInt32();
@@ -85,7 +74,7 @@ internal static class WorkerProtocol
         for (var i = 0; i < count; i++)
         {
             var name = reader.ReadString();
-            tensors[name] = ReadTensor(reader);
+            tensors[name] = TensorCodec.FromMessage(name, ReadMessage(reader, V1.Tensor.Parser));
         }
 
         return tensors;
@@ -96,9 +85,7 @@ internal static class WorkerProtocol
         writer.Write(infos.Count);
         foreach (var info in infos)
         {
-            writer.Write(info.Name);
-            writer.Write((int)info.ElementType);
-            WriteShape(writer, info.Shape);
+            WriteMessage(writer, TensorCodec.ToMessage(info));
         }
     }
 
@@ -108,7 +95,7 @@ internal static class WorkerProtocol
         var infos = new List<TensorInfo>(count);
         for (var i = 0; i < count; i++)
         {
-            infos.Add(new TensorInfo(reader.ReadString(), (TensorDataType)reader.ReadInt32(), ReadShape(reader)));
+            infos.Add(TensorCodec.FromMessage(ReadMessage(reader, V1.TensorInfo.Parser)));
         }
 
         return infos;
@@ -142,23 +129,29 @@ internal static class WorkerProtocol
         IsSimulated = reader.ReadBoolean(),
     };
 
-    private static void WriteShape(BinaryWriter writer, IReadOnlyList<long> shape)
+    /// <summary>A protobuf message, prefixed by its length (the frame's other fields are not protobuf).</summary>
+    private static void WriteMessage(BinaryWriter writer, IMessage message)
     {
-        writer.Write(shape.Count);
-        foreach (var dim in shape)
-        {
-            writer.Write(dim);
-        }
+        writer.Write(message.CalculateSize());
+        writer.Flush();
+        message.WriteTo(writer.BaseStream);
     }
 
-    private static long[] ReadShape(BinaryReader reader)
+    private static T ReadMessage<T>(BinaryReader reader, MessageParser<T> parser)
+        where T : IMessage<T>
     {
-        var shape = new long[reader.ReadInt32()];
-        for (var i = 0; i < shape.Length; i++)
+        var length = reader.ReadInt32();
+        if (length < 0)
         {
-            shape[i] = reader.ReadInt64();
+            throw new InvalidDataException($"Message length {length} is out of range.");
         }
 
-        return shape;
+        var bytes = reader.ReadBytes(length);
+        if (bytes.Length != length)
+        {
+            throw new EndOfStreamException("The frame ended inside a message.");
+        }
+
+        return parser.ParseFrom(bytes);
     }
 }

@@ -5,11 +5,12 @@ using GpuPool.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using V1 = GpuPool.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests.Integration;
 
 /// <summary>Persistence on: the server journals leases and models and a restarted server carries on with them.</summary>
-public sealed class DurableLeaseTests : IDisposable
+public sealed class DurableLeaseTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gpupool-server-journal-").FullName;
 
@@ -18,7 +19,7 @@ public sealed class DurableLeaseTests : IDisposable
     [Fact]
     public async Task ServerRestarts_PersistenceOn_ClientKeepsItsLeaseIdAndModel()
     {
-        var server = await ServerHost.StartAsync(settings: Durable(_dir));
+        var server = await ServerHost.StartAsync(output, settings: Durable(_dir));
         var port = server.GrpcPort;
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
@@ -32,7 +33,7 @@ public sealed class DurableLeaseTests : IDisposable
         var oldInstance = session.ServerInstance;
 
         await server.DisposeAsync();
-        await using var restarted = await ServerHost.StartAsync(settings: Durable(_dir), grpcPort: port);
+        await using var restarted = await ServerHost.StartAsync(output, settings: Durable(_dir), grpcPort: port);
         var table = restarted.Services.GetRequiredService<LeaseTable>();
         Assert.True(table.TryGet(lease.Id, out var restored));
         Assert.Equal(lease.FencingToken, restored.FencingToken);
@@ -57,7 +58,7 @@ public sealed class DurableLeaseTests : IDisposable
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         string leaseId;
-        await using (var server = await ServerHost.StartAsync(time, Durable(_dir)))
+        await using (var server = await ServerHost.StartAsync(output, time, Durable(_dir)))
         {
             using var raw = Clients.RawClient(server.Address, Keys.Alpha);
             var granted = await raw.Leases.AcquireAsync(Acquire(TimeSpan.FromSeconds(10)), raw.Headers);
@@ -65,7 +66,7 @@ public sealed class DurableLeaseTests : IDisposable
         }
 
         time.Advance(TimeSpan.FromSeconds(30));
-        await using var restarted = await ServerHost.StartAsync(time, Durable(_dir));
+        await using var restarted = await ServerHost.StartAsync(output, time, Durable(_dir));
         using var client = Clients.RawClient(restarted.Address, Keys.Alpha);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.Leases.RenewAsync(new V1.RenewRequest { LeaseId = leaseId }, client.Headers).ResponseAsync);
@@ -80,7 +81,7 @@ public sealed class DurableLeaseTests : IDisposable
         // Root ignores read-only permissions, so the data directory is made unusable by placing it below a file.
         var blocker = Path.Combine(_dir, "not-a-directory");
         await File.WriteAllTextAsync(blocker, "x");
-        await using var server = await ServerHost.StartAsync(settings: Durable(Path.Combine(blocker, "data")));
+        await using var server = await ServerHost.StartAsync(output, settings: Durable(Path.Combine(blocker, "data")));
         using var client = Clients.RawClient(server.Address, Keys.Alpha);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.Leases.AcquireAsync(Acquire(TimeSpan.FromMinutes(1)), client.Headers).ResponseAsync);
@@ -95,7 +96,7 @@ public sealed class DurableLeaseTests : IDisposable
     {
         V1.Device device;
         int port;
-        await using (var server = await ServerHost.StartAsync(settings: Durable(_dir)))
+        await using (var server = await ServerHost.StartAsync(output, settings: Durable(_dir)))
         {
             port = server.GrpcPort;
             using var admin = Clients.RawClient(server.Address, Keys.Admin);
@@ -103,7 +104,7 @@ public sealed class DurableLeaseTests : IDisposable
             await admin.Admin.DrainDeviceAsync(new V1.DrainDeviceRequest { Node = device.Node, DeviceId = device.Id, Draining = true }, admin.Headers);
         }
 
-        await using var restarted = await ServerHost.StartAsync(settings: Durable(_dir), grpcPort: port);
+        await using var restarted = await ServerHost.StartAsync(output, settings: Durable(_dir), grpcPort: port);
         await using var client = Clients.Sdk(restarted.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
 

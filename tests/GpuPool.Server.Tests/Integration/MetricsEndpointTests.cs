@@ -1,16 +1,17 @@
 using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests.Integration;
 
 /// <summary>The server's meter and the Prometheus-format /metrics endpoint on the health port.</summary>
-public sealed class MetricsEndpointTests
+public sealed class MetricsEndpointTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Metrics_AfterCalls_ListsRequestDurationsSessionsAndRuntimeInstruments()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using (var client = Clients.Sdk(server.Address, Keys.Alpha))
         {
             var pool = client.GetRequiredService<IGpuPool>();
@@ -45,7 +46,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_RejectedCall_CountedUnderItsStatusCode()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
 
         await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => raw.Leases.RenewAsync(new Protocol.V1.RenewRequest { LeaseId = "no-such-lease" }, raw.Headers).ResponseAsync);

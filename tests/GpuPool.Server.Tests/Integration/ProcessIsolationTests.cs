@@ -4,16 +4,17 @@ using GpuPool.Runtime.Models;
 using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests.Integration;
 
 /// <summary>Remote leases isolated in worker processes (GpuPool.Worker next to the server).</summary>
-public sealed class ProcessIsolationTests
+public sealed class ProcessIsolationTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task RunAsync_RemoteLeaseWithProcessIsolation_RunsInAWorkerWithTheReferenceResult()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(128), 250) with { Isolation = LeaseIsolation.Process });
@@ -30,7 +31,7 @@ public sealed class ProcessIsolationTests
     public async Task RunAsync_TenantIsolatedByConfiguration_RunsInAWorker()
     {
         // Binds GpuPool:Runtime:Workers: every lease of beta is process-isolated without asking.
-        await using var server = await ServerHost.StartAsync(settings: new Dictionary<string, string?> { ["GpuPool:Runtime:Workers:ProcessIsolatedTenants:0"] = "beta" });
+        await using var server = await ServerHost.StartAsync(output, settings: new Dictionary<string, string?> { ["GpuPool:Runtime:Workers:ProcessIsolatedTenants:0"] = "beta" });
         await using var client = Clients.Sdk(server.Address, Keys.Beta);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(128), 250));

@@ -1,16 +1,17 @@
 using GpuPool.Server.Tests.Support;
 using System.IO.Compression;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests.Integration;
 
 /// <summary>The plain server carries no libtorch: TorchScript runs in the add-on server (tests/GpuPool.Server.TorchScript.Tests).</summary>
-public sealed class TorchScriptRefusedTests
+public sealed class TorchScriptRefusedTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task LoadModelAsync_TorchScriptOnThePlainServer_RejectedNamingTheAddOn()
     {
-        await using var server = await ServerHost.StartAsync();
+        await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));

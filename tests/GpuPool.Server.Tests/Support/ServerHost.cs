@@ -1,10 +1,12 @@
 using System.Globalization;
 using GpuPool.Server.Auth;
+using GpuPool.Server.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests.Support;
 
-/// <summary>The real server, in-process on Kestrel loopback ports, with four tenants (alpha, beta, ops = admin, limited).</summary>
+/// <summary>The real server, in-process on Kestrel loopback ports, with four tenants (alpha, beta, ops = admin, limited); its logs go to the test's output.</summary>
 internal sealed class ServerHost : IAsyncDisposable
 {
     private readonly LoopbackServer _server;
@@ -19,7 +21,7 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _server.App.Services;
 
-    public static async Task<ServerHost> StartAsync(TimeProvider? time = null, IDictionary<string, string?>? settings = null, int grpcPort = 0, Action<IServiceCollection>? services = null)
+    public static async Task<ServerHost> StartAsync(ITestOutputHelper output, TimeProvider? time = null, IDictionary<string, string?>? settings = null, int grpcPort = 0, Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -49,7 +51,8 @@ internal sealed class ServerHost : IAsyncDisposable
 
                 services?.Invoke(builder.Services);
             },
-            grpcPort);
+            grpcPort,
+            logs: new XunitLoggerProvider(output));
         return new ServerHost(server);
     }
 

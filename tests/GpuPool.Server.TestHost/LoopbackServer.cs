@@ -4,11 +4,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
-namespace GpuPool.Server;
+namespace GpuPool.Server.TestHost;
 
 /// <summary>
-/// The real server inside the calling process, on TCP loopback ports (gRPC and health), for tests,
-/// benchmarks and tools. Settings are layered over the defaults as configuration keys.
+/// The real server inside the calling process, on TCP loopback ports (gRPC and health), for tests and
+/// benchmarks. Settings are layered over the defaults as configuration keys; the server logs only to
+/// the provider it is given (a test's output).
 /// </summary>
 public sealed class LoopbackServer : IAsyncDisposable
 {
@@ -33,13 +34,15 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     /// <summary>
     /// Starts a server; <paramref name="grpcPort"/> 0 picks a free port (a fixed one lets a test restart the
-    /// server in place). <paramref name="configure"/> adjusts services; <paramref name="map"/> adds endpoints.
+    /// server in place). <paramref name="configure"/> adjusts services; <paramref name="map"/> adds endpoints;
+    /// <paramref name="logs"/> receives the server's logs (none when null).
     /// </summary>
     public static async Task<LoopbackServer> StartAsync(
         IDictionary<string, string?>? settings = null,
         Action<WebApplicationBuilder>? configure = null,
         int grpcPort = 0,
-        Action<WebApplication>? map = null)
+        Action<WebApplication>? map = null,
+        ILoggerProvider? logs = null)
     {
         grpcPort = grpcPort == 0 ? FreePort() : grpcPort;
         var httpPort = FreePort();
@@ -59,6 +62,11 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.Logging.ClearProviders();
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
+            }
+
             configure?.Invoke(builder);
         });
         try
