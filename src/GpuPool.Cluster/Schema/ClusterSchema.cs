@@ -51,10 +51,13 @@ internal static class ClusterSchema
         CREATE INDEX gpupool_leases_live_by_tenant ON gpupool_leases (tenant) WHERE ended_at IS NULL;
         """,
 
-        // 2: node-level CPU and host memory on leases; client request ids idempotent pool-wide.
+        // 2: the rest of the request on leases (so that the owner serves it as asked); client request ids idempotent pool-wide.
         """
         ALTER TABLE gpupool_leases ADD COLUMN cpu_milli integer NOT NULL DEFAULT 0;
         ALTER TABLE gpupool_leases ADD COLUMN host_memory_bytes bigint NOT NULL DEFAULT 0;
+        ALTER TABLE gpupool_leases ADD COLUMN whole_devices boolean NOT NULL DEFAULT false;
+        ALTER TABLE gpupool_leases ADD COLUMN isolation integer NOT NULL DEFAULT 0;
+        ALTER TABLE gpupool_leases ADD COLUMN hard_cap boolean NOT NULL DEFAULT false;
         CREATE UNIQUE INDEX gpupool_leases_request_id ON gpupool_leases (tenant, client_request_id)
             WHERE ended_at IS NULL AND client_request_id IS NOT NULL;
         """,

@@ -30,6 +30,13 @@ internal sealed record ClusterLease
 
     public required int Priority { get; init; }
 
+    /// <summary>Whether the lease holds whole devices.</summary>
+    public bool WholeDevices { get; init; }
+
+    public LeaseIsolation Isolation { get; init; }
+
+    public bool HardCap { get; init; }
+
     public required TimeSpan TimeToLive { get; init; }
 
     public required DateTimeOffset GrantedAt { get; init; }
@@ -45,4 +52,19 @@ internal sealed record ClusterLease
 
     /// <summary>Why it ended, once ended (<see cref="LeaseLostReason.None"/> while live).</summary>
     public LeaseLostReason EndReason { get; init; }
+
+    /// <summary>The request as the owner serves it.</summary>
+    public SliceRequest ToRequest() => new()
+    {
+        MemoryBytes = MemoryBytes,
+        ComputeMilli = WholeDevices ? null : Milli,
+        WholeDevices = WholeDevices ? DeviceIds.Count : null,
+        Priority = (LeasePriority)Priority,
+        TimeToLive = TimeToLive,
+        Isolation = Isolation,
+        HardCap = HardCap,
+        CpuMilli = CpuMilli,
+        HostMemoryBytes = HostMemoryBytes,
+        ClientRequestId = ClientRequestId,
+    };
 }

@@ -22,21 +22,55 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
         List<PoolDevice> devices = [];
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var node = reader.GetString(0);
-            var descriptor = new DeviceDescriptor
-            {
-                Node = node,
-                Id = reader.GetString(3),
-                Kind = (DeviceKind)reader.GetInt32(4),
-                Vendor = (DeviceVendor)reader.GetInt32(5),
-                Model = reader.GetString(6),
-                TotalMemoryBytes = reader.GetInt64(7),
-                IsSimulated = true,
-            };
-            devices.Add(new PoolDevice(node, reader.GetString(1), reader.GetInt64(2), descriptor, reader.GetBoolean(8), reader.GetInt64(9), (int)reader.GetInt64(10), (int)reader.GetInt64(11)));
+            devices.Add(LeaseReader.ReadDevice(reader));
         }
 
         return devices;
+    }
+
+    /// <summary>The pool's devices, read synchronously (the operator's inventory call is synchronous).</summary>
+    public IReadOnlyList<PoolDevice> ReadPool()
+    {
+        using var connection = database.OpenConnection();
+        using var command = Sql.Command(connection, LeaseSql.Pool);
+        using var reader = command.ExecuteReader();
+        List<PoolDevice> devices = [];
+        while (reader.Read())
+        {
+            devices.Add(LeaseReader.ReadDevice(reader));
+        }
+
+        return devices;
+    }
+
+    /// <summary>Every live lease, or one tenant's, read synchronously.</summary>
+    public IReadOnlyList<ClusterLease> ListLive(string? tenant)
+    {
+        using var connection = database.OpenConnection();
+        using var command = Sql.Command(connection, LeaseSql.ListLive, ("tenant", (object?)tenant ?? DBNull.Value));
+        using var reader = command.ExecuteReader();
+        List<ClusterLease> leases = [];
+        while (reader.Read())
+        {
+            leases.Add(LeaseReader.Read(reader));
+        }
+
+        return leases;
+    }
+
+    /// <summary>Stops (or resumes) new grants on a device pool-wide; false for an unknown device.</summary>
+    public bool SetDraining(string node, string deviceId, bool draining)
+    {
+        using var connection = database.OpenConnection();
+        using var command = Sql.Command(connection, LeaseSql.SetDraining, ("node", node), ("device", deviceId), ("draining", draining));
+        var changed = command.ExecuteNonQuery() == 1;
+        if (changed && !draining)
+        {
+            using var notify = Sql.Command(connection, LeaseSql.Notify, ("payload", "freed:" + node));
+            notify.ExecuteNonQuery();
+        }
+
+        return changed;
     }
 
     /// <summary>Commits a grant in one transaction: tenant quota and idempotency under the tenant's lock, capacity under the devices' row locks.</summary>
@@ -96,7 +130,10 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
             ("priority", (int)plan.Request.Priority),
             ("ttl_ms", (long)plan.TimeToLive.TotalMilliseconds),
             ("ttl", plan.TimeToLive),
-            ("request", (object?)plan.Request.ClientRequestId ?? DBNull.Value));
+            ("request", (object?)plan.Request.ClientRequestId ?? DBNull.Value),
+            ("whole", plan.WholeDevices),
+            ("isolation", (int)plan.Request.Isolation),
+            ("hard_cap", plan.Request.HardCap));
         await using var insertScope = insert.ConfigureAwait(false);
         var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -120,6 +157,9 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
                 GrantedAt = reader.GetFieldValue<DateTimeOffset>(1),
                 ExpiresAt = reader.GetFieldValue<DateTimeOffset>(2),
                 ClientRequestId = plan.Request.ClientRequestId,
+                WholeDevices = plan.WholeDevices,
+                Isolation = plan.Request.Isolation,
+                HardCap = plan.Request.HardCap,
                 IsLive = true,
             };
             await reader.DisposeAsync().ConfigureAwait(false);
@@ -172,14 +212,6 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
         return reader.Read() ? LeaseReader.Read(reader) : null;
     }
 
-    /// <summary>Every live lease, or one tenant's.</summary>
-    public async Task<IReadOnlyList<ClusterLease>> ListLiveAsync(string? tenant, CancellationToken cancellationToken = default)
-    {
-        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        return await ReadLeasesAsync(connection, LeaseSql.ListLive, cancellationToken, ("tenant", (object?)tenant ?? DBNull.Value)).ConfigureAwait(false);
-    }
-
     /// <summary>The live leases a node owns in its current epoch.</summary>
     public async Task<IReadOnlyList<ClusterLease>> ListOwnedAsync(NodeRegistration node, CancellationToken cancellationToken = default)
     {
@@ -195,20 +227,6 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         return await Sql.ExecuteAsync(connection, LeaseSql.EndExpired, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Stops (or resumes) new grants on a device pool-wide; false for an unknown device.</summary>
-    public async Task<bool> SetDrainingAsync(string node, string deviceId, bool draining, CancellationToken cancellationToken = default)
-    {
-        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        var changed = await Sql.ExecuteAsync(connection, LeaseSql.SetDraining, cancellationToken, ("node", node), ("device", deviceId), ("draining", draining)).ConfigureAwait(false) == 1;
-        if (changed && !draining)
-        {
-            await Sql.ExecuteAsync(connection, LeaseSql.Notify, cancellationToken, ("payload", "freed:" + node)).ConfigureAwait(false);
-        }
-
-        return changed;
     }
 
     private async Task<string?> QuotaRefusalAsync(NpgsqlConnection connection, GrantPlan plan, CancellationToken cancellationToken)

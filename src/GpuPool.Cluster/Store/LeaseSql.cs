@@ -9,7 +9,8 @@ internal static class LeaseSql
     private const string Columns = """
         l.lease_id, l.tenant, l.node_id, l.node_epoch, n.address, l.device_ids, l.memory_bytes, l.milli, l.cpu_milli, l.host_memory_bytes,
         l.priority, l.ttl_ms, l.granted_at, l.expires_at, l.fencing_token, l.client_request_id,
-        (l.ended_at IS NULL AND l.expires_at > now() AND n.state = 'alive' AND n.epoch = l.node_epoch) AS live, l.end_reason
+        (l.ended_at IS NULL AND l.expires_at > now() AND n.state = 'alive' AND n.epoch = l.node_epoch) AS live, l.end_reason,
+        l.whole_devices, l.isolation, l.hard_cap
         """;
 
     private const string Live = " l.ended_at IS NULL AND l.expires_at > now() AND n.state = 'alive' AND n.epoch = l.node_epoch ";
@@ -76,9 +77,9 @@ internal static class LeaseSql
 
     public const string Insert = """
         INSERT INTO gpupool_leases (lease_id, tenant, node_id, node_epoch, device_ids, memory_bytes, milli, cpu_milli, host_memory_bytes,
-                                    priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id)
+                                    priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id, whole_devices, isolation, hard_cap)
         VALUES (@id, @tenant, @node, @epoch, @devices, @memory, @milli, @cpu, @host, @priority, @ttl_ms, now(), now() + @ttl,
-                nextval('gpupool_fencing_tokens'), @request)
+                nextval('gpupool_fencing_tokens'), @request, @whole, @isolation, @hard_cap)
         RETURNING fencing_token, granted_at, expires_at
         """;
 
