@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using GpuPool.Cluster.Diagnostics;
 using GpuPool.Cluster.Nodes;
@@ -22,6 +23,7 @@ namespace GpuPool.Cluster.Leasing;
 internal sealed class ClusterLeases
 {
     private readonly ConcurrentDictionary<string, LeaseEntry> _handles = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<LeaseEntry, string> _owners = [];
     private readonly ClusterLeaseStore _store;
     private readonly ClusterPlacer _placer;
     private readonly ClusterNode _node;
@@ -66,6 +68,9 @@ internal sealed class ClusterLeases
 
     /// <summary>This node's id.</summary>
     public string NodeId => _node.Registration.NodeId;
+
+    /// <summary>The address of the node that serves the lease (this one for its own leases).</summary>
+    public string OwnerAddress(LeaseEntry lease) => _owners.TryGetValue(lease, out var address) ? address : _node.Registration.Address;
 
     /// <summary>Adds lease-end work for the handles of leases owned elsewhere (the holder's session, the ended-lease record).</summary>
     public void AddEndObserver(ILeaseEndObserver observer) => _observers.Add(observer);
@@ -437,9 +442,9 @@ internal sealed class ClusterLeases
         return _handles.GetOrAdd(row.LeaseId, entry);
     }
 
-    private static LeaseEntry View(ClusterLease row) => View(row, []);
+    private LeaseEntry View(ClusterLease row) => View(row, []);
 
-    private static LeaseEntry View(ClusterLease row, IReadOnlyList<PoolDevice> pool)
+    private LeaseEntry View(ClusterLease row, IReadOnlyList<PoolDevice> pool)
     {
         var descriptors = row.DeviceIds.Select(id =>
             pool.FirstOrDefault(d => d.NodeId == row.NodeId && d.Descriptor.Id == id)?.Descriptor
@@ -447,8 +452,13 @@ internal sealed class ClusterLeases
 
         // Another node's devices: no index in this node's allocator.
         var allocation = new Allocation { Node = -1, Devices = [], Descriptors = descriptors, MemoryBytes = row.MemoryBytes, Milli = row.Milli };
-        return new LeaseEntry(row.LeaseId, row.Tenant, row.ToRequest(), allocation, row.GrantedAt, row.TimeToLive, row.FencingToken) { ExpiresAt = row.ExpiresAt };
+        var view = new LeaseEntry(row.LeaseId, row.Tenant, row.ToRequest(), allocation, row.GrantedAt, row.TimeToLive, row.FencingToken) { ExpiresAt = row.ExpiresAt };
+        _owners.AddOrUpdate(view, row.NodeAddress.Length > 0 ? row.NodeAddress : AddressOf(row.NodeId, pool));
+        return view;
     }
+
+    private static string AddressOf(string node, IReadOnlyList<PoolDevice> pool) =>
+        pool.FirstOrDefault(d => d.NodeId == node)?.NodeAddress ?? "";
 
     private bool EndHere(LeaseEntry lease, LeaseLostReason reason)
     {

@@ -5,7 +5,7 @@ using Grpc.Core;
 namespace GpuPool.Server.Errors;
 
 /// <summary>A failure the server reports: its status code, the <see cref="ErrorKinds"/> kind, and the client-facing message.</summary>
-internal sealed record ServerError(StatusCode Code, string Kind, string Message, TimeSpan? RetryAfter = null, LeaseLostReason LostReason = LeaseLostReason.None)
+internal sealed record ServerError(StatusCode Code, string Kind, string Message, TimeSpan? RetryAfter = null, LeaseLostReason LostReason = LeaseLostReason.None, string? LeaseOwner = null)
 {
     public RpcException ToRpcException()
     {
@@ -18,6 +18,11 @@ internal sealed record ServerError(StatusCode Code, string Kind, string Message,
         if (LostReason != LeaseLostReason.None)
         {
             trailers.Add(ErrorKinds.LostReasonTrailer, ((int)LostReason).ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (LeaseOwner is not null)
+        {
+            trailers.Add(ErrorKinds.LeaseOwnerTrailer, LeaseOwner);
         }
 
         return new RpcException(new Status(Code, Message), trailers);

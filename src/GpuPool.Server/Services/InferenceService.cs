@@ -33,7 +33,7 @@ internal sealed class InferenceService(
     {
         var caller = context.Caller();
         var header = request.Header ?? throw new InvalidPoolRequestException("The request has no header.");
-        var lease = operations.GetOwned(caller, header.LeaseId);
+        var lease = operations.GetServed(caller, header.LeaseId);
         var hash = CheckHash(header.Sha256, required: true)!;
         if (!store.TryGet(caller.Tenant, hash, out var bytes))
         {
@@ -83,7 +83,7 @@ internal sealed class InferenceService(
             throw TooLarge(header.TotalBytes);
         }
 
-        var lease = operations.GetOwned(caller, header.LeaseId);
+        var lease = operations.GetServed(caller, header.LeaseId);
         var modelOptions = ModelWire.ToOptions(header);
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // Announced sizes are not trusted for allocation: a caller that announces a large model and sends
@@ -184,7 +184,7 @@ internal sealed class InferenceService(
 
     private LoadedModel FindModel(CallerIdentity caller, string leaseId, string modelId)
     {
-        var lease = operations.GetOwned(caller, leaseId);
+        var lease = operations.GetServed(caller, leaseId);
         lease.EnsureActive();
         var model = models.Find(lease.Id, modelId);
         if (model is null)

@@ -1,0 +1,69 @@
+using GpuPool.Cluster;
+using GpuPool.Cluster.Leasing;
+using GpuPool.Cluster.Nodes;
+using GpuPool.Cluster.Store;
+using GpuPool.Runtime;
+using GpuPool.Runtime.Leasing;
+using GpuPool.Runtime.Placement;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the cluster services when <c>GpuPool:Cluster</c> is configured.</summary>
+internal static class ClusterServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the pool-of-many-servers services if <c>GpuPool:Cluster</c> names a connection string source; returns
+    /// whether it did. Without it nothing is registered and the server is a single-server pool.
+    /// </summary>
+    public static bool AddGpuPoolCluster(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(ClusterOptions.SectionName);
+        var probe = section.Get<ClusterOptions>() ?? new ClusterOptions();
+        if (!probe.IsConfigured)
+        {
+            return false;
+        }
+
+        services.AddOptions<ClusterOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
+        services.TryAddSingleton(sp =>
+        {
+            var builder = new NpgsqlConnectionStringBuilder(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ResolveConnectionString());
+
+            // An unreachable database must answer acquires quickly (Unavailable with a retry-after), not after 15 s.
+            if (!builder.ContainsKey("Timeout"))
+            {
+                builder.Timeout = 3;
+            }
+
+            if (!builder.ContainsKey("Command Timeout"))
+            {
+                builder.CommandTimeout = 5;
+            }
+
+            return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        });
+        services.TryAddSingleton<ClusterNode>();
+        services.TryAddSingleton<CapacitySignal>();
+        services.TryAddSingleton(sp => new NodeRegistry(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<NodeRegistry>>()));
+        services.TryAddSingleton(sp => new ClusterLeaseStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<ITenantQuotaPolicy>()));
+        services.TryAddSingleton(sp =>
+        {
+            var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;
+            return new ClusterPlacer(() => PlacementPolicies.Create(policy));
+        });
+        services.TryAddSingleton<ClusterLeases>();
+        services.TryAddSingleton<ClusterNotifications>();
+        services.TryAddSingleton<ClusterNodeAgent>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ClusterNodeAgent>());
+        return true;
+    }
+}
