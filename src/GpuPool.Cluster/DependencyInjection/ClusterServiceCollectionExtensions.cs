@@ -18,21 +18,16 @@ namespace Microsoft.Extensions.DependencyInjection;
 internal static class ClusterServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the pool-of-many-servers services if <c>GpuPool:Cluster</c> names a connection string source; returns
-    /// whether it did. Without it nothing is registered and the server is a single-server pool.
+    /// Adds the pool-of-many-servers services. They come alive only if <c>GpuPool:Cluster</c> names a connection
+    /// string source when the host is built (configuration may be added after this call); otherwise
+    /// <see cref="ClusterLeases"/> resolves to null, the node agent does nothing, and the server is a
+    /// single-server pool exactly as before.
     /// </summary>
-    public static bool AddGpuPoolCluster(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddGpuPoolCluster(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection(ClusterOptions.SectionName);
-        var probe = section.Get<ClusterOptions>() ?? new ClusterOptions();
-        if (!probe.IsConfigured)
-        {
-            return false;
-        }
-
-        services.AddOptions<ClusterOptions>().Bind(section).ValidateOnStart();
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
         services.TryAddSingleton(sp =>
         {
@@ -60,10 +55,12 @@ internal static class ClusterServiceCollectionExtensions
             var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;
             return new ClusterPlacer(() => PlacementPolicies.Create(policy));
         });
-        services.TryAddSingleton<ClusterLeases>();
+        services.TryAddSingleton(sp => IsConfigured(sp) ? ActivatorUtilities.CreateInstance<ClusterLeases>(sp) : null!);
         services.TryAddSingleton<ClusterNotifications>();
         services.TryAddSingleton<ClusterNodeAgent>();
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ClusterNodeAgent>());
-        return true;
+        services.AddSingleton<IHostedService>(sp => IsConfigured(sp) ? sp.GetRequiredService<ClusterNodeAgent>() : new InactiveClusterAgent());
+        return services;
     }
+
+    private static bool IsConfigured(IServiceProvider services) => services.GetRequiredService<IOptions<ClusterOptions>>().Value.IsConfigured;
 }
