@@ -28,6 +28,7 @@ internal sealed class ClusterNodeAgent(
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _loops = Task.CompletedTask;
+    private int _disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -54,6 +55,12 @@ internal sealed class ClusterNodeAgent(
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as a hosted service: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
