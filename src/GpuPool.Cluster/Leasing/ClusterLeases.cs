@@ -218,7 +218,9 @@ internal sealed class ClusterLeases
             throw DatabaseFailures.Unavailable(ex, _node.Options.RetryAfter);
         }
 
-        return EndHere(lease, reason) && ended;
+        // The database decides whether this call ended it; here, the sync loop may have ended it first on the notification.
+        EndHere(lease, reason);
+        return ended;
     }
 
     /// <summary>Takes any tenant's lease back (operator); null when no live lease has the id.</summary>
