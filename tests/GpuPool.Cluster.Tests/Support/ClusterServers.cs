@@ -46,6 +46,13 @@ internal sealed class ClusterServers : IAsyncDisposable
 
     public static string Node(int index) => $"node-{index}";
 
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public Uri Address(int index) => new($"http://127.0.0.1:{_ports[index]}");
 
     public IServiceProvider Services(int index) => _servers[index]!.App.Services;
@@ -88,12 +95,5 @@ internal sealed class ClusterServers : IAsyncDisposable
         {
             await StopAsync(i);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
