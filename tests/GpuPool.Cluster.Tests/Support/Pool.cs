@@ -1,3 +1,4 @@
+using GpuPool.Server.TestHost;
 using GpuPool.Cluster.Nodes;
 using GpuPool.Cluster.Schema;
 using GpuPool.Cluster.Store;

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace GpuPool.Cluster.Tests.Support;
+namespace GpuPool.Server.TestHost;
 
 /// <summary>
 /// A real PostgreSQL 15 postmaster in a throwaway directory on a loopback port, started by the test run and
