@@ -48,10 +48,10 @@ public sealed class ClusterLeaseStoreTests(PostgresFixture postgres)
         var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
         var lease = (await pool.Leases.GrantAsync(node, Pool.Share("n1", "d0", 1, 50))).Lease!;
 
-        Assert.NotNull(pool.Leases.Renew(lease.LeaseId, TimeSpan.FromMinutes(1)));
-        Assert.True(pool.Leases.End(lease.LeaseId, LeaseLostReason.Released));
-        Assert.False(pool.Leases.End(lease.LeaseId, LeaseLostReason.Released));
-        Assert.Null(pool.Leases.Renew(lease.LeaseId, TimeSpan.FromMinutes(1)));
+        Assert.NotNull(await pool.Leases.RenewAsync(lease.LeaseId, TimeSpan.FromMinutes(1)));
+        Assert.True(await pool.Leases.EndAsync(lease.LeaseId, LeaseLostReason.Released));
+        Assert.False(await pool.Leases.EndAsync(lease.LeaseId, LeaseLostReason.Released));
+        Assert.Null(await pool.Leases.RenewAsync(lease.LeaseId, TimeSpan.FromMinutes(1)));
     }
 
     [PostgresFact]
@@ -61,7 +61,7 @@ public sealed class ClusterLeaseStoreTests(PostgresFixture postgres)
         var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
         var lease = (await pool.Leases.GrantAsync(node, Pool.Share("n1", "d0", 1, 50))).Lease!;
 
-        Assert.False(pool.Leases.End(lease.LeaseId, LeaseLostReason.Expired));
+        Assert.False(await pool.Leases.EndAsync(lease.LeaseId, LeaseLostReason.Expired));
         Assert.True(Assert.Single(await pool.Leases.GetAsync([lease.LeaseId])).IsLive);
     }
 }

@@ -164,7 +164,7 @@ internal sealed class ClusterLeases
     }
 
     /// <summary>Extends a lease in the database, then here.</summary>
-    public void Renew(LeaseEntry lease, TimeSpan? timeToLive)
+    public async ValueTask RenewAsync(LeaseEntry lease, TimeSpan? timeToLive, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         lease.EnsureActive();
@@ -178,7 +178,7 @@ internal sealed class ClusterLeases
         DateTimeOffset? renewed;
         try
         {
-            renewed = _store.Renew(lease.Id, ttl);
+            renewed = await _store.RenewAsync(lease.Id, ttl, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
         {
@@ -187,7 +187,8 @@ internal sealed class ClusterLeases
 
         if (renewed is null)
         {
-            var reason = ReasonOf(_store.Get(lease.Id));
+            var rows = await _store.GetAsync([lease.Id], cancellationToken).ConfigureAwait(false);
+            var reason = ReasonOf(rows.Count > 0 ? rows[0] : null);
             EndHere(lease, reason);
             throw new LeaseLostException($"Lease {lease.Id} has ended: {reason}.", reason);
         }
@@ -205,13 +206,13 @@ internal sealed class ClusterLeases
     }
 
     /// <summary>Ends a lease in the database, then here; false when it had already ended.</summary>
-    public bool End(LeaseEntry lease, LeaseLostReason reason)
+    public async ValueTask<bool> EndAsync(LeaseEntry lease, LeaseLostReason reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         bool ended;
         try
         {
-            ended = _store.End(lease.Id, reason);
+            ended = await _store.EndAsync(lease.Id, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
         {
@@ -224,10 +225,10 @@ internal sealed class ClusterLeases
     }
 
     /// <summary>Takes any tenant's lease back (operator); null when no live lease has the id.</summary>
-    public bool? Revoke(string leaseId)
+    public async ValueTask<bool?> RevokeAsync(string leaseId, CancellationToken cancellationToken = default)
     {
         var lease = Find(leaseId, forServing: false);
-        return lease is null ? null : End(lease, LeaseLostReason.Revoked);
+        return lease is null ? null : await EndAsync(lease, LeaseLostReason.Revoked, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every live lease of the pool, or one tenant's.</summary>
@@ -402,7 +403,7 @@ internal sealed class ClusterLeases
             return retried;
         }
 
-        _store.End(lease.LeaseId, LeaseLostReason.Revoked);
+        await _store.EndAsync(lease.LeaseId, LeaseLostReason.Revoked, cancellationToken).ConfigureAwait(false);
         return null;
     }
 

@@ -170,28 +170,28 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
     }
 
     /// <summary>Extends a live lease by <paramref name="timeToLive"/> from the database's now; null when it no longer counts.</summary>
-    public DateTimeOffset? Renew(string leaseId, TimeSpan timeToLive)
+    public async Task<DateTimeOffset?> RenewAsync(string leaseId, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
-        // Synchronous I/O (not sync-over-async): the session renews on its read loop, as the journal writes do.
-        using var connection = database.OpenConnection();
-        using var command = Sql.Command(connection, LeaseSql.Renew, ("id", leaseId), ("ttl", timeToLive), ("ttl_ms", (long)timeToLive.TotalMilliseconds));
-        return command.ExecuteScalar() is DateTime expires ? new DateTimeOffset(DateTime.SpecifyKind(expires, DateTimeKind.Utc)) : null;
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var expires = await Sql.ScalarAsync(connection, LeaseSql.Renew, cancellationToken, ("id", leaseId), ("ttl", timeToLive), ("ttl_ms", (long)timeToLive.TotalMilliseconds)).ConfigureAwait(false);
+        return expires is DateTime utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
     }
 
     /// <summary>Ends a lease; false when it had already ended (or, for an expiry, when the database says it has not expired).</summary>
-    public bool End(string leaseId, LeaseLostReason reason)
+    public async Task<bool> EndAsync(string leaseId, LeaseLostReason reason, CancellationToken cancellationToken = default)
     {
-        using var connection = database.OpenConnection();
-        using var transaction = connection.BeginTransaction();
-        using var command = Sql.Command(connection, LeaseSql.End, ("id", leaseId), ("reason", (int)reason));
-        if (command.ExecuteScalar() is not string node)
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        if (await Sql.ScalarAsync(connection, LeaseSql.End, cancellationToken, ("id", leaseId), ("reason", (int)reason)).ConfigureAwait(false) is not string node)
         {
             return false;
         }
 
-        using var notify = Sql.Command(connection, LeaseSql.Notify, ("payload", "freed:" + node));
-        notify.ExecuteNonQuery();
-        transaction.Commit();
+        await Sql.ExecuteAsync(connection, LeaseSql.Notify, cancellationToken, ("payload", "freed:" + node)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 

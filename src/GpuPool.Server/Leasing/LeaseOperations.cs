@@ -125,8 +125,8 @@ internal sealed class LeaseOperations
         throw new ServerErrorException(ServerError.NotFound(ErrorKinds.LeaseNotFound, $"Lease {leaseId} is not known to this server (instance {Instance})."));
     }
 
-    /// <summary>Releases the caller's lease; false when it had already ended (idempotent).</summary>
-    public bool Release(CallerIdentity caller, string leaseId, long fencingToken)
+    /// <summary>Releases the caller's lease; false when it had already ended (idempotent). Completes synchronously without a cluster.</summary>
+    public ValueTask<bool> ReleaseAsync(CallerIdentity caller, string leaseId, long fencingToken, CancellationToken cancellationToken = default)
     {
         LeaseEntry lease;
         try
@@ -135,27 +135,27 @@ internal sealed class LeaseOperations
         }
         catch (LeaseLostException)
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
 
-        return Release(lease);
+        return ReleaseAsync(lease, cancellationToken);
     }
 
-    /// <summary>Releases a lease the server holds for a caller; false when it had already ended.</summary>
-    public bool Release(LeaseEntry lease) => _cluster?.End(lease, LeaseLostReason.Released) ?? _table.Release(lease);
+    /// <summary>Releases a lease the server holds for a caller; false when it had already ended. Completes synchronously without a cluster.</summary>
+    public ValueTask<bool> ReleaseAsync(LeaseEntry lease, CancellationToken cancellationToken = default) =>
+        _cluster?.EndAsync(lease, LeaseLostReason.Released, cancellationToken) ?? ValueTask.FromResult(_table.Release(lease));
 
-    /// <summary>Extends a lease by its time-to-live (or <paramref name="timeToLive"/>) from now.</summary>
+    /// <summary>Extends a lease by its time-to-live (or <paramref name="timeToLive"/>) from now. Completes synchronously without a cluster.</summary>
     /// <exception cref="LeaseLostException">The lease is no longer held.</exception>
-    public void Renew(LeaseEntry lease, TimeSpan? timeToLive = null)
+    public ValueTask RenewAsync(LeaseEntry lease, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
     {
-        if (_cluster is null)
+        if (_cluster is not null)
         {
-            _table.Renew(lease, timeToLive);
+            return _cluster.RenewAsync(lease, timeToLive, cancellationToken);
         }
-        else
-        {
-            _cluster.Renew(lease, timeToLive);
-        }
+
+        _table.Renew(lease, timeToLive);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Every live lease, or one tenant's (of the whole pool, in a pool).</summary>
@@ -168,7 +168,8 @@ internal sealed class LeaseOperations
     public bool SetDraining(string node, string deviceId, bool draining) => _cluster?.SetDraining(node, deviceId, draining) ?? _table.SetDraining(node, deviceId, draining);
 
     /// <summary>Takes any tenant's lease back (operator); null when no live lease has the id, else whether this call ended it.</summary>
-    public bool? Revoke(string leaseId) => _cluster is not null ? _cluster.Revoke(leaseId) : _table.TryGet(leaseId, out var lease) ? _table.Revoke(lease) : null;
+    public ValueTask<bool?> RevokeAsync(string leaseId, CancellationToken cancellationToken = default) =>
+        _cluster?.RevokeAsync(leaseId, cancellationToken) ?? ValueTask.FromResult(_table.TryGet(leaseId, out var lease) ? _table.Revoke(lease) : (bool?)null);
 
     /// <summary>The wire form of a lease, with the time it has left on the server's clock.</summary>
     public V1.Lease ToWire(LeaseEntry lease)

@@ -37,15 +37,15 @@ internal sealed class AdminService(LeaseOperations operations, ILogger<AdminServ
         return Task.FromResult(new V1.DrainDeviceResponse());
     }
 
-    public override Task<V1.RevokeLeaseResponse> RevokeLease(V1.RevokeLeaseRequest request, ServerCallContext context)
+    public override async Task<V1.RevokeLeaseResponse> RevokeLease(V1.RevokeLeaseRequest request, ServerCallContext context)
     {
         var admin = context.Admin();
-        if (operations.Revoke(request.LeaseId) is not { } revoked)
+        if (await operations.RevokeAsync(request.LeaseId, context.CancellationToken).ConfigureAwait(false) is not { } revoked)
         {
-            return Task.FromResult(new V1.RevokeLeaseResponse { Revoked = false });
+            return new V1.RevokeLeaseResponse { Revoked = false };
         }
 
         ServerLog.LeaseRevoked(logger, admin.Tenant, request.LeaseId);
-        return Task.FromResult(new V1.RevokeLeaseResponse { Revoked = revoked });
+        return new V1.RevokeLeaseResponse { Revoked = revoked };
     }
 }

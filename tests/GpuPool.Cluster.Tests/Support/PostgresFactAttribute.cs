@@ -1,3 +1,5 @@
+using GpuPool.Server.TestHost;
+
 namespace GpuPool.Cluster.Tests.Support;
 
 /// <summary>A test against a real PostgreSQL; skipped, saying why, only where the PostgreSQL binaries are not installed.</summary>

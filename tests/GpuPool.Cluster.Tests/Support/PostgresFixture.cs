@@ -1,3 +1,5 @@
+using GpuPool.Server.TestHost;
+
 namespace GpuPool.Cluster.Tests.Support;
 
 /// <summary>One PostgreSQL for the whole test collection; every test makes its own database in it.</summary>
