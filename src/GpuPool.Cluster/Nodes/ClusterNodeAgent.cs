@@ -26,6 +26,7 @@ internal sealed class ClusterNodeAgent(
     DeviceInventory inventory,
     ILogger<ClusterNodeAgent> logger) : IHostedService, IAsyncDisposable
 {
+    private static readonly TimeSpan NotificationCoalescing = TimeSpan.FromMilliseconds(20);
     private readonly CancellationTokenSource _stopping = new();
     private Task _loops = Task.CompletedTask;
     private int _disposed;
@@ -106,7 +107,11 @@ internal sealed class ClusterNodeAgent(
             {
                 try
                 {
-                    await Task.WhenAny(notifications.Next, Task.Delay(wait, node.Time, cancellationToken)).ConfigureAwait(false);
+                    if (await Task.WhenAny(notifications.Next, Task.Delay(wait, node.Time, cancellationToken)).ConfigureAwait(false) == notifications.Next)
+                    {
+                        // Under load notifications come in bursts: one reconciliation answers the burst.
+                        await Task.Delay(NotificationCoalescing, node.Time, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException)
                 {

@@ -82,7 +82,14 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
-        await Sql.ExecuteAsync(connection, LeaseSql.LockTenant, cancellationToken, ("tenant", plan.Tenant)).ConfigureAwait(false);
+        var quotaBound = quotas is not null && !Unlimited(plan);
+        if (quotaBound || plan.Request.ClientRequestId is not null)
+        {
+            // Only what the tenant's quota or request id depends on is serialised per tenant; an unlimited
+            // tenant's grants without a request id contend only on the devices they take.
+            await Sql.ExecuteAsync(connection, LeaseSql.LockTenant, cancellationToken, ("tenant", plan.Tenant)).ConfigureAwait(false);
+        }
+
         if ((long)(await Sql.ScalarAsync(connection, LeaseSql.WriterCurrent, cancellationToken, ("node", writer.NodeId), ("epoch", writer.Epoch)).ConfigureAwait(false))! == 0)
         {
             return new GrantOutcome(GrantOutcomeKind.WriterFenced, Message: $"Node {writer.NodeId} epoch {writer.Epoch} is no longer current.");
@@ -99,7 +106,7 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
             }
         }
 
-        if (quotas is not null && await QuotaRefusalAsync(connection, plan, cancellationToken).ConfigureAwait(false) is { } refusal)
+        if (quotaBound && await QuotaRefusalAsync(connection, plan, cancellationToken).ConfigureAwait(false) is { } refusal)
         {
             return new GrantOutcome(GrantOutcomeKind.QuotaRefused, Message: refusal);
         }
@@ -228,6 +235,10 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
         await using var connectionScope = connection.ConfigureAwait(false);
         return await Sql.ExecuteAsync(connection, LeaseSql.EndExpired, cancellationToken).ConfigureAwait(false);
     }
+
+    // A tenant whose quota allows this request on top of any usage has no quota to check.
+    private bool Unlimited(GrantPlan plan) =>
+        quotas!.Check(plan.Tenant, plan.Request, plan.QuotaMemoryBytes, plan.QuotaMilli, new TenantUsage(int.MaxValue / 4, long.MaxValue / 4, long.MaxValue / 4)) is null;
 
     private async Task<string?> QuotaRefusalAsync(NpgsqlConnection connection, GrantPlan plan, CancellationToken cancellationToken)
     {
