@@ -51,6 +51,7 @@ public static class GpuPoolServerApp
         app.MapGrpcService<InferenceService>();
         app.MapGrpcService<AdminService>();
         app.MapGrpcService<GrpcInferenceService>();
+        app.MapOpenInferenceHttp();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

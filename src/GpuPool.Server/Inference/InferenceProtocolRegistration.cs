@@ -16,6 +16,7 @@ internal static class InferenceProtocolRegistration
         services.TryAddSingleton<ModelRepositoryDirectory>();
         services.TryAddSingleton<ModelRepository>();
         services.TryAddSingleton<InferenceRunner>();
+        services.TryAddSingleton<InferenceHttpFilter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ModelRepositoryService>());
         return services;
     }
