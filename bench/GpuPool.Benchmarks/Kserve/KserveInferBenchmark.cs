@@ -30,7 +30,7 @@ internal sealed class KserveInferBenchmark : IBenchmark
         {
             var version = Directory.CreateDirectory(Path.Combine(repository.FullName, "minilm", "1"));
             await File.WriteAllBytesAsync(Path.Combine(version.FullName, "model.onnx"), workload.ModelBytes, cancellationToken);
-            await File.WriteAllTextAsync(Path.Combine(repository.FullName, "minilm", "gpupool.json"), """{ "tenant": "bench", "memoryBytes": 1073741824, "computeMilli": 1000 }""", cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(repository.FullName, "minilm", "gpupool.json"), """{ "tenant": "bench", "memoryBytes": 1073741824, "computeMilli": 500 }""", cancellationToken);
             return await RunAsync(workload, repository.FullName, seconds, cancellationToken);
         }
         finally
@@ -49,7 +49,8 @@ internal sealed class KserveInferBenchmark : IBenchmark
         remoteServices.AddGpuPool().UseServer(server.Address, BenchServer.ApiKey);
         await using var remoteProvider = remoteServices.BuildServiceProvider();
 
-        var slice = SliceRequest.ForShare(ByteSize.GiB(1), 1000);
+        // Half a device each: the repository's lease and the SDK's share the server's CPU device, and the share sets the intra-op threads.
+        var slice = SliceRequest.ForShare(ByteSize.GiB(1), 500);
         await using var inprocLease = await embeddedProvider.GetRequiredService<IGpuPool>().LeaseAsync(slice, cancellationToken);
         await using var inprocModel = await inprocLease.LoadModelAsync(ModelSource.FromBytes(workload.ModelBytes, workload.Name), cancellationToken: cancellationToken);
         await using var remoteLease = await remoteProvider.GetRequiredService<IGpuPool>().LeaseAsync(slice, cancellationToken);
