@@ -34,9 +34,7 @@ internal sealed class GrpcInferenceService(
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
-        var caller = context.Caller();
-        var model = repository.List(caller).FirstOrDefault(m => string.Equals(m.Name, request.Name, StringComparison.Ordinal));
-        var version = model?.Find(request.Version);
+        var version = repository.TryGet(context.Caller(), request.Name)?.Find(request.Version);
         return Task.FromResult(new ModelReadyResponse { Ready = version is { IsReady: true } });
     }
 
@@ -96,9 +94,9 @@ internal sealed class GrpcInferenceService(
     private async Task<ModelInferResponse> InferAsync(CallerIdentity caller, ModelInferRequest request, CancellationToken cancellationToken)
     {
         // The model is found first: an unknown model is NOT_FOUND whatever its inputs look like.
-        repository.GetRunnable(caller, request.ModelName, request.ModelVersion);
+        var version = repository.GetRunnable(caller, request.ModelName, request.ModelVersion);
         var inputs = GrpcTensorDecoder.Decode(request, _maxTensorBytes);
-        var result = await runner.RunAsync(caller, request.ModelName, request.ModelVersion, inputs, [.. request.Outputs.Select(o => o.Name)], cancellationToken).ConfigureAwait(false);
+        var result = await runner.RunAsync(version, inputs, [.. request.Outputs.Select(o => o.Name)], cancellationToken).ConfigureAwait(false);
         var response = new ModelInferResponse { ModelName = request.ModelName, ModelVersion = result.Version.Version, Id = request.Id };
         GrpcTensorEncoder.Encode(result.Outputs, request.RawInputContents.Count > 0, response);
         return response;

@@ -17,7 +17,7 @@ internal static class InferenceHttpInfer
     {
         var caller = InferenceHttpFilter.Caller(http);
         // The model is found first: an unknown model is 404 whatever the body holds.
-        repository.GetRunnable(caller, model, version ?? "");
+        var found = repository.GetRunnable(caller, model, version ?? "");
         var maxTensorBytes = options.Value.MaxTensorBytes;
         var body = await ReadAsync(http, maxTensorBytes * 2).ConfigureAwait(false);
         var headerLength = body.Length;
@@ -28,7 +28,7 @@ internal static class InferenceHttpInfer
         }
 
         var request = JsonTensorDecoder.Decode(body, headerLength, maxTensorBytes);
-        var result = await runner.RunAsync(caller, model, version ?? "", request.Inputs, request.Outputs, http.RequestAborted).ConfigureAwait(false);
+        var result = await runner.RunAsync(found, request.Inputs, request.Outputs, http.RequestAborted).ConfigureAwait(false);
         var (payload, jsonLength) = JsonTensorEncoder.Encode(model, result.Version.Version, request, result.Outputs);
         if (jsonLength == payload.Length)
         {

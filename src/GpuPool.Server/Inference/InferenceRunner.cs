@@ -1,28 +1,24 @@
-using GpuPool.Server.Auth;
-
 namespace GpuPool.Server.Inference;
 
 /// <summary>
-/// Runs one inference for either transport: finds the caller's ready version, checks the requested output
-/// names, runs the model inside its lease (through the device scheduler, as any lease's run) and counts it.
+/// Runs one inference for either transport on a version the caller may run (<see cref="ModelRepository.GetRunnable"/>):
+/// checks the requested output names, runs the model inside its lease (through the device scheduler, as any
+/// lease's run) and counts it.
 /// </summary>
-internal sealed class InferenceRunner(ModelRepository repository, TimeProvider time)
+internal sealed class InferenceRunner(TimeProvider time)
 {
     public async Task<InferResult> RunAsync(
-        CallerIdentity caller,
-        string model,
-        string version,
+        RepositoryModelVersion found,
         IReadOnlyDictionary<string, TensorValue> inputs,
         IReadOnlyList<string> requestedOutputs,
         CancellationToken cancellationToken)
     {
-        var found = repository.GetRunnable(caller, model, version);
         var declared = found.Model.Instance.Outputs;
         foreach (var name in requestedOutputs)
         {
             if (!declared.Any(o => string.Equals(o.Name, name, StringComparison.Ordinal)))
             {
-                throw new InvalidPoolRequestException($"Model '{model}' has no output '{name}'; its outputs: {string.Join(", ", declared.Select(o => o.Name))}.");
+                throw new InvalidPoolRequestException($"Model '{found.ModelName}' has no output '{name}'; its outputs: {string.Join(", ", declared.Select(o => o.Name))}.");
             }
         }
 

@@ -151,7 +151,19 @@ internal static class JsonTensorDecoder
         return bytes;
     }
 
-    private static double Number(string name, JsonElement e) => e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out var d) ? d : throw Bad(name, e, "a number");
+    private static double Number(string name, JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Number when e.TryGetDouble(out var d) => d,
+        // JSON has no NaN or infinities; these are the names System.Text.Json and Python's json use.
+        JsonValueKind.String => e.GetString() switch
+        {
+            "NaN" => double.NaN,
+            "Infinity" => double.PositiveInfinity,
+            "-Infinity" => double.NegativeInfinity,
+            _ => throw Bad(name, e, "a number"),
+        },
+        _ => throw Bad(name, e, "a number"),
+    };
 
     private static InvalidPoolRequestException Bad(string name, JsonElement e, string expected)
     {

@@ -86,12 +86,32 @@ internal static class JsonTensorEncoder
                 case TensorDataType.Int16: writer.WriteNumberValue(BinaryPrimitives.ReadInt16LittleEndian(e)); break;
                 case TensorDataType.Int32: writer.WriteNumberValue(BinaryPrimitives.ReadInt32LittleEndian(e)); break;
                 case TensorDataType.Int64: writer.WriteNumberValue(BinaryPrimitives.ReadInt64LittleEndian(e)); break;
-                case TensorDataType.Float16: writer.WriteNumberValue((float)BinaryPrimitives.ReadHalfLittleEndian(e)); break;
-                case TensorDataType.BFloat16: writer.WriteNumberValue(BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(e) << 16)); break;
-                case TensorDataType.Float32: writer.WriteNumberValue(BinaryPrimitives.ReadSingleLittleEndian(e)); break;
-                case TensorDataType.Float64: writer.WriteNumberValue(BinaryPrimitives.ReadDoubleLittleEndian(e)); break;
+                case TensorDataType.Float16: WriteFloat(writer, (double)BinaryPrimitives.ReadHalfLittleEndian(e), single: true); break;
+                case TensorDataType.BFloat16: WriteFloat(writer, BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(e) << 16), single: true); break;
+                case TensorDataType.Float32: WriteFloat(writer, BinaryPrimitives.ReadSingleLittleEndian(e), single: true); break;
+                case TensorDataType.Float64: WriteFloat(writer, BinaryPrimitives.ReadDoubleLittleEndian(e), single: false); break;
                 default: throw new InvalidOperationException($"{value.ElementType} has no JSON form.");
             }
+        }
+    }
+
+    /// <summary>JSON has no NaN or infinities: they are written as the strings System.Text.Json reads back ("NaN", "Infinity", "-Infinity").</summary>
+    private static void WriteFloat(Utf8JsonWriter writer, double value, bool single)
+    {
+        if (double.IsFinite(value))
+        {
+            if (single)
+            {
+                writer.WriteNumberValue((float)value);
+            }
+            else
+            {
+                writer.WriteNumberValue(value);
+            }
+        }
+        else
+        {
+            writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
         }
     }
 }

@@ -45,15 +45,12 @@ internal sealed class ModelRepository(
     }
 
     /// <summary>The model if the caller may see it; NOT_FOUND otherwise, the same for another tenant's model as for none.</summary>
-    public RepositoryModel Get(CallerIdentity caller, string name)
-    {
-        if (_models.TryGetValue(name, out var model) && IsVisible(caller, model))
-        {
-            return model;
-        }
+    public RepositoryModel Get(CallerIdentity caller, string name) =>
+        TryGet(caller, name) ?? throw NotFound($"Model '{Shorten(name)}' is not in the repository.");
 
-        throw NotFound($"Model '{Shorten(name)}' is not in the repository.");
-    }
+    /// <summary>The model if the caller may see it, or null.</summary>
+    public RepositoryModel? TryGet(CallerIdentity caller, string name) =>
+        _models.TryGetValue(name, out var model) && IsVisible(caller, model) ? model : null;
 
     /// <summary>A version the caller may run: NOT_FOUND for unknown models and versions, UNAVAILABLE when it is not ready.</summary>
     public RepositoryModelVersion GetRunnable(CallerIdentity caller, string name, string version)
