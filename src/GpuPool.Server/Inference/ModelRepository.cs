@@ -72,8 +72,11 @@ internal sealed class ModelRepository(
         return found.IsReady ? found : throw NotReady(name, found.Version, found.Reason);
     }
 
-    /// <summary>Loads (or reloads) a model from the directory: new leases and models first, then the old versions go.</summary>
-    public async Task LoadAsync(string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads (or reloads) a model from the directory: new leases and models first, then the old versions go.
+    /// With <paramref name="wait"/> a lease waits up to <see cref="ModelRepositoryOptions.LoadWaitTimeout"/> for capacity.
+    /// </summary>
+    public async Task LoadAsync(string name, CancellationToken cancellationToken, bool wait = true)
     {
         var source = await directory.ReadAsync(name, cancellationToken).ConfigureAwait(false);
         var model = _models.GetOrAdd(name, static n => new RepositoryModel(n));
@@ -86,7 +89,7 @@ internal sealed class ModelRepository(
             {
                 foreach (var file in source.Versions)
                 {
-                    loaded.Add(await LoadVersionAsync(source, tenant, file, cancellationToken).ConfigureAwait(false));
+                    loaded.Add(await LoadVersionAsync(source, tenant, file, wait, cancellationToken).ConfigureAwait(false));
                 }
             }
             catch (Exception ex)
@@ -158,15 +161,17 @@ internal sealed class ModelRepository(
                 var source = await directory.ReadAsync(name, cancellationToken).ConfigureAwait(false);
                 if (source.Config.LoadAtStart)
                 {
-                    await LoadAsync(name, cancellationToken).ConfigureAwait(false);
+                    // No waiting at start-up: a model without capacity now must not hold the server back.
+                    await LoadAsync(name, cancellationToken, wait: false).ConfigureAwait(false);
                 }
                 else
                 {
                     model.Set(source.Config.Tenant ?? GpuPoolServerOptions.AnonymousTenant, [], "not loaded (loadAtStart is false)");
                 }
             }
-            catch (Exception ex) when (ex is GpuPoolRejectedException or ServerErrorException or IOException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // One bad model (a corrupt file, an unreadable folder) must not keep the server from starting.
                 // Already logged by LoadAsync, or the configuration could not be read (logged here).
                 if (model.Tenant is null)
                 {
@@ -198,12 +203,12 @@ internal sealed class ModelRepository(
         }
     }
 
-    private async Task<RepositoryModelVersion> LoadVersionAsync(RepositoryModelSource source, string tenant, RepositoryVersionFile file, CancellationToken cancellationToken)
+    private async Task<RepositoryModelVersion> LoadVersionAsync(RepositoryModelSource source, string tenant, RepositoryVersionFile file, bool wait, CancellationToken cancellationToken)
     {
         var slice = source.Config.ToSlice(_options.LeaseTimeToLive, _options.LoadWaitTimeout);
-        var request = new V1.AcquireRequest { Slice = WireFormat.ToWire(slice), Wait = true };
+        var request = new V1.AcquireRequest { Slice = WireFormat.ToWire(slice), Wait = wait };
         var lease = await leases.AcquireAsync(new CallerIdentity(tenant, false), request, cancellationToken).ConfigureAwait(false)
-            ?? throw new CapacityExceededException($"No slice is free for model '{source.Name}'.", TimeSpan.FromSeconds(1));
+            ?? throw new CapacityExceededException($"No slice is free for model '{source.Name}' version {file.Version} now ({slice.MemoryBytes} bytes, compute {slice.ComputeMilli ?? 0}/1000).", TimeSpan.FromSeconds(1));
         try
         {
             var bytes = await File.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,28 @@ public sealed class RepositoryLeaseTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ServerStart_CorruptModelAndBadConfig_ServesTheOthersAndListsWhy()
+    {
+        _repository.Add("corrupt", """{ "tenant": "alpha", "memoryBytes": 67108864, "computeMilli": 100 }""");
+        Directory.CreateDirectory(Path.Combine(_repository.Path, "corrupt", "1"));
+        await File.WriteAllBytesAsync(Path.Combine(_repository.Path, "corrupt", "1", "model.onnx"), [1, 2, 3, 4, 5, 6, 7, 8]);
+        _repository.Add("bad-config", """{ "tenant": "alpha", "memoryBytes": -1, "priority": "Urgent" }""", 1);
+        await using var server = await ServerHost.StartAsync(output, settings: _repository.Settings());
+        using var admin = new KserveClient(server.Address, Keys.Admin);
+        using var alpha = new KserveClient(server.Address, Keys.Alpha);
+
+        var index = await admin.Client.RepositoryIndexAsync(new RepositoryIndexRequest(), admin.Headers);
+        var good = await alpha.Client.ModelInferAsync(KserveClient.Typed("linear", X), alpha.Headers);
+
+        output.WriteLine(string.Join("\n", index.Models.Select(m => $"{m.Name} {m.State} {m.Reason}")));
+        var corrupt = Assert.Single(index.Models, m => m.Name == "corrupt");
+        Assert.Equal("UNAVAILABLE", corrupt.State);
+        Assert.Contains("ONNX", corrupt.Reason, StringComparison.Ordinal);
+        Assert.Contains("gpupool.json", Assert.Single(index.Models, m => m.Name == "bad-config").Reason, StringComparison.Ordinal);
+        Assert.Single(good.Outputs);
+    }
+
+    [Fact]
     public async Task ModelInfer_AfterTheOperatorRevokesTheLease_UnavailableUntilLoadedAgain()
     {
         await using var server = await ServerHost.StartAsync(output, settings: _repository.Settings());
