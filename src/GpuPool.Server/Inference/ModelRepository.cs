@@ -38,7 +38,7 @@ internal sealed class ModelRepository(
     {
         foreach (var name in directory.ModelNames())
         {
-            _models.GetOrAdd(name, static n => new RepositoryModel(n));
+            Entry(name);
         }
 
         return [.. _models.Values.Where(m => IsVisible(caller, m)).OrderBy(m => m.Name, StringComparer.Ordinal)];
@@ -72,14 +72,20 @@ internal sealed class ModelRepository(
         return found.IsReady ? found : throw NotReady(name, found.Version, found.Reason);
     }
 
+    /// <summary>The entry of a model folder, created on first use.</summary>
+    public RepositoryModel Entry(string name) => _models.GetOrAdd(name, static n => new RepositoryModel(n));
+
+    /// <summary>Loads (or reloads) a model from the directory, waiting up to <see cref="ModelRepositoryOptions.LoadWaitTimeout"/> for capacity.</summary>
+    public Task LoadAsync(string name, CancellationToken cancellationToken) => LoadAsync(name, wait: true, cancellationToken);
+
     /// <summary>
     /// Loads (or reloads) a model from the directory: new leases and models first, then the old versions go.
-    /// With <paramref name="wait"/> a lease waits up to <see cref="ModelRepositoryOptions.LoadWaitTimeout"/> for capacity.
+    /// Without <paramref name="wait"/> a version that finds no free slice now fails at once.
     /// </summary>
-    public async Task LoadAsync(string name, CancellationToken cancellationToken, bool wait = true)
+    public async Task LoadAsync(string name, bool wait, CancellationToken cancellationToken)
     {
         var source = await directory.ReadAsync(name, cancellationToken).ConfigureAwait(false);
-        var model = _models.GetOrAdd(name, static n => new RepositoryModel(n));
+        var model = Entry(name);
         await model.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -147,38 +153,6 @@ internal sealed class ModelRepository(
         finally
         {
             model.Gate.Release();
-        }
-    }
-
-    /// <summary>Loads every model whose configuration asks for it; a model that fails is logged and left unavailable.</summary>
-    public async Task LoadAtStartAsync(CancellationToken cancellationToken)
-    {
-        foreach (var name in directory.ModelNames())
-        {
-            var model = _models.GetOrAdd(name, static n => new RepositoryModel(n));
-            try
-            {
-                var source = await directory.ReadAsync(name, cancellationToken).ConfigureAwait(false);
-                if (source.Config.LoadAtStart)
-                {
-                    // No waiting at start-up: a model without capacity now must not hold the server back.
-                    await LoadAsync(name, cancellationToken, wait: false).ConfigureAwait(false);
-                }
-                else
-                {
-                    model.Set(source.Config.Tenant ?? GpuPoolServerOptions.AnonymousTenant, [], "not loaded (loadAtStart is false)");
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // One bad model (a corrupt file, an unreadable folder) must not keep the server from starting.
-                // Already logged by LoadAsync, or the configuration could not be read (logged here).
-                if (model.Tenant is null)
-                {
-                    InferenceLog.LoadFailed(logger, name, ex.Message);
-                    model.Set(null, [], ex.Message);
-                }
-            }
         }
     }
 

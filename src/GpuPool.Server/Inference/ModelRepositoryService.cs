@@ -11,6 +11,7 @@ namespace GpuPool.Server.Inference;
 /// </summary>
 internal sealed class ModelRepositoryService(
     ModelRepository repository,
+    ModelRepositoryDirectory directory,
     IOptions<ModelRepositoryOptions> options,
     TimeProvider time,
     ILogger<ModelRepositoryService> logger) : IHostedService, IAsyncDisposable
@@ -22,7 +23,7 @@ internal sealed class ModelRepositoryService(
     {
         if (options.Value.Path is { Length: > 0 } path)
         {
-            await repository.LoadAtStartAsync(cancellationToken).ConfigureAwait(false);
+            await LoadAtStartAsync(cancellationToken).ConfigureAwait(false);
             var all = repository.List(new CallerIdentity("", IsAdmin: true));
             var ready = all.Count(m => m.IsReady);
             InferenceLog.RepositoryOpened(logger, path, ready, all.Count);
@@ -42,6 +43,38 @@ internal sealed class ModelRepositoryService(
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _renewing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
+    }
+
+    /// <summary>Loads every model whose configuration asks for it; a model that fails is logged and left unavailable.</summary>
+    private async Task LoadAtStartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in directory.ModelNames())
+        {
+            var model = repository.Entry(name);
+            try
+            {
+                var source = await directory.ReadAsync(name, cancellationToken).ConfigureAwait(false);
+                if (source.Config.LoadAtStart)
+                {
+                    // No waiting at start-up: a model without capacity now must not hold the server back.
+                    await repository.LoadAsync(name, wait: false, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    model.Set(source.Config.Tenant ?? GpuPoolServerOptions.AnonymousTenant, [], "not loaded (loadAtStart is false)");
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One bad model (a corrupt file, an unreadable folder) must not keep the server from starting.
+                // Already logged by LoadAsync, or the configuration could not be read (logged here).
+                if (model.Tenant is null)
+                {
+                    InferenceLog.LoadFailed(logger, name, ex.Message);
+                    model.Set(null, [], ex.Message);
+                }
+            }
+        }
     }
 
     private async Task RenewAsync(CancellationToken cancellationToken)
