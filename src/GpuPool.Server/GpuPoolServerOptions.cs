@@ -53,6 +53,10 @@ public sealed class GpuPoolServerOptions
     [Range(1, 1_000_000)]
     public int MaxWaitingPerTenant { get; set; } = 1000;
 
+    /// <summary>Admin calls one admin tenant may make a second on average (bursts of twice as many); more get RESOURCE_EXHAUSTED with a retry-after.</summary>
+    [Range(1, 100_000)]
+    public int AdminCallsPerSecond { get; set; } = 20;
+
     /// <summary>How many ended leases the server remembers, to tell a holder why its lease is gone.</summary>
     [Range(0, 10_000_000)]
     public int EndedLeaseMemory { get; set; } = 16_384;

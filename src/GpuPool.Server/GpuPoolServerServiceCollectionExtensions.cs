@@ -45,6 +45,7 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<EndedLeases>();
         services.TryAddSingleton<LeaseOperations>();
         services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<AdminRateLimiter>();
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<ServerModels>();
         services.TryAddSingleton<ServerMetrics>();

@@ -29,13 +29,15 @@ internal sealed class LeaseSession
     private readonly LeaseOperations _operations;
     private readonly SessionRegistry _registry;
     private readonly ServerErrorMapper _errors;
+    private readonly TimeSpan _defaultTimeToLive;
 
-    public LeaseSession(CallerIdentity caller, LeaseOperations operations, SessionRegistry registry, ServerErrorMapper errors)
+    public LeaseSession(CallerIdentity caller, LeaseOperations operations, SessionRegistry registry, ServerErrorMapper errors, TimeSpan defaultTimeToLive)
     {
         _caller = caller;
         _operations = operations;
         _registry = registry;
         _errors = errors;
+        _defaultTimeToLive = defaultTimeToLive;
     }
 
     public int LeaseCount => _leases.Count;
@@ -48,7 +50,7 @@ internal sealed class LeaseSession
             Hello = new V1.SessionHello
             {
                 ServerInstance = _operations.Instance,
-                DefaultTimeToLiveMs = 0,
+                DefaultTimeToLiveMs = (long)_defaultTimeToLive.TotalMilliseconds,
             },
         });
         var writer = WriteLoopAsync(responses, cancellationToken);
@@ -97,6 +99,7 @@ internal sealed class LeaseSession
     {
         try
         {
+            RequestLimits.Check(request);
             switch (request.KindCase)
             {
                 case V1.SessionRequest.KindOneofCase.Ping:
@@ -148,6 +151,13 @@ internal sealed class LeaseSession
     private void Acquire(long callId, V1.AcquireRequest request, CancellationToken cancellationToken)
     {
         var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A call id names one waiting acquire: a second one with the same id could never be cancelled on its own.
+        if (!_waiting.TryAdd(callId, waiting))
+        {
+            waiting.Dispose();
+            throw new InvalidPoolRequestException($"Session call_id {callId} is already used by a waiting acquire; use a new call_id for every request.");
+        }
+
         ValueTask<LeaseEntry?> pending;
         try
         {
@@ -155,18 +165,19 @@ internal sealed class LeaseSession
         }
         catch
         {
+            _waiting.TryRemove(callId, out _);
             waiting.Dispose();
             throw;
         }
 
         if (pending.IsCompleted)
         {
+            _waiting.TryRemove(callId, out _);
             waiting.Dispose();
             Acquired(callId, pending.Result);
             return;
         }
 
-        _waiting[callId] = waiting;
         _ = CompleteAcquireAsync(callId, pending, waiting);
     }
 
