@@ -21,6 +21,7 @@ internal sealed class LeaseService(
     ServerMetrics metrics,
     IHostApplicationLifetime lifetime,
     IOptions<GpuPoolRuntimeOptions> runtime,
+    ClientMemoryBudget budget,
     ILogger<LeaseService> logger) : V1.Leases.LeasesBase
 {
     /// <summary>The longest time-to-live a request may name (one year); longer ones cannot even be represented as a time span everywhere.</summary>
@@ -66,7 +67,7 @@ internal sealed class LeaseService(
     public override async Task Session(IAsyncStreamReader<V1.SessionRequest> requestStream, IServerStreamWriter<V1.SessionEvent> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
-        var session = new LeaseSession(caller, operations, sessions, errors, runtime.Value.DefaultTimeToLive);
+        var session = new LeaseSession(caller, operations, sessions, errors, runtime.Value.DefaultTimeToLive, budget);
         ServerLog.SessionOpened(logger, caller.Tenant, context.Peer);
         metrics.SessionOpened();
         try
