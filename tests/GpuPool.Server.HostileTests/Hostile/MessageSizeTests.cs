@@ -1,0 +1,38 @@
+using System.Globalization;
+using GpuPool.Server.HostileTests.Infrastructure;
+using Grpc.Core;
+using V1 = GpuPool.Protocol.V1;
+
+namespace GpuPool.Server.HostileTests.Hostile;
+
+/// <summary>Unary requests near the documented 64 MiB message limit: read below it, RESOURCE_EXHAUSTED above, never UNKNOWN.</summary>
+public sealed class MessageSizeTests
+{
+    private const int Limit = 64 << 20;
+
+    [Theory]
+    [InlineData(40_000_000, StatusCode.InvalidArgument)]
+    [InlineData(70_000_000, StatusCode.ResourceExhausted)]
+    public async Task Run_UnaryRequestOfSize_GetsTheDocumentedStatus(int bytes, StatusCode expected)
+    {
+        await using var server = await PoolServer.StartAsync(new PoolServerSetup
+        {
+            Settings = new Dictionary<string, string> { ["GpuPoolServer:MaxMessageBytes"] = Limit.ToString(CultureInfo.InvariantCulture) },
+        });
+        using var channel = server.Channel();
+        var lease = (await new V1.Leases.LeasesClient(channel).AcquireAsync(new V1.AcquireRequest { Slice = HostileContext.Slice() }, PoolServer.Key(TestKeys.Alpha))).Lease;
+        var inference = new V1.Inference.InferenceClient(channel);
+        using var upload = inference.LoadModel(PoolServer.Key(TestKeys.Alpha));
+        await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Header = new V1.ModelHeader { LeaseId = lease.Id } });
+        await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Data = Google.Protobuf.ByteString.CopyFrom(HostileContext.ModelBytes) });
+        await upload.RequestStream.CompleteAsync();
+        var model = await upload;
+
+        // A [1, 4] input with far more data than its shape: read, then refused by the tensor check (below the limit).
+        var tensor = new V1.Tensor { ElementType = V1.TensorElementType.Float32, Data = Google.Protobuf.ByteString.CopyFrom(new byte[bytes]) };
+        tensor.Shape.AddRange([1, 4]);
+        var status = await HostileContext.StatusOf(() => inference.RunAsync(HostileContext.RunRequest(lease, model, tensor), PoolServer.Key(TestKeys.Alpha), deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync);
+
+        Assert.Equal(expected, status);
+    }
+}
