@@ -98,6 +98,11 @@ internal sealed class ClientMemoryBudget
     /// <summary>Gives back bytes a reservation held.</summary>
     internal void Remove(string tenant, long bytes)
     {
+        if (bytes == 0)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             var left = _byTenant.GetValueOrDefault(tenant) - bytes;

@@ -1,29 +1,51 @@
 namespace GpuPool.Server.Services;
 
-/// <summary>Bytes of one upload, run or reply held in the <see cref="ClientMemoryBudget"/>; disposing gives them back (idempotent).</summary>
+/// <summary>
+/// Bytes of one upload, run, reply queue or session held in the <see cref="ClientMemoryBudget"/>. Disposing gives
+/// back whatever it still holds (idempotent); a disposed reservation grants nothing more.
+/// </summary>
 internal sealed class ClientMemoryReservation(ClientMemoryBudget budget, string tenant) : IDisposable
 {
+    private readonly Lock _lock = new();
     private long _bytes;
+    private bool _disposed;
 
     /// <summary>Bytes this reservation holds.</summary>
-    public long Bytes => Volatile.Read(ref _bytes);
+    public long Bytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bytes;
+            }
+        }
+    }
 
     /// <summary>Holds <paramref name="bytes"/> more; null when granted, else the rejection (nothing is held for it).</summary>
     public GpuPoolRejectedException? TryGrow(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        if (bytes == 0)
+        lock (_lock)
         {
-            return null;
-        }
+            if (_disposed)
+            {
+                return new CapacityExceededException("The call that held this data has ended.");
+            }
 
-        var refused = budget.TryAdd(tenant, bytes);
-        if (refused is null)
-        {
-            Interlocked.Add(ref _bytes, bytes);
-        }
+            if (bytes == 0)
+            {
+                return null;
+            }
 
-        return refused;
+            var refused = budget.TryAdd(tenant, bytes);
+            if (refused is null)
+            {
+                _bytes += bytes;
+            }
+
+            return refused;
+        }
     }
 
     /// <summary>Holds <paramref name="bytes"/> more.</summary>
@@ -40,23 +62,26 @@ internal sealed class ClientMemoryReservation(ClientMemoryBudget budget, string 
     public void Shrink(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        var left = Interlocked.Add(ref _bytes, -bytes);
-        if (left < 0)
+        lock (_lock)
         {
-            // Disposed meanwhile: the bytes were given back already.
-            Interlocked.Add(ref _bytes, bytes);
-            return;
+            bytes = Math.Min(bytes, _bytes);
+            _bytes -= bytes;
+            budget.Remove(tenant, bytes);
         }
-
-        budget.Remove(tenant, bytes);
     }
 
     public void Dispose()
     {
-        var bytes = Interlocked.Exchange(ref _bytes, 0);
-        if (bytes != 0)
+        lock (_lock)
         {
-            budget.Remove(tenant, bytes);
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            budget.Remove(tenant, _bytes);
+            _bytes = 0;
         }
     }
 }

@@ -5,6 +5,7 @@ using GpuPool.Server.HostileTests.Infrastructure;
 using GpuPool.Server.Services;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.HostileTests.Hostile;
@@ -68,6 +69,17 @@ public sealed class ClientMemoryBudgetTests
         // The stalled upload gives its bytes back when it ends.
         stalled.Dispose();
         Assert.True(await Eventually.Until(() => budget.Used == 0), $"{budget.Used} bytes still held");
+    }
+
+    [Fact]
+    public async Task Start_TenantShareSmallerThanTheLargestModel_IsRefusedNamingTheValues()
+    {
+        var setup = Setup(budget: 64L * MiB, share: 8L * MiB);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => PoolServer.StartAsync(setup));
+
+        Assert.Contains("GpuPoolServer:TenantClientMemoryBytes (8388608)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("20971520", error.Message, StringComparison.Ordinal);
     }
 
     private static PoolServerSetup Setup(long budget, long share) => new()
