@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using GpuPool.Runtime.Models;
 using GpuPool.Server.HostileTests.Infrastructure;
 using GpuPool.Server.Services;
@@ -32,7 +31,7 @@ public sealed class SlowRunStreamReaderTests
         using var channel = server.Channel();
         var lease = (await new V1.Leases.LeasesClient(channel).AcquireAsync(new V1.AcquireRequest { Slice = HostileContext.Slice() }, PoolServer.Key(TestKeys.Alpha))).Lease;
         var inference = new V1.Inference.InferenceClient(channel);
-        var model = await Upload(inference, lease.Id);
+        var model = await HostileContext.UploadAsync(inference, TestKeys.Alpha, lease.Id);
         var budget = server.Services.GetRequiredService<ClientMemoryBudget>();
         using var call = inference.RunStream(PoolServer.Key(TestKeys.Alpha));
 
@@ -59,14 +58,5 @@ public sealed class SlowRunStreamReaderTests
 
         Assert.Equal(Requests, replies.Count);
         Assert.True(await Eventually.Until(() => budget.Used == 0), $"{budget.Used} bytes still held after the stream ended");
-    }
-
-    private static async Task<V1.Model> Upload(V1.Inference.InferenceClient inference, string leaseId)
-    {
-        using var upload = inference.LoadModel(PoolServer.Key(TestKeys.Alpha));
-        await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Header = new V1.ModelHeader { LeaseId = leaseId, Format = V1.ModelFormat.Onnx } });
-        await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Data = ByteString.CopyFrom(HostileContext.ModelBytes) });
-        await upload.RequestStream.CompleteAsync();
-        return await upload;
     }
 }

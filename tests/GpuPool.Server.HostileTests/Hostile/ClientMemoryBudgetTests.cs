@@ -59,11 +59,7 @@ public sealed class ClientMemoryBudgetTests
 
         // Another tenant's share is untouched: beta uploads and runs as usual.
         var betaLease = await LeaseAsync(channel, TestKeys.Beta, 64L * MiB);
-        using var betaUpload = inference.LoadModel(PoolServer.Key(TestKeys.Beta));
-        await betaUpload.RequestStream.WriteAsync(new V1.LoadModelChunk { Header = new V1.ModelHeader { LeaseId = betaLease.Id } });
-        await betaUpload.RequestStream.WriteAsync(new V1.LoadModelChunk { Data = ByteString.CopyFrom(HostileContext.ModelBytes) });
-        await betaUpload.RequestStream.CompleteAsync();
-        var model = await betaUpload;
+        var model = await HostileContext.UploadAsync(inference, TestKeys.Beta, betaLease.Id);
         await inference.RunAsync(HostileContext.RunRequest(betaLease, model), PoolServer.Key(TestKeys.Beta));
 
         // The stalled upload gives its bytes back when it ends.

@@ -22,11 +22,7 @@ public sealed class MessageSizeTests
         using var channel = server.Channel();
         var lease = (await new V1.Leases.LeasesClient(channel).AcquireAsync(new V1.AcquireRequest { Slice = HostileContext.Slice() }, PoolServer.Key(TestKeys.Alpha))).Lease;
         var inference = new V1.Inference.InferenceClient(channel);
-        using var upload = inference.LoadModel(PoolServer.Key(TestKeys.Alpha));
-        await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Header = new V1.ModelHeader { LeaseId = lease.Id } });
-        await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Data = Google.Protobuf.ByteString.CopyFrom(HostileContext.ModelBytes) });
-        await upload.RequestStream.CompleteAsync();
-        var model = await upload;
+        var model = await HostileContext.UploadAsync(inference, TestKeys.Alpha, lease.Id);
 
         // A [1, 4] input with far more data than its shape: read, then refused by the tensor check (below the limit).
         var tensor = new V1.Tensor { ElementType = V1.TensorElementType.Float32, Data = Google.Protobuf.ByteString.CopyFrom(new byte[bytes]) };
