@@ -28,7 +28,7 @@ internal static class ClientText
             return "";
         }
 
-        if (value.Length <= maxLength && !NeedsEscape(value))
+        if (value.Length <= maxLength && !HasUnsafeCharacters(value))
         {
             return value;
         }
@@ -38,7 +38,11 @@ internal static class ClientText
         for (var i = 0; i < length; i++)
         {
             var c = value[i];
-            if (IsUnsafe(c))
+            if (IsPair(value, i) && i + 1 < length)
+            {
+                text.Append(c).Append(value[++i]);
+            }
+            else if (IsUnsafe(c))
             {
                 text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             }
@@ -56,11 +60,17 @@ internal static class ClientText
         return text.ToString();
     }
 
-    private static bool NeedsEscape(string value)
+    /// <summary>True when <paramref name="value"/> has a character that <see cref="Scrub(string?)"/> would escape.</summary>
+    public static bool HasUnsafeCharacters(string value)
     {
-        foreach (var c in value)
+        ArgumentNullException.ThrowIfNull(value);
+        for (var i = 0; i < value.Length; i++)
         {
-            if (IsUnsafe(c))
+            if (IsPair(value, i))
+            {
+                i++;
+            }
+            else if (IsUnsafe(value[i]))
             {
                 return true;
             }
@@ -69,8 +79,11 @@ internal static class ClientText
         return false;
     }
 
+    private static bool IsPair(string value, int i) =>
+        char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]);
+
     // Controls (newlines, NUL, ESC), format characters (bidi overrides) and line/paragraph separators can
-    // rewrite what a log line appears to say; lone surrogates break encoders.
+    // rewrite what a log line appears to say; lone surrogates (pairs are skipped above) break encoders.
     private static bool IsUnsafe(char c) =>
         char.IsSurrogate(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 }

@@ -1,5 +1,6 @@
 using GpuPool.Protocol.Conversion;
 using GpuPool.Runtime.Models;
+using GpuPool.Server.Errors;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.Models;
@@ -46,10 +47,10 @@ internal static class ModelWire
             throw new InvalidPoolRequestException($"The model name is {header.Name.Length} characters; at most 256 are allowed.");
         }
 
-        // The name reaches the engine's logs; a control character there could forge a log line.
-        if (header.Name.Any(char.IsControl))
+        // The name reaches the engine's logs unscrubbed; a control character there could forge a log line.
+        if (ClientText.HasUnsafeCharacters(header.Name))
         {
-            throw new InvalidPoolRequestException("The model name must not contain control characters.");
+            throw new InvalidPoolRequestException("The model name must not contain control, format or line-separator characters.");
         }
 
         return new ModelOptions
