@@ -90,14 +90,14 @@ internal sealed class HostileClients(V1.Leases.LeasesClient leases, V1.Inference
         await Task.Delay(Timeout.Infinite, stop);
     }
 
-    /// <summary>Announces 48 MiB, sends 40 MiB, and stalls: the server holds the bytes until its upload timeout or the tenant's share is full.</summary>
+    /// <summary>Announces 48 MiB, sends 24 MiB, and stalls: the server holds the bytes until its upload timeout, or refuses them once the tenant's share is full.</summary>
     private async Task StalledUploadAsync(V1.Lease? lease, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(lease);
         using var call = inference.LoadModel(key, cancellationToken: stop);
         await call.RequestStream.WriteAsync(new V1.LoadModelChunk { Header = new V1.ModelHeader { LeaseId = lease.Id, TotalBytes = 48L << 20 } }, stop);
         var chunk = new V1.LoadModelChunk { Data = ByteString.CopyFrom(new byte[1 << 20]) };
-        for (var i = 0; i < 40 && !stop.IsCancellationRequested; i++)
+        for (var i = 0; i < 24 && !stop.IsCancellationRequested; i++)
         {
             await call.RequestStream.WriteAsync(chunk, stop);
         }

@@ -31,4 +31,20 @@ public sealed class MessageSizeTests
 
         Assert.Equal(expected, status);
     }
+
+    [Fact]
+    public async Task Get_RawUnaryRequestWhoseContentLengthPassesTheLimit_IsResourceExhausted()
+    {
+        await using var server = await PoolServer.StartAsync(new PoolServerSetup
+        {
+            Settings = new Dictionary<string, string> { ["GpuPoolServer:MaxMessageBytes"] = Limit.ToString(CultureInfo.InvariantCulture) },
+        });
+        using var raw = new RawGrpcClient(server.Address);
+
+        // A raw client sends Content-Length; Kestrel would refuse the body before gRPC reads the frame header.
+        var result = await raw.CallAsync("/gpupool.v1.Leases/Get", RawGrpcClient.Frame(new byte[70_000_000]), TestKeys.Alpha);
+
+        Assert.Equal(StatusCode.ResourceExhausted, result.Status);
+        Assert.Contains("GpuPoolServer:MaxMessageBytes", result.Message, StringComparison.Ordinal);
+    }
 }
