@@ -1,4 +1,5 @@
 using GpuPool.Server.Diagnostics;
+using GpuPool.Server.Errors;
 using GpuPool.Server.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -33,6 +34,10 @@ public static class GpuPoolServerApp
         {
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(15);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(30);
+            // A unary call carries one message and its 5-byte frame header; Kestrel's own default (30,000,000
+            // bytes) would cut messages the docs allow off with UNKNOWN. Streaming calls have no body limit
+            // (grpc-dotnet lifts it); their messages are bounded by MaxMessageBytes one by one.
+            kestrel.Limits.MaxRequestBodySize = MaxUnaryBodyBytes(kestrel.ApplicationServices);
             var socket = context.Configuration[$"{GpuPoolServerOptions.SectionName}:{nameof(GpuPoolServerOptions.UnixSocketPath)}"];
             if (!string.IsNullOrWhiteSpace(socket))
             {
@@ -46,6 +51,7 @@ public static class GpuPoolServerApp
         });
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseMiddleware<OversizedUnaryRequestMiddleware>();
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<InferenceService>();
         app.MapGrpcService<AdminService>();
@@ -55,4 +61,8 @@ public static class GpuPoolServerApp
         app.MapGet(MetricsPath, (PrometheusText metrics) => Results.Text(metrics.Scrape(), PrometheusText.ContentType));
         return app;
     }
+
+    /// <summary>The largest body of a unary gRPC request: one message of <c>GpuPoolServer:MaxMessageBytes</c> and its frame header.</summary>
+    internal static long MaxUnaryBodyBytes(IServiceProvider services) =>
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GpuPoolServerOptions>>().Value.MaxMessageBytes + 5L;
 }

@@ -10,6 +10,7 @@ using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
+using GpuPool.Server.Services;
 using GpuPool.Server.Sessions;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Configuration;
@@ -45,6 +46,8 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<EndedLeases>();
         services.TryAddSingleton<LeaseOperations>();
         services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<AdminRateLimiter>();
+        services.TryAddSingleton<ClientMemoryBudget>();
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<ServerModels>();
         services.TryAddSingleton<ServerMetrics>();
