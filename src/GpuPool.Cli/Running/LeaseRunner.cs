@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 using Microsoft.Extensions.Logging;
 
 namespace GpuPool.Cli.Running;
@@ -31,7 +32,7 @@ internal sealed class LeaseRunner(CliInvocation cli)
             GpuLease lease;
             try
             {
-                lease = await pool.LeaseAsync(request.Slice, acquire.Token).ConfigureAwait(false);
+                lease = await AcquireAsync(pool, request.Slice, acquire.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (Volatile.Read(ref _signalled) != 0)
             {
@@ -61,6 +62,19 @@ internal sealed class LeaseRunner(CliInvocation cli)
             _acquire?.Cancel();
             _child?.Signal(signal);
         }
+    }
+
+    private Task<GpuLease> AcquireAsync(IGpuPool pool, SliceRequest slice, CancellationToken cancellationToken)
+    {
+        if (!cli.Environment.Interactive || cli.Output.IsJson)
+        {
+            return pool.LeaseAsync(slice, cancellationToken).AsTask();
+        }
+
+        // A spinner on stderr while the server finds (or waits for) capacity.
+        return cli.Output.Diagnostics.Status().StartAsync(
+            $"Acquiring {(slice.IsWholeDevice ? $"{slice.WholeDevices} device(s)" : $"{ByteSize.Format(slice.MemoryBytes)}, {slice.ComputeMilli} milli")}...",
+            _ => pool.LeaseAsync(slice, cancellationToken).AsTask());
     }
 
     private async Task<int> RunInLeaseAsync(GpuLease lease, RunRequest request, CancellationToken cancellationToken)

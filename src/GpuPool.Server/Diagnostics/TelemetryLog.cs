@@ -14,6 +14,4 @@ internal static partial class TelemetryLog
     [LoggerMessage(EventId = 2902, EventName = "MetricsRefused", Level = LogLevel.Debug, Message = "Metrics scrape refused with {StatusCode} (peer {Peer})")]
     public static partial void MetricsRefused(ILogger logger, int statusCode, System.Net.IPAddress? peer);
 
-    [LoggerMessage(EventId = 2903, EventName = "OtlpExport", Level = LogLevel.Information, Message = "Exporting traces and metrics over OTLP to {Endpoint}")]
-    public static partial void OtlpExport(ILogger logger, string endpoint);
 }

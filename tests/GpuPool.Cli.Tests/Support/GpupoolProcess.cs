@@ -4,7 +4,7 @@ using GpuPool.Cli.Running;
 
 namespace GpuPool.Cli.Tests.Support;
 
-/// <summary>The real gpupool process (GpuPool.Cli.dll next to the tests), its stdout read line by line as it comes.</summary>
+/// <summary>The real gpupool process (gpupool.dll from the CLI's output folder), its stdout read line by line as it comes.</summary>
 internal sealed class GpupoolProcess : IDisposable
 {
     public static readonly TimeSpan Ceiling = TimeSpan.FromSeconds(30);
@@ -65,7 +65,7 @@ internal sealed class GpupoolProcess : IDisposable
         var tests = AppContext.BaseDirectory;
         var marker = Path.Combine("tests", "GpuPool.Cli.Tests") + Path.DirectorySeparatorChar;
         var index = tests.LastIndexOf(marker, StringComparison.Ordinal);
-        return Path.Combine(tests[..index], "src", "GpuPool.Cli", tests[(index + marker.Length)..], "GpuPool.Cli.dll");
+        return Path.Combine(tests[..index], "src", "GpuPool.Cli", tests[(index + marker.Length)..], "gpupool.dll");
     }
 
     /// <summary>The first stdout line (from now on) that satisfies <paramref name="match"/>.</summary>
