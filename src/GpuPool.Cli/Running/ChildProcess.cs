@@ -26,7 +26,9 @@ internal sealed class ChildProcess : IDisposable
             info.ArgumentList.Add(argument);
         }
 
+        // The key is gpupool's, not the program's.
         info.Environment.Remove("GPUPOOL_API_KEY");
+        info.Environment.Remove("GpuPool__ApiKey");
         foreach (var (name, value) in variables)
         {
             info.Environment[name] = value;
