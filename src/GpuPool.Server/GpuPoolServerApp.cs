@@ -19,7 +19,10 @@ public static class GpuPoolServerApp
     /// <summary>The HTTP path of the readiness check.</summary>
     public const string ReadyPath = "/health/ready";
 
-    /// <summary>The HTTP path of the Prometheus-format metrics (runtime and server meters).</summary>
+    /// <summary>
+    /// The HTTP path of the Prometheus-format metrics (runtime and server meters, OpenTelemetry's exporter): on the
+    /// health port or the configured <c>GpuPoolServer:Telemetry:MetricsUrl</c> only, behind a key once tenants are configured.
+    /// </summary>
     public const string MetricsPath = "/metrics";
 
     /// <summary>
@@ -48,6 +51,8 @@ public static class GpuPoolServerApp
 
                 kestrel.ListenUnixSocket(socket, o => o.Protocols = HttpProtocols.Http2);
             }
+
+            MetricsEndpoint.Listen(context.Configuration, kestrel);
         });
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -58,7 +63,7 @@ public static class GpuPoolServerApp
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapGet(MetricsPath, (PrometheusText metrics) => Results.Text(metrics.Scrape(), PrometheusText.ContentType));
+        MetricsEndpoint.Use(app, MetricsPath);
         return app;
     }
 

@@ -51,7 +51,7 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<ServerModels>();
         services.TryAddSingleton<ServerMetrics>();
-        services.TryAddSingleton<PrometheusText>();
+        services.AddServerTelemetry(configuration);
         services.AddHostedService<ServerStartup>();
         services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GpuPoolServerOptions>>((grpc, server) =>
