@@ -1,5 +1,6 @@
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
+using GpuPool.Server.Inference;
 using GpuPool.Server.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -60,6 +61,8 @@ public static class GpuPoolServerApp
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<InferenceService>();
         app.MapGrpcService<AdminService>();
+        app.MapGrpcService<GrpcInferenceService>();
+        app.MapOpenInferenceHttp();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

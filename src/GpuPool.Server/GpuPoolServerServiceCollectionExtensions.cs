@@ -8,6 +8,7 @@ using GpuPool.Server;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
+using GpuPool.Server.Inference;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
 using GpuPool.Server.Services;
@@ -53,6 +54,7 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ServerMetrics>();
         services.AddServerTelemetry(configuration);
         services.AddHostedService<ServerStartup>();
+        services.AddOpenInferenceProtocol(configuration);
         services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GpuPoolServerOptions>>((grpc, server) =>
         {
