@@ -8,7 +8,7 @@ namespace GpuPool.Runtime.Devices.Amd;
 /// AMD GPUs and Hygon DCUs found through ROCm SMI. Where the library is absent or fails, yields no devices
 /// and logs why; never throws. Validated only against fakes written to <c>rocm_smi.h</c>.
 /// </summary>
-internal sealed class AmdDeviceProvider : IDeviceProvider, IDeviceTelemetryProvider, IDeviceLeaseSettingsProvider
+internal sealed class AmdDeviceProvider : LibraryDeviceProvider<AmdGpu, RocmSmiException>
 {
     /// <summary>PCI vendor id of Hygon, whose DCUs ROCm SMI lists beside AMD GPUs.</summary>
     public const int HygonVendorId = 0x1d94;
@@ -16,7 +16,6 @@ internal sealed class AmdDeviceProvider : IDeviceProvider, IDeviceTelemetryProvi
     private readonly IRocmSmi _smi;
     private readonly AmdDeviceOptions _options;
     private readonly ILogger _logger;
-    private Dictionary<string, AmdGpu> _gpus = new(StringComparer.Ordinal);
 
     /// <summary>Creates the provider over a ROCm SMI binding.</summary>
     public AmdDeviceProvider(IRocmSmi smi, IOptions<GpuPoolRuntimeOptions> options, ILogger<AmdDeviceProvider> logger)
@@ -30,71 +29,31 @@ internal sealed class AmdDeviceProvider : IDeviceProvider, IDeviceTelemetryProvi
     }
 
     /// <inheritdoc />
-    public string Name => "amd";
+    public override string Name => "amd";
 
     /// <inheritdoc />
-    public DeviceValidation Validation => DeviceValidation.FakesOnly;
+    protected override bool Enabled => _options.Enabled;
 
     /// <inheritdoc />
-    public IReadOnlyList<DeviceDescriptor> Discover(string node)
+    protected override bool TryInitialize(out string? error) => _smi.TryInitialize(out error);
+
+    /// <inheritdoc />
+    protected override DeviceTelemetry Sample(AmdGpu device) => new()
     {
-        ArgumentNullException.ThrowIfNull(node);
-        if (!_options.Enabled)
-        {
-            return [];
-        }
-
-        if (!_smi.TryInitialize(out var error))
-        {
-            RuntimeLog.RocmSmiUnavailable(_logger, _options.RocmSmiLibrary, error ?? "unknown");
-            return [];
-        }
-
-        try
-        {
-            return Read(node);
-        }
-        catch (RocmSmiException ex)
-        {
-            RuntimeLog.RocmSmiEnumerationFailed(_logger, ex);
-            return [];
-        }
-    }
+        UsedMemoryBytes = _smi.GetVramUsed(device.Index),
+        BusyPercent = _smi.GetBusyPercent(device.Index),
+    };
 
     /// <inheritdoc />
-    public DeviceTelemetry Sample(DeviceDescriptor device)
+    protected override void LogUnavailable(string reason) => RuntimeLog.RocmSmiUnavailable(_logger, _options.RocmSmiLibrary, reason);
+
+    /// <inheritdoc />
+    protected override void LogEnumerationFailed(RocmSmiException exception) => RuntimeLog.RocmSmiEnumerationFailed(_logger, exception);
+
+    /// <inheritdoc />
+    protected override List<(DeviceDescriptor Descriptor, AmdGpu Device)> Read(string node)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        if (!_gpus.TryGetValue(device.Id, out var gpu))
-        {
-            return DeviceTelemetry.Unhealthy($"{device.Id} is not an AMD device this provider found");
-        }
-
-        try
-        {
-            return new DeviceTelemetry
-            {
-                UsedMemoryBytes = _smi.GetVramUsed(gpu.Index),
-                BusyPercent = _smi.GetBusyPercent(gpu.Index),
-            };
-        }
-        catch (RocmSmiException ex)
-        {
-            return DeviceTelemetry.Unhealthy(ex.Message);
-        }
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> GetWorkerEnvironment(DeviceDescriptor device) => VendorLeaseSettings.WorkerEnvironment(device);
-
-    /// <inheritdoc />
-    public IReadOnlyList<ExecutionProviderSettings> GetExecutionProviders(DeviceDescriptor device, long memoryLimitBytes) =>
-        VendorLeaseSettings.ExecutionProviders(device, memoryLimitBytes);
-
-    private List<DeviceDescriptor> Read(string node)
-    {
-        var devices = new List<DeviceDescriptor>();
-        var gpus = new Dictionary<string, AmdGpu>(StringComparer.Ordinal);
+        var devices = new List<(DeviceDescriptor, AmdGpu)>();
         var count = _smi.GetDeviceCount();
         for (var index = 0; index < count; index++)
         {
@@ -116,11 +75,9 @@ internal sealed class AmdDeviceProvider : IDeviceProvider, IDeviceTelemetryProvi
                 Uuid = uuid,
             };
             RuntimeLog.AmdDeviceFound(_logger, id, device.Model, uuid ?? "no unique id", device.TotalMemoryBytes);
-            gpus[id] = new AmdGpu(id, index);
-            devices.Add(device);
+            devices.Add((device, new AmdGpu(id, index)));
         }
 
-        _gpus = gpus;
         return devices;
     }
 }

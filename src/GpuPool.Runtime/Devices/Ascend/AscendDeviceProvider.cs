@@ -8,7 +8,7 @@ namespace GpuPool.Runtime.Devices.Ascend;
 /// Huawei Ascend NPUs found through DCMI. Where the library is absent or fails, yields no devices and logs
 /// why; never throws. Validated only against fakes written to <c>dcmi_interface_api.h</c>.
 /// </summary>
-internal sealed class AscendDeviceProvider : IDeviceProvider, IDeviceTelemetryProvider, IDeviceLeaseSettingsProvider
+internal sealed class AscendDeviceProvider : LibraryDeviceProvider<AscendNpu, DcmiException>
 {
     /// <summary>Health codes of <c>dcmi_get_device_health</c> at and above which the chip is unhealthy (major, critical alarm).</summary>
     public const int MajorAlarm = 2;
@@ -16,7 +16,6 @@ internal sealed class AscendDeviceProvider : IDeviceProvider, IDeviceTelemetryPr
     private readonly IDcmi _dcmi;
     private readonly AscendDeviceOptions _options;
     private readonly ILogger _logger;
-    private Dictionary<string, AscendNpu> _npus = new(StringComparer.Ordinal);
 
     /// <summary>Creates the provider over a DCMI binding.</summary>
     public AscendDeviceProvider(IDcmi dcmi, IOptions<GpuPoolRuntimeOptions> options, ILogger<AscendDeviceProvider> logger)
@@ -30,79 +29,41 @@ internal sealed class AscendDeviceProvider : IDeviceProvider, IDeviceTelemetryPr
     }
 
     /// <inheritdoc />
-    public string Name => "ascend";
+    public override string Name => "ascend";
 
     /// <inheritdoc />
-    public DeviceValidation Validation => DeviceValidation.FakesOnly;
+    protected override bool Enabled => _options.Enabled;
 
     /// <inheritdoc />
-    public IReadOnlyList<DeviceDescriptor> Discover(string node)
+    protected override bool TryInitialize(out string? error) => _dcmi.TryInitialize(out error);
+
+    /// <inheritdoc />
+    protected override DeviceTelemetry Sample(AscendNpu device)
     {
-        ArgumentNullException.ThrowIfNull(node);
-        if (!_options.Enabled)
+        var health = _dcmi.GetHealth(device.Card, device.Device);
+        if (health >= MajorAlarm)
         {
-            return [];
+            return DeviceTelemetry.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"dcmi_get_device_health reports {health} ({(health == MajorAlarm ? "major" : "critical")} alarm)"));
         }
 
-        if (!_dcmi.TryInitialize(out var error))
+        return new DeviceTelemetry
         {
-            RuntimeLog.DcmiUnavailable(_logger, _options.DcmiLibrary, error ?? "unknown");
-            return [];
-        }
-
-        try
-        {
-            return Read(node);
-        }
-        catch (DcmiException ex)
-        {
-            RuntimeLog.DcmiEnumerationFailed(_logger, ex);
-            return [];
-        }
+            UsedMemoryBytes = _dcmi.GetMemory(device.Card, device.Device).Used,
+            BusyPercent = _dcmi.GetAiCoreUtilization(device.Card, device.Device),
+            Reason = health > 0 ? "dcmi_get_device_health reports a minor alarm" : null,
+        };
     }
 
     /// <inheritdoc />
-    public DeviceTelemetry Sample(DeviceDescriptor device)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        if (!_npus.TryGetValue(device.Id, out var npu))
-        {
-            return DeviceTelemetry.Unhealthy($"{device.Id} is not an Ascend device this provider found");
-        }
-
-        try
-        {
-            var health = _dcmi.GetHealth(npu.Card, npu.Device);
-            if (health >= MajorAlarm)
-            {
-                return DeviceTelemetry.Unhealthy(string.Create(CultureInfo.InvariantCulture, $"dcmi_get_device_health reports {health} ({(health == MajorAlarm ? "major" : "critical")} alarm)"));
-            }
-
-            var memory = _dcmi.GetMemory(npu.Card, npu.Device);
-            return new DeviceTelemetry
-            {
-                UsedMemoryBytes = memory.Used,
-                BusyPercent = _dcmi.GetAiCoreUtilization(npu.Card, npu.Device),
-                Reason = health > 0 ? "dcmi_get_device_health reports a minor alarm" : null,
-            };
-        }
-        catch (DcmiException ex)
-        {
-            return DeviceTelemetry.Unhealthy(ex.Message);
-        }
-    }
+    protected override void LogUnavailable(string reason) => RuntimeLog.DcmiUnavailable(_logger, _options.DcmiLibrary, reason);
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> GetWorkerEnvironment(DeviceDescriptor device) => VendorLeaseSettings.WorkerEnvironment(device);
+    protected override void LogEnumerationFailed(DcmiException exception) => RuntimeLog.DcmiEnumerationFailed(_logger, exception);
 
     /// <inheritdoc />
-    public IReadOnlyList<ExecutionProviderSettings> GetExecutionProviders(DeviceDescriptor device, long memoryLimitBytes) =>
-        VendorLeaseSettings.ExecutionProviders(device, memoryLimitBytes);
-
-    private List<DeviceDescriptor> Read(string node)
+    protected override List<(DeviceDescriptor Descriptor, AscendNpu Device)> Read(string node)
     {
-        var devices = new List<DeviceDescriptor>();
-        var npus = new Dictionary<string, AscendNpu>(StringComparer.Ordinal);
+        var devices = new List<(DeviceDescriptor Descriptor, AscendNpu Device)>();
         foreach (var card in _dcmi.GetCards())
         {
             var count = _dcmi.GetDeviceCount(card);
@@ -112,7 +73,7 @@ internal sealed class AscendDeviceProvider : IDeviceProvider, IDeviceTelemetryPr
                 var info = _dcmi.GetChip(card, chip);
                 var memory = _dcmi.GetMemory(card, chip);
                 var id = "ascend" + logicId.ToString(CultureInfo.InvariantCulture);
-                devices.Add(new DeviceDescriptor
+                devices.Add((new DeviceDescriptor
                 {
                     Id = id,
                     Node = node,
@@ -123,14 +84,12 @@ internal sealed class AscendDeviceProvider : IDeviceProvider, IDeviceTelemetryPr
                     Ordinal = logicId,
                     Uuid = _dcmi.GetDieId(card, chip),
                     ComputeUnits = info.AiCores,
-                });
+                }, new AscendNpu(id, card, chip)));
                 RuntimeLog.AscendDeviceFound(_logger, id, info.Model, card, chip, logicId, memory.Total);
-                npus[id] = new AscendNpu(id, card, chip);
             }
         }
 
-        _npus = npus;
-        devices.Sort((a, b) => a.Ordinal.CompareTo(b.Ordinal));
+        devices.Sort((a, b) => a.Descriptor.Ordinal.CompareTo(b.Descriptor.Ordinal));
         return devices;
     }
 }
