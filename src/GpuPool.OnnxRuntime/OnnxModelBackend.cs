@@ -9,8 +9,11 @@ namespace GpuPool.OnnxRuntime;
 /// memory) on NVIDIA devices, the CPU provider elsewhere, with intra-op threads from the share.
 /// </summary>
 /// <remarks>
-/// Memory charged to the lease is the model's size (its weights, which ONNX Runtime keeps in memory);
-/// on CUDA, activations are further capped by the arena limit, so the lease's memory holds.
+/// <see cref="EstimateMemory"/> is the model's size, the floor checked before anything is allocated. On the
+/// CPU device the pool then charges what the load and a first run measurably made resident (weights as ONNX
+/// Runtime holds them after optimisation and pre-packing, its arena, the session's threads); on CUDA the
+/// estimate is the charge and the arena is capped by <c>gpu_mem_limit</c> (see docs/memory.md).
+/// The model's bytes are handed to ONNX Runtime without a copy when they are a whole array.
 /// </remarks>
 public sealed class OnnxModelBackend : IModelBackend
 {
@@ -30,7 +33,7 @@ public sealed class OnnxModelBackend : IModelBackend
         InferenceSession session;
         try
         {
-            session = new InferenceSession(context.Bytes.ToArray(), options);
+            session = new InferenceSession(WholeArray(context.Bytes), options);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -47,4 +50,10 @@ public sealed class OnnxModelBackend : IModelBackend
             throw;
         }
     }
+
+    /// <summary>The bytes as an array, without a copy when they already are one (ONNX Runtime only reads them during the call).</summary>
+    private static byte[] WholeArray(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToArray();
 }

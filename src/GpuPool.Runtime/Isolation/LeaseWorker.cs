@@ -29,12 +29,13 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
     /// <summary>Processes started so far.</summary>
     public int Starts { get; private set; }
 
-    public (IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs) Load(WorkerModel model) =>
+    /// <summary>Loads a model into the worker; returns its inputs, outputs and the worker's measured growth in bytes.</summary>
+    public (IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs, long MeasuredBytes) Load(WorkerModel model) =>
         Call(model, process =>
         {
             Send(process, w => WriteLoad(w, model));
             var reply = Receive(process);
-            var result = (WorkerProtocol.ReadInfos(reply), WorkerProtocol.ReadInfos(reply));
+            var result = ((IReadOnlyList<TensorInfo>)WorkerProtocol.ReadInfos(reply), (IReadOnlyList<TensorInfo>)WorkerProtocol.ReadInfos(reply), reply.ReadInt64());
             _models[model.Id] = model;
             return result;
         });

@@ -1,0 +1,42 @@
+namespace GpuPool.Runtime.Models;
+
+/// <summary>
+/// Measures a model as the growth of the process's anonymous resident memory (<see cref="ResidentMemory"/>)
+/// across its load and one warm-up run (<see cref="ModelWarmUp"/>). Measurements are serialised by one
+/// lock per process, so two loads never see each other's growth; the native heap is trimmed before and
+/// after, so that pages freed by earlier models and reused by this one still count.
+/// </summary>
+/// <remarks>
+/// Error: other threads' allocations during the load (runs of other models, the managed heap) land in the
+/// figure too, in either direction; the benchmark <c>memory-accounting</c> compares the figure with the
+/// process's growth in a quiet process. Working memory beyond a batch-1 run (bigger batches, longer
+/// sequences) grows ONNX Runtime's arena later and is not charged.
+/// </remarks>
+internal sealed class ResidentMemoryMeter : IModelMemoryMeter
+{
+    private static readonly Lock ProcessWide = new();
+
+    /// <inheritdoc />
+    public ModelFootprint Measure(Func<IModelInstance> load, int warmUpThreads)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        lock (ProcessWide)
+        {
+            ResidentMemory.TrimNativeHeap();
+            var before = ResidentMemory.AnonymousBytes();
+            var instance = load();
+            try
+            {
+                ModelWarmUp.TryRun(instance, warmUpThreads);
+                ResidentMemory.TrimNativeHeap();
+                var after = ResidentMemory.AnonymousBytes();
+                return new ModelFootprint(instance, Math.Max(0, after - before));
+            }
+            catch
+            {
+                instance.Dispose();
+                throw;
+            }
+        }
+    }
+}
