@@ -13,7 +13,7 @@ namespace GpuPool.OnnxRuntime;
 /// CPU device the pool then charges what the load and a first run measurably made resident (weights as ONNX
 /// Runtime holds them after optimisation and pre-packing, its arena, the session's threads); on CUDA the
 /// estimate is the charge and the arena is capped by <c>gpu_mem_limit</c> (see docs/memory.md).
-/// The model's bytes are handed to ONNX Runtime without a copy when they are a whole array.
+/// A model file is read by ONNX Runtime itself; bytes are handed to it without a copy when they are a whole array.
 /// </remarks>
 public sealed class OnnxModelBackend : IModelBackend
 {
@@ -33,7 +33,8 @@ public sealed class OnnxModelBackend : IModelBackend
         InferenceSession session;
         try
         {
-            session = new InferenceSession(WholeArray(context.Bytes), options);
+            // From a file ONNX Runtime reads it itself, into memory it frees once the session exists.
+            session = context.FilePath is { } path ? new InferenceSession(path, options) : new InferenceSession(WholeArray(context.Bytes), options);
         }
         catch (OnnxRuntimeException ex)
         {

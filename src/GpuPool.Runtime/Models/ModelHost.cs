@@ -93,7 +93,22 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// <summary>Loads a model into a lease, charging its memory to the lease's quota.</summary>
     /// <exception cref="InvalidPoolRequestException">The bytes are not a model of a registered format.</exception>
     /// <exception cref="QuotaExceededException">The model does not fit in what is left of the lease's memory.</exception>
-    public LoadedModel Load(LeaseEntry lease, ReadOnlyMemory<byte> bytes, ModelOptions options, string name)
+    public LoadedModel Load(LeaseEntry lease, ReadOnlyMemory<byte> bytes, ModelOptions options, string name) =>
+        Load(lease, bytes, null, null, options, name);
+
+    /// <summary>Loads a model file into a lease: the file is mapped for the load (its bytes are never copied onto the managed heap).</summary>
+    /// <exception cref="InvalidPoolRequestException">The file does not exist, is empty, or is not a model of a registered format.</exception>
+    /// <exception cref="QuotaExceededException">The model does not fit in what is left of the lease's memory.</exception>
+    public LoadedModel LoadFile(LeaseEntry lease, string path, ModelOptions options, string name)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lease.EnsureActive();
+        using var file = MappedModelFile.Open(path);
+        return Load(lease, file.Memory, path, file, options, name);
+    }
+
+    /// <summary>Loads a model; a file's <c>mapping</c> is released as soon as the backend has loaded it, before its memory is measured.</summary>
+    private LoadedModel Load(LeaseEntry lease, ReadOnlyMemory<byte> bytes, string? path, IDisposable? mapping, ModelOptions options, string name)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(options);
@@ -124,6 +139,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         var context = new ModelLoadContext
         {
             Bytes = bytes,
+            FilePath = path,
             Device = device,
             MemoryLimitBytes = lease.MemoryQuotaBytes,
             IntraOpThreads = Scheduler.IntraOpThreadsFor(lease),
@@ -137,8 +153,8 @@ internal sealed class ModelHost : ILeaseEndObserver
             throw NotFitting(lease, name, estimate, "at least");
         }
 
-        var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(SHA256.HashData(bytes.Span)));
-        var shared = LoadInstance(lease, backend, context, key, estimate, format);
+        var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(path is null ? SHA256.HashData(bytes.Span) : HashFile(path)));
+        var shared = LoadInstance(lease, backend, context, key, estimate, format, mapping);
         var charge = shared.MemoryBytes;
         if (!lease.TryCharge(charge))
         {
@@ -184,6 +200,13 @@ internal sealed class ModelHost : ILeaseEndObserver
         RuntimeLog.ModelUnloaded(_logger, model.Id, model.Lease.Id);
     }
 
+    /// <summary>Hashes a file by reading it, not through its mapping: mapped pages once read stay resident in this process.</summary>
+    private static byte[] HashFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        return SHA256.HashData(stream);
+    }
+
     /// <summary>The refusal of a model that does not fit, naming what it needs and what the lease has left.</summary>
     private static QuotaExceededException NotFitting(LeaseEntry lease, string name, long bytes, string how) =>
         new($"Model '{name}' needs {how} {ByteSize.Format(bytes)} but lease {lease.Id} has {ByteSize.Format(Math.Max(0, lease.MemoryQuotaBytes - lease.MemoryUsedBytes))} of {ByteSize.Format(lease.MemoryQuotaBytes)} left.");
@@ -218,7 +241,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
     }
 
-    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long estimate, ModelFormat format)
+    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long estimate, ModelFormat format, IDisposable? mapping)
     {
         if (_workers?.IsIsolated(lease) ?? lease.Request.Isolation == LeaseIsolation.Process)
         {
@@ -233,7 +256,7 @@ internal sealed class ModelHost : ILeaseEndObserver
             return new SharedModel(key, isolated, Math.Max(estimate, isolated.MeasuredBytes + context.Bytes.Length), null) { IsPrivate = true };
         }
 
-        return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate), lease.Id);
+        return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping), lease.Id);
     }
 
     /// <summary>
@@ -241,14 +264,21 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// (<see cref="IModelMemoryMeter"/>); elsewhere the host's memory is not the device's, and the backend's
     /// estimate is the charge.
     /// </summary>
-    private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate)
+    private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping)
     {
         if (context.Device.Kind != DeviceKind.Cpu)
         {
             return new ModelFootprint(backend.Load(context), estimate);
         }
 
-        var footprint = _meter.Measure(() => backend.Load(context), context.IntraOpThreads);
+        var footprint = _meter.Measure(
+            () =>
+            {
+                var instance = backend.Load(context);
+                mapping?.Dispose();
+                return instance;
+            },
+            context.IntraOpThreads);
         RuntimeLog.ModelMeasured(_logger, context.Device.Id, footprint.MeasuredBytes, estimate);
         return footprint with { MeasuredBytes = Math.Max(estimate, footprint.MeasuredBytes) };
     }

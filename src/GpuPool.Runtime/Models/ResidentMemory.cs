@@ -4,29 +4,25 @@ using System.Runtime.InteropServices;
 namespace GpuPool.Runtime.Models;
 
 /// <summary>
-/// The process's anonymous resident memory: heap, arenas, thread stacks, the managed heap — what loading a
-/// model makes resident and what the kernel's OOM killer counts. File-backed pages (the code of native
-/// libraries, mapped files) are left out: they are shared with the page cache and are the process's, not
-/// one model's.
+/// The process's resident memory (what the kernel's OOM killer counts): heap, arenas, thread stacks, the
+/// managed heap, and file-backed pages such as the code of native libraries as it is first used.
 /// </summary>
 internal static partial class ResidentMemory
 {
     private static readonly bool HasStatm = File.Exists("/proc/self/statm");
     private static bool _trimUnavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>Anonymous resident bytes of this process (Linux: resident − file-backed pages of /proc/self/statm; elsewhere the working set).</summary>
-    public static long AnonymousBytes()
+    /// <summary>Resident bytes of this process (Linux: /proc/self/statm, one read of a few dozen bytes; elsewhere the working set).</summary>
+    public static long ResidentBytes()
     {
         if (!HasStatm)
         {
             return Environment.WorkingSet;
         }
 
-        // "size resident shared text lib data dt", in pages; "shared" is the file-backed and shmem part.
+        // "size resident shared text lib data dt", in pages.
         var fields = File.ReadAllText("/proc/self/statm").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var resident = long.Parse(fields[1], CultureInfo.InvariantCulture);
-        var shared = long.Parse(fields[2], CultureInfo.InvariantCulture);
-        return (resident - shared) * Environment.SystemPageSize;
+        return long.Parse(fields[1], CultureInfo.InvariantCulture) * Environment.SystemPageSize;
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 namespace GpuPool.Runtime.Models;
 
 /// <summary>
-/// Measures a model as the growth of the process's anonymous resident memory (<see cref="ResidentMemory"/>)
+/// Measures a model as the growth of the process's resident memory (<see cref="ResidentMemory"/>)
 /// across its load and one warm-up run (<see cref="ModelWarmUp"/>). Measurements are serialised by one
 /// lock per process, so two loads never see each other's growth; the native heap is trimmed before and
 /// after, so that pages freed by earlier models and reused by this one still count.
@@ -23,13 +23,13 @@ internal sealed class ResidentMemoryMeter : IModelMemoryMeter
         lock (ProcessWide)
         {
             ResidentMemory.TrimNativeHeap();
-            var before = ResidentMemory.AnonymousBytes();
+            var before = ResidentMemory.ResidentBytes();
             var instance = load();
             try
             {
                 ModelWarmUp.TryRun(instance, warmUpThreads);
                 ResidentMemory.TrimNativeHeap();
-                var after = ResidentMemory.AnonymousBytes();
+                var after = ResidentMemory.ResidentBytes();
                 return new ModelFootprint(instance, Math.Max(0, after - before));
             }
             catch
