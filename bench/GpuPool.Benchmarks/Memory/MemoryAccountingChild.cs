@@ -39,13 +39,13 @@ internal static class MemoryAccountingChild
         services.AddGpuPool().AddOnnxRuntime();
         await using var provider = services.BuildServiceProvider();
         var pool = provider.GetRequiredService<IGpuPool>();
-        await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.GiB(2), SliceRequest.FullDeviceMilli), cancellationToken);
         await using (var warm = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), SliceRequest.FullDeviceMilli), cancellationToken))
         {
             await using var first = await warm.LoadModelAsync(ModelSource.FromBytes(TestModels.Linear(8, 4), "warm-up"), cancellationToken: cancellationToken);
             _ = await first.RunAsync(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(new float[8], 1, 8) }, cancellationToken);
         }
 
+        await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.GiB(2), SliceRequest.FullDeviceMilli), cancellationToken);
         var before = Baseline();
         await using var loaded = await lease.LoadModelAsync(ModelSource.FromFile(path), cancellationToken: cancellationToken);
         for (var i = 0; i < Runs; i++)
