@@ -253,7 +253,8 @@ internal sealed class ModelHost : ILeaseEndObserver
             // Not in the catalog: an isolated lease's models are its own. The worker measures its own growth;
             // the bytes the pool keeps to reload the model into a new worker are charged too.
             var isolated = _workers.Load(lease, context, format);
-            return new SharedModel(key, isolated, Math.Max(estimate, isolated.MeasuredBytes + context.Bytes.Length), null) { IsPrivate = true };
+            var charge = context.Device.Kind == DeviceKind.Cpu ? Math.Max(estimate, isolated.MeasuredBytes + context.Bytes.Length) : estimate;
+            return new SharedModel(key, isolated, charge, null) { IsPrivate = true };
         }
 
         return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping), lease.Id);

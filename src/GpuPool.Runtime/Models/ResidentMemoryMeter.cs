@@ -7,8 +7,8 @@ namespace GpuPool.Runtime.Models;
 /// after, so that pages freed by earlier models and reused by this one still count.
 /// </summary>
 /// <remarks>
-/// Error: other threads' allocations during the load (runs of other models, the managed heap) land in the
-/// figure too, in either direction; the benchmark <c>memory-accounting</c> compares the figure with the
+/// Error: other threads' native allocations during the load (first runs of other models growing their arenas)
+/// land in the figure; managed allocations are taken out unless a collection ran in the window; the benchmark <c>memory-accounting</c> compares the figure with the
 /// process's growth in a quiet process. Working memory beyond a batch-1 run (bigger batches, longer
 /// sequences) grows ONNX Runtime's arena later and is not charged.
 /// </remarks>
@@ -23,6 +23,7 @@ internal sealed class ResidentMemoryMeter : IModelMemoryMeter
         lock (ProcessWide)
         {
             ResidentMemory.TrimNativeHeap();
+            var managedBefore = GC.GetTotalMemory(forceFullCollection: false);
             var before = ResidentMemory.ResidentBytes();
             var instance = load();
             try
@@ -30,7 +31,11 @@ internal sealed class ResidentMemoryMeter : IModelMemoryMeter
                 ModelWarmUp.TryRun(instance, warmUpThreads);
                 ResidentMemory.TrimNativeHeap();
                 var after = ResidentMemory.ResidentBytes();
-                return new ModelFootprint(instance, Math.Max(0, after - before));
+
+                // Other threads' managed allocations in the window are not the model's: their growth is taken out
+                // (a collection in the window shrinks the managed figure; then nothing is taken out).
+                var managedGrowth = Math.Max(0, GC.GetTotalMemory(forceFullCollection: false) - managedBefore);
+                return new ModelFootprint(instance, Math.Max(0, after - before - managedGrowth));
             }
             catch
             {
