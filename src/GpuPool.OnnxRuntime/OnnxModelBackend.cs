@@ -17,6 +17,12 @@ namespace GpuPool.OnnxRuntime;
 /// </remarks>
 public sealed class OnnxModelBackend : IModelBackend
 {
+    /// <summary>
+    /// Creates the backend and starts ONNX Runtime (its native library and environment, about 30 MiB once per
+    /// process), so that this start-up is the process's and not charged to the first lease that loads a model.
+    /// </summary>
+    public OnnxModelBackend() => _ = OrtEnv.Instance();
+
     /// <inheritdoc />
     public ModelFormat Format => ModelFormat.Onnx;
 
