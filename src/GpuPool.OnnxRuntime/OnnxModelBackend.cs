@@ -42,6 +42,11 @@ public sealed class OnnxModelBackend : IModelBackend
             // From a file ONNX Runtime reads it itself, into memory it frees once the session exists.
             session = context.FilePath is { } path ? new InferenceSession(path, options) : new InferenceSession(WholeArray(context.Bytes), options);
         }
+        catch (OnnxRuntimeException ex) when (ex.Message.Contains("bad_alloc", StringComparison.Ordinal))
+        {
+            // Out of memory while loading: in a worker, its operating-system cap (RLIMIT_DATA) was reached.
+            throw new QuotaExceededException($"ONNX Runtime ran out of memory loading the model: {ex.Message}", null, ex);
+        }
         catch (OnnxRuntimeException ex)
         {
             throw new InvalidPoolRequestException($"The model is not a valid ONNX model: {ex.Message}", null, ex);

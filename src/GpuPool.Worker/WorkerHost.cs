@@ -75,6 +75,10 @@ internal sealed class WorkerHost(IEnumerable<IModelBackend> backends) : IDisposa
         {
             Reply(output, WorkerMessage.InvalidRequest, ex.Message);
         }
+        catch (Exception ex) when (ex is QuotaExceededException or OutOfMemoryException)
+        {
+            Reply(output, WorkerMessage.OutOfMemory, ex.Message);
+        }
 #pragma warning disable CA1031 // A failed request is answered; the worker keeps serving.
         catch (Exception ex) when (ex is not IOException)
 #pragma warning restore CA1031

@@ -114,6 +114,7 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
         {
             WorkerMessage.Ok => reply,
             WorkerMessage.InvalidRequest => throw new InvalidPoolRequestException(reply.ReadString()),
+            WorkerMessage.OutOfMemory => throw new QuotaExceededException("The worker reached its memory cap: " + reply.ReadString()),
             _ => throw new PoolUnavailableException("The worker failed: " + reply.ReadString()),
         };
     }
@@ -210,7 +211,7 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
         info.ArgumentList.Add("exec");
         info.ArgumentList.Add(path);
         info.Environment["GPUPOOL_WORKER_LEASE"] = Lease.Id;
-        foreach (var (name, value) in WorkerEnvironment.For(Lease, options.ResolveMps()))
+        foreach (var (name, value) in WorkerEnvironment.For(Lease, options.ResolveMps(), options.MemoryCapHeadroomBytes))
         {
             info.Environment[name] = value;
         }

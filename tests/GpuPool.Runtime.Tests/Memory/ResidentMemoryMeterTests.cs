@@ -67,4 +67,32 @@ public sealed class ResidentMemoryMeterTests
         Assert.Equal(measured + bytes.Length, model.MemoryBytes);
         Assert.Equal(model.MemoryBytes, lease.MemoryUsedBytes);
     }
+
+    [Fact]
+    public void WorkerEnvironment_CpuLease_CapsDataMemoryAtQuotaPlusHeadroom()
+    {
+        using var fixture = new HostFixture(new OnnxModelBackend(), device: Cpu);
+        var lease = fixture.Lease(64, isolation: LeaseIsolation.Process);
+
+        var capped = WorkerEnvironment.For(lease, mpsAvailable: false, ByteSize.MiB(256));
+        var uncapped = WorkerEnvironment.For(lease, mpsAvailable: false, 0);
+
+        Assert.Equal((ByteSize.MiB(64) + ByteSize.MiB(256)).ToString(System.Globalization.CultureInfo.InvariantCulture), capped[WorkerEnvironment.DataLimitVariable]);
+        Assert.False(uncapped.ContainsKey(WorkerEnvironment.DataLimitVariable));
+    }
+
+    [Fact]
+    public void Load_WorkerCappedBelowTheModel_FailsTheLoadWithQuotaExceededAndChargesNothing()
+    {
+        // 64 MiB of weights in a worker capped at its 96 MiB lease plus 96 MiB: ONNX Runtime needs them about three times over while loading.
+        using var workers = new WorkerSupervisor(Options.Create(new WorkerOptions { MemoryCapHeadroomBytes = ByteSize.MiB(96) }), NullLogger<WorkerSupervisor>.Instance);
+        using var fixture = new HostFixture(new OnnxModelBackend(), workers: workers, time: TimeProvider.System, device: Cpu);
+        var lease = fixture.Lease(96, isolation: LeaseIsolation.Process);
+
+        var error = Assert.Throws<QuotaExceededException>(() => fixture.Load(lease, TestModels.MatMulChain(2048, 4)));
+
+        Assert.Contains("memory cap", error.Message, StringComparison.Ordinal);
+
+        Assert.Equal(0, lease.MemoryUsedBytes);
+    }
 }
