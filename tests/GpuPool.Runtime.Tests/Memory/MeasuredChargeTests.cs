@@ -1,26 +1,16 @@
 using GpuPool.Runtime.Tests.Sharing;
+using GpuPool.Runtime.Tests.Support;
 
 namespace GpuPool.Runtime.Tests.Memory;
 
 /// <summary>On the CPU device a lease is charged what its model was measured to occupy, not the file's size.</summary>
 public sealed class MeasuredChargeTests
 {
-    private static DeviceDescriptor Cpu(long mebibytes) => new()
-    {
-        Id = "cpu0",
-        Node = "node-a",
-        Kind = DeviceKind.Cpu,
-        Vendor = DeviceVendor.Unknown,
-        Model = "CPU",
-        TotalMemoryBytes = ByteSize.MiB(mebibytes),
-        ComputeUnits = 2,
-    };
-
     [Fact]
     public void Load_OnCpuDevice_ChargesMeasuredFootprint()
     {
         var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(7) };
-        using var fixture = new HostFixture(new CountingBackend(), device: Cpu(1024), meter: meter);
+        using var fixture = new HostFixture(new CountingBackend(), device: TestPool.Cpu(1024), meter: meter);
         var lease = fixture.Lease(64);
 
         var model = fixture.Load(lease, CountingBackend.Model(2));
@@ -34,7 +24,7 @@ public sealed class MeasuredChargeTests
     public void Load_MeasuredBelowEstimate_ChargesTheEstimate()
     {
         var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(1) };
-        using var fixture = new HostFixture(new CountingBackend(), device: Cpu(1024), meter: meter);
+        using var fixture = new HostFixture(new CountingBackend(), device: TestPool.Cpu(1024), meter: meter);
         var lease = fixture.Lease(64);
 
         var model = fixture.Load(lease, CountingBackend.Model(3));
@@ -47,7 +37,7 @@ public sealed class MeasuredChargeTests
     {
         var backend = new CountingBackend();
         var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(40) };
-        using var fixture = new HostFixture(backend, device: Cpu(1024), meter: meter);
+        using var fixture = new HostFixture(backend, device: TestPool.Cpu(1024), meter: meter);
         var lease = fixture.Lease(64);
         fixture.Load(lease, CountingBackend.Model(1, fill: 1));
 
@@ -66,7 +56,7 @@ public sealed class MeasuredChargeTests
     {
         var backend = new CountingBackend();
         var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(1) };
-        using var fixture = new HostFixture(backend, device: Cpu(1024), meter: meter);
+        using var fixture = new HostFixture(backend, device: TestPool.Cpu(1024), meter: meter);
         var lease = fixture.Lease(64);
 
         Assert.Throws<QuotaExceededException>(() => fixture.Load(lease, CountingBackend.Model(65)));
@@ -79,7 +69,7 @@ public sealed class MeasuredChargeTests
     public void Load_SharedModel_ChargesEachLeaseInFullAndDeviceBooksCountItOnce()
     {
         var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(30) };
-        using var fixture = new HostFixture(new CountingBackend(), device: Cpu(1024), meter: meter);
+        using var fixture = new HostFixture(new CountingBackend(), device: TestPool.Cpu(1024), meter: meter);
         var first = fixture.Lease(64);
         var second = fixture.Lease(64);
 
@@ -100,7 +90,7 @@ public sealed class MeasuredChargeTests
     {
         // Files of 1 MiB that occupy 40 MiB once loaded: charged by file size, 64 MiB leases would hold 64 of them each.
         var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(40) };
-        var cpu = Cpu(1024);
+        var cpu = TestPool.Cpu(1024);
         using var fixture = new HostFixture(new CountingBackend(), device: cpu, meter: meter);
         var leases = new List<GpuPool.Runtime.Leasing.LeaseEntry>();
         while (fixture.Table.TryGrant(SliceRequest.ForShare(ByteSize.MiB(64), 50)) is { } lease)

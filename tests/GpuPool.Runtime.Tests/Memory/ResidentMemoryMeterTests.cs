@@ -2,6 +2,7 @@ using GpuPool.OnnxRuntime;
 using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Models;
 using GpuPool.Runtime.Tests.Sharing;
+using GpuPool.Runtime.Tests.Support;
 using GpuPool.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace GpuPool.Runtime.Tests.Memory;
 /// <summary>The real meter around real ONNX Runtime sessions (figures are asserted as bounds, not timed).</summary>
 public sealed class ResidentMemoryMeterTests
 {
-    private static readonly DeviceDescriptor Cpu = new() { Id = "cpu0", Node = "node-a", Kind = DeviceKind.Cpu, Vendor = DeviceVendor.Unknown, Model = "CPU", TotalMemoryBytes = ByteSize.GiB(1), ComputeUnits = 2 };
+    private static readonly DeviceDescriptor Cpu = TestPool.Cpu(1024);
 
     [Fact]
     public void Measure_OnnxModelWithWeights_ReportsAtLeastTheWeightsItHolds()
