@@ -152,7 +152,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         var estimate = backend.EstimateMemory(context);
         if (estimate > lease.MemoryQuotaBytes - lease.MemoryUsedBytes)
         {
-            throw NotFitting(lease, name, estimate, "at least");
+            throw NotFitting(lease, name, estimate, string.Empty);
         }
 
         var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(path is null ? SHA256.HashData(bytes.Span) : HashFile(path)));
@@ -161,7 +161,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         if (!lease.TryCharge(charge))
         {
             Release(shared, device);
-            throw NotFitting(lease, name, charge, "(measured)");
+            throw NotFitting(lease, name, charge, " (measured once loaded)");
         }
 
         var id = "md_" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -211,7 +211,7 @@ internal sealed class ModelHost : ILeaseEndObserver
 
     /// <summary>The refusal of a model that does not fit, naming what it needs and what the lease has left.</summary>
     private static QuotaExceededException NotFitting(LeaseEntry lease, string name, long bytes, string how) =>
-        new($"Model '{name}' needs {how} {ByteSize.Format(bytes)} but lease {lease.Id} has {ByteSize.Format(Math.Max(0, lease.MemoryQuotaBytes - lease.MemoryUsedBytes))} of {ByteSize.Format(lease.MemoryQuotaBytes)} left.");
+        new($"Model '{name}' needs {ByteSize.Format(bytes)}{how} but lease {lease.Id} has {ByteSize.Format(Math.Max(0, lease.MemoryQuotaBytes - lease.MemoryUsedBytes))} of {ByteSize.Format(lease.MemoryQuotaBytes)} left.");
 
     private void Release(SharedModel shared, DeviceDescriptor device)
     {
