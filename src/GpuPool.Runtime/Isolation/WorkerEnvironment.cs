@@ -7,6 +7,25 @@ namespace GpuPool.Runtime.Isolation;
 /// <summary>The environment a lease's worker process starts with.</summary>
 internal static class WorkerEnvironment
 {
+    /// <summary>The variable that carries the worker's cap on its data memory (bytes, <c>setrlimit(RLIMIT_DATA)</c>).</summary>
+    public const string DataLimitVariable = "GPUPOOL_WORKER_DATA_LIMIT";
+
+    /// <summary>
+    /// On the CPU device with a headroom above zero: <see cref="DataLimitVariable"/> = the lease's quota plus the
+    /// headroom (the worker's runtime), which the worker sets as its <c>RLIMIT_DATA</c> on Linux.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> For(LeaseEntry lease, bool mpsAvailable, long memoryCapHeadroomBytes)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var variables = new Dictionary<string, string>(For(lease, mpsAvailable), StringComparer.Ordinal);
+        if (memoryCapHeadroomBytes > 0 && lease.Devices[0].Kind == DeviceKind.Cpu)
+        {
+            variables[DataLimitVariable] = (lease.MemoryQuotaBytes + memoryCapHeadroomBytes).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return variables;
+    }
+
     /// <summary>
     /// The variables that narrow the worker to the lease's device (<see cref="VendorLeaseSettings.WorkerEnvironment"/>,
     /// or the device provider's own through <paramref name="inventory"/>): on NVIDIA <c>CUDA_VISIBLE_DEVICES</c>,
