@@ -53,6 +53,9 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ServerModels>();
         services.TryAddSingleton<ServerMetrics>();
         services.AddServerTelemetry(configuration);
+        // GpuPool:Cluster set: this server is a node of a pool whose state of record is PostgreSQL (before
+        // ServerStartup, so that the node has joined before the first call).
+        services.AddGpuPoolCluster(configuration);
         services.AddHostedService<ServerStartup>();
         services.AddOpenInferenceProtocol(configuration);
         services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());

@@ -66,12 +66,12 @@ internal sealed class AdminService(LeaseOperations operations, AdminRateLimiter 
         return Task.FromResult(response);
     }
 
-    public override Task<V1.RevokeLeaseResponse> RevokeLease(V1.RevokeLeaseRequest request, ServerCallContext context)
+    public override async Task<V1.RevokeLeaseResponse> RevokeLease(V1.RevokeLeaseRequest request, ServerCallContext context)
     {
         var admin = Admit(context);
-        var revoked = operations.Revoke(request.LeaseId);
+        var revoked = await operations.RevokeAsync(request.LeaseId, context.CancellationToken).ConfigureAwait(false);
         ServerLog.LeaseRevoked(logger, admin.Tenant, new ClientValue(request.LeaseId), revoked switch { true => "revoked", false => "already ending", null => "not live" });
-        return Task.FromResult(new V1.RevokeLeaseResponse { Revoked = revoked ?? false });
+        return new V1.RevokeLeaseResponse { Revoked = revoked ?? false };
     }
 
     private CallerIdentity Admit(ServerCallContext context)

@@ -36,7 +36,7 @@ internal sealed class InferenceService(
     {
         var caller = context.Caller();
         var header = request.Header ?? throw new InvalidPoolRequestException("The request has no header.");
-        var lease = operations.GetOwned(caller, header.LeaseId);
+        var lease = operations.GetServed(caller, header.LeaseId);
         var hash = CheckHash(header.Sha256, required: true)!;
         if (!store.TryGet(caller.Tenant, hash, out var bytes))
         {
@@ -86,7 +86,7 @@ internal sealed class InferenceService(
             throw TooLarge(header.TotalBytes);
         }
 
-        var lease = operations.GetOwned(caller, header.LeaseId);
+        var lease = operations.GetServed(caller, header.LeaseId);
         var modelOptions = ModelWire.ToOptions(header);
         // A model is charged at least its size to the lease: an upload larger than the lease can never load,
         // so it is refused as soon as that is known rather than held until it ends.
@@ -236,7 +236,7 @@ internal sealed class InferenceService(
 
     private LoadedModel FindModel(CallerIdentity caller, string leaseId, string modelId)
     {
-        var lease = operations.GetOwned(caller, leaseId);
+        var lease = operations.GetServed(caller, leaseId);
         lease.EnsureActive();
         var model = models.Find(lease.Id, modelId);
         if (model is null)

@@ -33,7 +33,7 @@ internal sealed class LeaseService(
         return lease is null ? new V1.AcquireResponse() : new V1.AcquireResponse { Lease = operations.ToWire(lease) };
     }
 
-    public override Task<V1.Lease> Renew(V1.RenewRequest request, ServerCallContext context)
+    public override async Task<V1.Lease> Renew(V1.RenewRequest request, ServerCallContext context)
     {
         if (request.TimeToLiveMs is < 0 or > MaxTimeToLiveMs)
         {
@@ -41,12 +41,12 @@ internal sealed class LeaseService(
         }
 
         var lease = operations.GetOwned(context.Caller(), request.LeaseId, request.FencingToken);
-        operations.Renew(lease, request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs));
-        return Task.FromResult(operations.ToWire(lease));
+        await operations.RenewAsync(lease, request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs), context.CancellationToken).ConfigureAwait(false);
+        return operations.ToWire(lease);
     }
 
-    public override Task<V1.ReleaseResponse> Release(V1.ReleaseRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.ReleaseResponse { Released = operations.Release(context.Caller(), request.LeaseId, request.FencingToken) });
+    public override async Task<V1.ReleaseResponse> Release(V1.ReleaseRequest request, ServerCallContext context) =>
+        new V1.ReleaseResponse { Released = await operations.ReleaseAsync(context.Caller(), request.LeaseId, request.FencingToken, context.CancellationToken).ConfigureAwait(false) };
 
     public override Task<V1.Lease> Get(V1.GetLeaseRequest request, ServerCallContext context) =>
         Task.FromResult(operations.ToWire(operations.GetOwned(context.Caller(), request.LeaseId)));

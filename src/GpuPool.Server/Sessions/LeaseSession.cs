@@ -108,10 +108,10 @@ internal sealed class LeaseSession
             switch (request.KindCase)
             {
                 case V1.SessionRequest.KindOneofCase.Ping:
-                    Reply(request.CallId, r => r.Renewed = RenewAll());
+                    ReplyWhenDone(request.CallId, RenewAllAsync(cancellationToken), static (r, renewed) => r.Renewed = renewed, cancellationToken);
                     break;
                 case V1.SessionRequest.KindOneofCase.Attach:
-                    Reply(request.CallId, r => r.Renewed = Attach(request.Attach.LeaseIds));
+                    ReplyWhenDone(request.CallId, AttachAsync(request.Attach.LeaseIds, cancellationToken), static (r, renewed) => r.Renewed = renewed, cancellationToken);
                     break;
                 case V1.SessionRequest.KindOneofCase.Detach:
                     foreach (var id in request.Detach.LeaseIds)
@@ -135,13 +135,7 @@ internal sealed class LeaseSession
 
                     break;
                 case V1.SessionRequest.KindOneofCase.Release:
-                    var released = _operations.Release(_caller, request.Release.LeaseId, request.Release.FencingToken);
-                    if (_leases.TryRemove(request.Release.LeaseId, out _))
-                    {
-                        _registry.Detach(request.Release.LeaseId, this);
-                    }
-
-                    Reply(request.CallId, r => r.Released = new V1.ReleaseResponse { Released = released });
+                    ReplyWhenDone(request.CallId, ReleaseAsync(request.Release, cancellationToken), static (r, released) => r.Released = new V1.ReleaseResponse { Released = released }, cancellationToken);
                     break;
                 default:
                     throw new InvalidPoolRequestException($"Session request {request.CallId} has no known kind.");
@@ -195,7 +189,7 @@ internal sealed class LeaseSession
             if (_closed.IsCancellationRequested && lease is not null)
             {
                 // Granted after the holder went away: nobody can use it.
-                _operations.Release(lease);
+                await _operations.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -229,14 +223,52 @@ internal sealed class LeaseSession
         Reply(callId, r => r.Acquired = response);
     }
 
-    private V1.Renewed RenewAll()
+    private async ValueTask<bool> ReleaseAsync(V1.ReleaseRequest request, CancellationToken cancellationToken)
+    {
+        var released = await _operations.ReleaseAsync(_caller, request.LeaseId, request.FencingToken, cancellationToken).ConfigureAwait(false);
+        if (_leases.TryRemove(request.LeaseId, out _))
+        {
+            _registry.Detach(request.LeaseId, this);
+        }
+
+        return released;
+    }
+
+    // Without a cluster every step completes synchronously and the reply goes out at once, in order, as
+    // before; in a pool the database is awaited and the reply follows when it answers.
+    private void ReplyWhenDone<T>(long callId, ValueTask<T> pending, Action<V1.SessionReply, T> fill, CancellationToken cancellationToken)
+    {
+        if (pending.IsCompleted)
+        {
+            var result = pending.Result;
+            Reply(callId, r => fill(r, result));
+            return;
+        }
+
+        _ = CompleteAsync(pending);
+
+        async Task CompleteAsync(ValueTask<T> task)
+        {
+            try
+            {
+                var result = await task.ConfigureAwait(false);
+                Reply(callId, r => fill(r, result));
+            }
+            catch (Exception ex)
+            {
+                Fail(callId, ex, cancellationToken);
+            }
+        }
+    }
+
+    private async ValueTask<V1.Renewed> RenewAllAsync(CancellationToken cancellationToken)
     {
         var renewed = new V1.Renewed();
         foreach (var lease in _leases.Values)
         {
             try
             {
-                _operations.Renew(lease);
+                await _operations.RenewAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
                 renewed.Leases.Add(_operations.ToTtl(lease));
             }
             catch (LeaseLostException)
@@ -248,7 +280,7 @@ internal sealed class LeaseSession
         return renewed;
     }
 
-    private V1.Renewed Attach(IEnumerable<string> leaseIds)
+    private async ValueTask<V1.Renewed> AttachAsync(IEnumerable<string> leaseIds, CancellationToken cancellationToken)
     {
         var renewed = new V1.Renewed();
         foreach (var id in leaseIds)
@@ -256,7 +288,7 @@ internal sealed class LeaseSession
             try
             {
                 var lease = _operations.GetOwned(_caller, id);
-                _operations.Renew(lease);
+                await _operations.RenewAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
                 _leases[id] = lease;
                 _registry.Attach(id, this);
                 renewed.Leases.Add(_operations.ToTtl(lease));
