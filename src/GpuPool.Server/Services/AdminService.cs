@@ -48,4 +48,10 @@ internal sealed class AdminService(LeaseOperations operations, ILogger<AdminServ
         ServerLog.LeaseRevoked(logger, admin.Tenant, request.LeaseId);
         return Task.FromResult(new V1.RevokeLeaseResponse { Revoked = revoked });
     }
+
+    public override Task<V1.ListTenantsResponse> ListTenants(V1.ListTenantsRequest request, ServerCallContext context)
+    {
+        context.Admin();
+        return Task.FromResult(TenantReport.Build(operations));
+    }
 }
