@@ -7,6 +7,9 @@
 # of only what is missing); otherwise the script names the command to run and exits 1.
 set -euo pipefail
 
+# tests/GpuPool.Dashboard.Tests drive Debian's chromium through Playwright (no browser download).
+[ -x /usr/lib/chromium/chromium ] || { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "eng/prerequisites.sh: the dashboard's browser tests need chromium: apt-get install -y chromium" >&2
+
 [ "$(uname -s)" = "Linux" ] && [ "$(uname -m)" = "x86_64" ] || exit 0
 libstdcxx="$( (/sbin/ldconfig -p 2>/dev/null || true) | awk '/libstdc\+\+\.so\.6 .*x86-64/ { path = $NF } END { print path }')"
 libstdcxx="${libstdcxx:-/usr/lib/x86_64-linux-gnu/libstdc++.so.6}"

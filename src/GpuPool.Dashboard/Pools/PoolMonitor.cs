@@ -40,5 +40,9 @@ internal sealed class PoolMonitor(PoolDirectory directory, TrendHistory trends, 
         {
             // Stopping.
         }
+        catch (Grpc.Core.RpcException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping in the middle of a read.
+        }
     }
 }
