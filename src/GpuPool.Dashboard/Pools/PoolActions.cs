@@ -46,7 +46,7 @@ internal sealed class PoolActions(PoolDirectory directory, PoolMonitor monitor, 
                 outcome = new ActionOutcome(false, e.StatusCode == StatusCode.NotFound ? $"Pool '{pool}' has no {target}." : PoolReader.Describe(e.StatusCode));
             }
 
-            await monitor.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            await monitor.RefreshAsync(pool, cancellationToken).ConfigureAwait(false);
         }
 
         var who = user.Operator();

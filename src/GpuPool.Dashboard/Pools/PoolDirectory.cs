@@ -6,7 +6,8 @@ namespace GpuPool.Dashboard.Pools;
 internal sealed class PoolDirectory : IDisposable
 {
     private readonly Dictionary<string, PoolClient> _byName;
-    private IReadOnlyList<PoolSnapshot> _snapshots;
+    private readonly Lock _lock = new();
+    private PoolSnapshot[] _snapshots;
 
     public PoolDirectory(IOptions<DashboardOptions> options, TimeProvider time)
     {
@@ -24,7 +25,20 @@ internal sealed class PoolDirectory : IDisposable
 
     public PoolClient? Find(string name) => _byName.GetValueOrDefault(name);
 
-    public void Publish(IReadOnlyList<PoolSnapshot> snapshots) => Volatile.Write(ref _snapshots, snapshots);
+    /// <summary>Replaces one pool's snapshot (copy on write: readers keep a consistent list).</summary>
+    public PoolSnapshot Publish(int index, PoolSnapshot snapshot)
+    {
+        lock (_lock)
+        {
+            var next = (PoolSnapshot[])_snapshots.Clone();
+            var previous = next[index];
+            next[index] = snapshot;
+            Volatile.Write(ref _snapshots, next);
+            return previous;
+        }
+    }
+
+    public int IndexOf(string name) => Pools.ToList().FindIndex(p => p.Name == name);
 
     public void Dispose()
     {

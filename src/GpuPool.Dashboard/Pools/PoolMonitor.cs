@@ -5,34 +5,45 @@ using Microsoft.Extensions.Options;
 
 namespace GpuPool.Dashboard.Pools;
 
-/// <summary>Reads every pool each <see cref="DashboardOptions.RefreshInterval"/>, publishes the snapshots and keeps the trends.</summary>
+/// <summary>
+/// Reads every pool each <see cref="DashboardOptions.RefreshInterval"/>, each pool on its own loop (a pool
+/// that hangs until the call timeout does not hold the others back), publishes the snapshots and keeps the trends.
+/// </summary>
 internal sealed class PoolMonitor(PoolDirectory directory, TrendHistory trends, TimeProvider time, IOptions<DashboardOptions> options, ILogger<PoolMonitor> logger) : BackgroundService
 {
-    /// <summary>Reads every pool now (also after an action, so that its effect shows at once).</summary>
-    public async Task RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>Reads one pool now (after an action, so that its effect shows at once).</summary>
+    public async Task RefreshAsync(string pool, CancellationToken cancellationToken)
     {
-        var previous = directory.Snapshots;
-        var snapshots = await Task.WhenAll(directory.Pools.Select(p => PoolReader.ReadAsync(p, time, cancellationToken))).ConfigureAwait(false);
-        for (var i = 0; i < snapshots.Length; i++)
+        var index = directory.IndexOf(pool);
+        if (index >= 0)
         {
-            if (snapshots[i].Status != previous[i].Status)
-            {
-                DashboardLog.PoolStatusChanged(logger, snapshots[i].Name, snapshots[i].Status, snapshots[i].Problem ?? "");
-            }
+            await RefreshAsync(index, cancellationToken).ConfigureAwait(false);
         }
-
-        directory.Publish(snapshots);
-        trends.Record(snapshots, time.GetUtcNow());
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(directory.Pools.Select((_, index) => WatchAsync(index, stoppingToken)));
+
+    private async Task RefreshAsync(int index, CancellationToken cancellationToken)
+    {
+        var snapshot = await PoolReader.ReadAsync(directory.Pools[index], time, cancellationToken).ConfigureAwait(false);
+        var previous = directory.Publish(index, snapshot);
+        if (snapshot.Status != previous.Status)
+        {
+            DashboardLog.PoolStatusChanged(logger, snapshot.Name, snapshot.Status, snapshot.Problem ?? "");
+        }
+
+        trends.Record(snapshot, time.GetUtcNow());
+    }
+
+    private async Task WatchAsync(int index, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.RefreshInterval, time);
         try
         {
             do
             {
-                await RefreshAsync(stoppingToken).ConfigureAwait(false);
+                await RefreshAsync(index, stoppingToken).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }

@@ -8,29 +8,26 @@ internal sealed class TrendHistory(IOptions<DashboardOptions> options)
     private readonly Dictionary<string, Queue<TrendPoint>> _points = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>Keeps a point for each pool unless one was kept less than an interval ago.</summary>
-    public void Record(IReadOnlyList<PoolSnapshot> snapshots, DateTimeOffset now)
+    /// <summary>Keeps a point for the pool unless one was kept less than an interval ago.</summary>
+    public void Record(PoolSnapshot snapshot, DateTimeOffset now)
     {
         var settings = options.Value;
         lock (_lock)
         {
-            foreach (var snapshot in snapshots)
+            if (!_points.TryGetValue(snapshot.Name, out var points))
             {
-                if (!_points.TryGetValue(snapshot.Name, out var points))
-                {
-                    points = _points[snapshot.Name] = new Queue<TrendPoint>();
-                }
+                points = _points[snapshot.Name] = new Queue<TrendPoint>();
+            }
 
-                if (points.Count > 0 && now - points.Last().At < settings.TrendInterval)
-                {
-                    continue;
-                }
+            if (points.Count > 0 && now - points.Last().At < settings.TrendInterval)
+            {
+                return;
+            }
 
-                points.Enqueue(ToPoint(snapshot, now));
-                while (points.Count > 0 && now - points.Peek().At > settings.TrendWindow)
-                {
-                    points.Dequeue();
-                }
+            points.Enqueue(ToPoint(snapshot, now));
+            while (points.Count > 0 && now - points.Peek().At > settings.TrendWindow)
+            {
+                points.Dequeue();
             }
         }
     }
