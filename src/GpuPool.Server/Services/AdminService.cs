@@ -80,4 +80,10 @@ internal sealed class AdminService(LeaseOperations operations, AdminRateLimiter 
         limiter.Take(admin.Tenant);
         return admin;
     }
+
+    public override Task<V1.ListTenantsResponse> ListTenants(V1.ListTenantsRequest request, ServerCallContext context)
+    {
+        context.Admin();
+        return Task.FromResult(TenantReport.Build(operations));
+    }
 }
