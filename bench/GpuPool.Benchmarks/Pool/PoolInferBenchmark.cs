@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using GpuPool.Benchmarks.Infrastructure;
 using GpuPool.Benchmarks.Remote;
-using GpuPool.Cluster.Tests.Support;
+using GpuPool.Server.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuPool.Benchmarks.Pool;
