@@ -48,7 +48,10 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
             sp.GetRequiredService<IOptions<FairSchedulerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FairDeviceScheduler>>(),
-            sp.GetService<ILeaseStreamProvider>()));
+            sp.GetService<ILeaseStreamProvider>())
+        {
+            Metrics = sp.GetRequiredService<RuntimeMetrics>(),
+        });
         services.TryAddSingleton<IDeviceScheduler>(sp => sp.GetRequiredService<FairDeviceScheduler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, PersistenceOptionsValidator>());
         services.TryAddSingleton<ILeaseJournal>(sp => LeaseJournalFactory.Create(sp)!);

@@ -1,5 +1,6 @@
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
+using GpuPool.Server.Inference;
 using GpuPool.Server.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -19,7 +20,10 @@ public static class GpuPoolServerApp
     /// <summary>The HTTP path of the readiness check.</summary>
     public const string ReadyPath = "/health/ready";
 
-    /// <summary>The HTTP path of the Prometheus-format metrics (runtime and server meters).</summary>
+    /// <summary>
+    /// The HTTP path of the Prometheus-format metrics (runtime and server meters, OpenTelemetry's exporter): on the
+    /// health port or the configured <c>GpuPoolServer:Telemetry:MetricsUrl</c> only, behind a key once tenants are configured.
+    /// </summary>
     public const string MetricsPath = "/metrics";
 
     /// <summary>
@@ -48,6 +52,8 @@ public static class GpuPoolServerApp
 
                 kestrel.ListenUnixSocket(socket, o => o.Protocols = HttpProtocols.Http2);
             }
+
+            MetricsEndpoint.Listen(context.Configuration, kestrel);
         });
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -55,10 +61,12 @@ public static class GpuPoolServerApp
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<InferenceService>();
         app.MapGrpcService<AdminService>();
+        app.MapGrpcService<GrpcInferenceService>();
+        app.MapOpenInferenceHttp();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapGet(MetricsPath, (PrometheusText metrics) => Results.Text(metrics.Scrape(), PrometheusText.ContentType));
+        MetricsEndpoint.Use(app, MetricsPath);
         return app;
     }
 

@@ -41,8 +41,9 @@ public sealed class GpuPoolServerOptions
     public long ModelCacheBytes { get; set; } = 2L << 30;
 
     /// <summary>
-    /// Whether TorchScript models can be loaded (the TorchSharp backend; libtorch loads on the first
-    /// TorchScript model). Default true; false leaves ONNX as the only format.
+    /// Whether the TorchScript add-on server (<c>GpuPool.Server.TorchScript</c>) accepts TorchScript models
+    /// (libtorch loads on the first one). Default true; false leaves ONNX as the only format. The plain
+    /// server carries no libtorch and refuses TorchScript models whatever this says.
     /// </summary>
     public bool TorchScript { get; set; } = true;
 

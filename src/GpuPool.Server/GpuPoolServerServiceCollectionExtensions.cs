@@ -8,6 +8,7 @@ using GpuPool.Server;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
+using GpuPool.Server.Inference;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
 using GpuPool.Server.Services;
@@ -51,8 +52,9 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<ServerModels>();
         services.TryAddSingleton<ServerMetrics>();
-        services.TryAddSingleton<PrometheusText>();
+        services.AddServerTelemetry(configuration);
         services.AddHostedService<ServerStartup>();
+        services.AddOpenInferenceProtocol(configuration);
         services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GpuPoolServerOptions>>((grpc, server) =>
         {

@@ -64,6 +64,7 @@ internal sealed class RemoteConnection : IDisposable
         MaxMessageBytes = options.MaxMessageBytes;
         Leases = new V1.Leases.LeasesClient(_channel);
         Inference = new V1.Inference.InferenceClient(_channel);
+        Admin = new V1.Admin.AdminClient(_channel);
     }
 
     /// <summary>The server address as configured.</summary>
@@ -74,6 +75,9 @@ internal sealed class RemoteConnection : IDisposable
     public V1.Leases.LeasesClient Leases { get; }
 
     public V1.Inference.InferenceClient Inference { get; }
+
+    /// <summary>The operator service (admin keys only); used by the <c>gpupool</c> command line.</summary>
+    public V1.Admin.AdminClient Admin { get; }
 
     public CallOptions Options(CancellationToken cancellationToken, DateTime? deadline = null) =>
         new(_headers, deadline, cancellationToken);

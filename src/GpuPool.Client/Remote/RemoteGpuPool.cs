@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using GpuPool.Protocol.Conversion;
+using GpuPool.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using V1 = GpuPool.Protocol.V1;
@@ -33,8 +34,24 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
 
     public async ValueTask<GpuLease> LeaseAsync(SliceRequest request, CancellationToken cancellationToken = default)
     {
+        using var activity = ClientActivity.Start(GpuPoolInstruments.AcquireSpan);
+        try
+        {
+            return await AcquireAsync(request, traced: activity is { Recorded: true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ClientActivity.Failed(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async ValueTask<GpuLease> AcquireAsync(SliceRequest request, bool traced, CancellationToken cancellationToken)
+    {
         var acquire = Prepare(request, wait: true);
-        if (Session.IsConnected)
+
+        // A traced acquire goes as a unary call: its trace context travels in the call's headers (the session stream's
+        // were sent when the stream opened).
+        if (Session.IsConnected && !traced)
         {
             try
             {

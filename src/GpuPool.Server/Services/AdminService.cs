@@ -3,7 +3,9 @@ using GpuPool.Server.Auth;
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
+using GpuPool.Runtime.Models;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using V1 = GpuPool.Protocol.V1;
 
@@ -43,6 +45,25 @@ internal sealed class AdminService(LeaseOperations operations, AdminRateLimiter 
         }
 
         return Task.FromResult(new V1.DrainDeviceResponse());
+    }
+
+    public override Task<V1.ListModelsResponse> ListModels(V1.ListModelsRequest request, ServerCallContext context)
+    {
+        context.Admin();
+        var host = context.GetHttpContext().RequestServices.GetRequiredService<ModelHost>();
+        var response = new V1.ListModelsResponse();
+        foreach (var lease in operations.List(request.Tenant.Length == 0 ? null : request.Tenant))
+        {
+            response.Models.AddRange(host.ModelsOf(lease.Id).Where(m => !m.IsUnloaded).Select(m => new V1.LoadedModel
+            {
+                Model = Models.ModelWire.ToWire(m),
+                Tenant = lease.Tenant,
+                DeviceId = lease.Devices[0].Id,
+                Node = lease.Devices[0].Node,
+            }));
+        }
+
+        return Task.FromResult(response);
     }
 
     public override Task<V1.RevokeLeaseResponse> RevokeLease(V1.RevokeLeaseRequest request, ServerCallContext context)
