@@ -50,6 +50,7 @@ internal static class RequestLimits
         ["gpupool.v1.DrainDeviceRequest.node"] = (256, 0),
         ["gpupool.v1.DrainDeviceRequest.device_id"] = (256, 0),
         ["gpupool.v1.RevokeLeaseRequest.lease_id"] = (IdLength, 0),
+        ["gpupool.v1.ListModelsRequest.tenant"] = (IdLength, 0),
     };
 
     /// <summary>The protocol these limits are for; other protocols the server speaks (KServe v2) have their own checks.</summary>
