@@ -39,9 +39,11 @@ public static class GpuPoolServerApp
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(15);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(30);
             // A unary call carries one message and its 5-byte frame header; Kestrel's own default (30,000,000
-            // bytes) would cut messages the docs allow off with UNKNOWN. Streaming calls have no body limit
-            // (grpc-dotnet lifts it); their messages are bounded by MaxMessageBytes one by one.
-            kestrel.Limits.MaxRequestBodySize = MaxUnaryBodyBytes(kestrel.ApplicationServices);
+            // bytes) would cut messages the docs allow off with UNKNOWN. The limit leaves room for what HTTP/2
+            // flow control lets arrive before gRPC reads the frame header, so that a message over MaxMessageBytes
+            // always meets gRPC's check (RESOURCE_EXHAUSTED) first, never Kestrel's (UNKNOWN). Streaming calls
+            // have no body limit (grpc-dotnet lifts it); their messages are bounded one by one.
+            kestrel.Limits.MaxRequestBodySize = MaxUnaryBodyBytes(kestrel.ApplicationServices) + kestrel.Limits.Http2.InitialConnectionWindowSize;
             var socket = context.Configuration[$"{GpuPoolServerOptions.SectionName}:{nameof(GpuPoolServerOptions.UnixSocketPath)}"];
             if (!string.IsNullOrWhiteSpace(socket))
             {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace GpuPool.Server.Errors;
 
 /// <summary>
-/// Answers a gRPC request whose announced length (Content-Length) is over the unary body limit with
+/// Answers a gRPC request whose announced length (Content-Length) is over one message of the largest size with
 /// RESOURCE_EXHAUSTED, the status of gRPC's own message limit, before anything reads it: Kestrel would
 /// otherwise fail the read, which grpc-dotnet reports as UNKNOWN with an error-level log entry.
 /// Requests without a Content-Length meet grpc-dotnet's check of the frame header first.

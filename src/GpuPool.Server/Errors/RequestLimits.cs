@@ -50,12 +50,24 @@ internal static class RequestLimits
         ["gpupool.v1.DrainDeviceRequest.node"] = (256, 0),
         ["gpupool.v1.DrainDeviceRequest.device_id"] = (256, 0),
         ["gpupool.v1.RevokeLeaseRequest.lease_id"] = (IdLength, 0),
+        ["gpupool.v1.ListModelsRequest.tenant"] = (IdLength, 0),
     };
 
-    /// <summary>Throws <see cref="InvalidPoolRequestException"/> when a field of <paramref name="message"/> (at any depth) is over its limit.</summary>
+    /// <summary>The protocol these limits are for; other protocols the server speaks (KServe v2) have their own checks.</summary>
+    public const string Package = "gpupool.v1";
+
+    /// <summary>
+    /// Throws <see cref="InvalidPoolRequestException"/> when a field of <paramref name="message"/> (at any depth) is
+    /// over its limit. Messages of other packages than <see cref="Package"/> pass unchecked.
+    /// </summary>
     public static void Check(IMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (!string.Equals(message.Descriptor.File.Package, Package, StringComparison.Ordinal))
+        {
+            return;
+        }
+
         foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
         {
             if (field.FieldType is not (FieldType.String or FieldType.Message) && !field.IsRepeated)

@@ -24,6 +24,17 @@ public sealed class RequestLimitsCoverageTests
         Assert.All(RequestLimits.Fields.Keys, name => Assert.Contains(name, seen));
     }
 
+    [Fact]
+    public void Check_KserveTensorWithThousandsOfElements_IsLeftToTheKserveChecks()
+    {
+        var contents = new GpuPool.Server.Inference.Wire.InferTensorContents();
+        contents.Fp32Contents.AddRange(new float[5_000]);
+        var request = new GpuPool.Server.Inference.Wire.ModelInferRequest { ModelName = new string('m', 1_000) };
+        request.Inputs.Add(new GpuPool.Server.Inference.Wire.ModelInferRequest.Types.InferInputTensor { Name = "x", Contents = contents });
+
+        RequestLimits.Check(request);
+    }
+
     private static void Collect(MessageDescriptor message, HashSet<string> seen, List<string> unlisted)
     {
         foreach (var field in message.Fields.InFieldNumberOrder())
