@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Spectre.Console;
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace GpuPool.Cli.Running;
 
