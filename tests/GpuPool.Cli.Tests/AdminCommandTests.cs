@@ -38,7 +38,7 @@ public sealed class AdminCommandTests(ITestOutputHelper output)
     public async Task Leases_TenantFilter_ListsOnlyThatTenantsLeases()
     {
         await using var server = await CliServer.StartAsync(output);
-        using var gpupool = GpupoolProcess.Start(server.Address, Keys.Alpha, "run", "--memory", "32MiB", "--share", "50", "--", "sh", "-c", "echo up; read _");
+        using var gpupool = GpupoolProcess.Start(server.Address, Keys.Alpha, "run", "--memory", "32MiB", "--share", "50", "--", "sh", "-c", "echo up; read _; exit 0");
         await gpupool.LineAsync(l => l == "up");
 
         var alpha = await InProcessCli.RunAsync(server.Address, Keys.Admin, "leases", "--tenant", "alpha", "-o", "json");
@@ -50,6 +50,8 @@ public sealed class AdminCommandTests(ITestOutputHelper output)
         Assert.Equal("alpha", lease.GetProperty("tenant").GetString());
         Assert.Equal(32L << 20, lease.GetProperty("memoryBytes").GetInt64());
         Assert.Equal(0, opsJson.RootElement.GetProperty("leases").GetArrayLength());
+        gpupool.CloseInput();
+        Assert.Equal(ExitCodes.Success, (await gpupool.ExitAsync()).ExitCode);
     }
 
     [Fact]

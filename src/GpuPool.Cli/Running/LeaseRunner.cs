@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Spectre.Console;
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace GpuPool.Cli.Running;
 
@@ -113,8 +113,8 @@ internal sealed class LeaseRunner(CliInvocation cli)
             }
 
             // Released before gpupool exits, confirmed by the server: the slice is free when the next command runs.
-            using var release = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            release.CancelAfter(TimeSpan.FromSeconds(10));
+            using var releaseTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), cli.Environment.Time);
+            using var release = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, releaseTimeout.Token);
             await lease.ReleaseAsync(release.Token).ConfigureAwait(false);
             cli.Output.Event(new { @event = "exited", lease = lease.Id, exitCode = child.ExitCode });
             return child.ExitCode;

@@ -43,6 +43,8 @@ internal sealed class GpupoolProcess : IDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // A pipe the test holds: a program that reads stdin waits until the test closes it.
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         info.ArgumentList.Add(CliAssembly());
@@ -96,6 +98,9 @@ internal sealed class GpupoolProcess : IDisposable
 
         return new CliResult(_process.ExitCode, string.Join('\n', _seen), await _stderr);
     }
+
+    /// <summary>Closes gpupool's stdin, which its program shares: a program blocked reading it goes on.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
 
     /// <summary>Sends <paramref name="signal"/> to gpupool itself (not its program).</summary>
     public void Signal(int signal) => NativeSignals.Send(_process.Id, signal);

@@ -124,6 +124,16 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Metrics_NoTenantsConfigured_ServedWithoutKeyOnHealthPort()
+    {
+        await using var server = await GpuPool.Server.TestHost.LoopbackServer.StartAsync(logs: new GpuPool.Server.TestHost.XunitLoggerProvider(output));
+
+        using var response = await GetAsync(server.HttpPort, key: null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Start_AnonymousMetricsWithoutDedicatedListener_Refused()
     {
         var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => ServerHost.StartAsync(output, settings: new Dictionary<string, string?>
