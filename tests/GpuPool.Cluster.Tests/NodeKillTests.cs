@@ -19,7 +19,7 @@ public sealed class NodeKillTests(PostgresFixture postgres, ITestOutputHelper ou
         var settings = ClusterServers.Settings(servers.ConnectionString, 2, port);
         var victim = await ServerProcess.StartAsync(settings, port);
         await using var victimScope = victim;
-        await using var sdk = Sdk(servers.Address(0));
+        await using var sdk = SdkClients.For(servers.Address(0));
         var pool = sdk.GetRequiredService<IGpuPool>();
         await using var doomed = await pool.LeaseAsync(Quarter with { Constraints = new DeviceConstraints { Node = ClusterServers.Node(2) } });
         await using var kept = await pool.LeaseAsync(Quarter with { Constraints = new DeviceConstraints { Node = ClusterServers.Node(1) } });
@@ -42,12 +42,5 @@ public sealed class NodeKillTests(PostgresFixture postgres, ITestOutputHelper ou
         await using var database = NpgsqlDataSource.Create(servers.ConnectionString);
         await using var epoch = database.CreateCommand("SELECT epoch FROM gpupool_nodes WHERE node_id = 'node-2'");
         Assert.Equal(2L, await epoch.ExecuteScalarAsync());
-    }
-
-    private static ServiceProvider Sdk(Uri server)
-    {
-        var services = new ServiceCollection().AddLogging();
-        services.AddGpuPool().UseServer(server, ClusterServers.AlphaKey);
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
 }

@@ -17,16 +17,6 @@ namespace GpuPool.Benchmarks.Cluster;
 internal sealed class ClusterAcquireBenchmark : IBenchmark
 {
     private const string ApiKey = "bench-key";
-    private const string OverCommitted = """
-        SELECT count(*) FROM (
-            SELECT l.node_id, dev, sum(l.memory_bytes) AS memory, sum(l.milli) AS milli
-            FROM gpupool_leases l CROSS JOIN LATERAL unnest(l.device_ids) AS dev
-            JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch AND n.state = 'alive'
-            WHERE l.ended_at IS NULL AND l.expires_at > now()
-            GROUP BY l.node_id, dev) u
-        JOIN gpupool_devices d ON d.node_id = u.node_id AND d.device_id = u.dev
-        WHERE u.memory > d.memory_bytes OR u.milli > 1000
-        """;
 
     public string Name => "cluster-acquire";
 
@@ -135,8 +125,7 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
         var (checks, violations) = (0, 0);
         while (!cancellationToken.IsCancellationRequested)
         {
-            await using var command = database.CreateCommand(OverCommitted);
-            violations += (int)(long)(await command.ExecuteScalarAsync(CancellationToken.None))!;
+            violations += await ClusterInvariants.OverCommittedAsync(database, CancellationToken.None);
             checks++;
             try
             {

@@ -32,6 +32,9 @@ internal static partial class ClusterLog
     [LoggerMessage(EventId = 6008, EventName = "GrantConflict", Level = LogLevel.Debug, Message = "Another server took the capacity chosen on {NodeId}; placing again (try {Attempt})")]
     public static partial void GrantConflict(ILogger logger, string nodeId, int attempt);
 
+    [LoggerMessage(EventId = 6010, EventName = "GrantUnavailable", Level = LogLevel.Warning, Message = "A grant could not reach the cluster database; the caller is told to retry")]
+    public static partial void GrantUnavailable(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 6009, EventName = "DatabaseBack", Level = LogLevel.Information, Message = "Node {NodeId} reaches the cluster database again")]
     public static partial void DatabaseBack(ILogger logger, string nodeId);
 }

@@ -89,6 +89,7 @@ internal sealed class ClusterLeases
         }
         catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
         {
+            ClusterLog.GrantUnavailable(_logger, ex);
             throw DatabaseFailures.Unavailable(ex, _node.Options.RetryAfter);
         }
     }

@@ -111,12 +111,13 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
             return new GrantOutcome(GrantOutcomeKind.QuotaRefused, Message: refusal);
         }
 
-        if (await Sql.ScalarAsync(connection, LeaseSql.LockOwner, cancellationToken, ("node", plan.NodeId)).ConfigureAwait(false) is not long epoch)
+        // One round trip: the owner's share lock (and epoch), the devices' row locks, then what they hold.
+        var (epoch, memory) = await LockAndCheckAsync(connection, plan, cancellationToken).ConfigureAwait(false);
+        if (epoch < 0)
         {
             return new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"Node {plan.NodeId} is not alive.");
         }
 
-        var memory = await CheckDevicesAsync(connection, plan, epoch, cancellationToken).ConfigureAwait(false);
         if (memory < 0)
         {
             return new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"The devices chosen on {plan.NodeId} no longer hold the request.");
@@ -140,7 +141,8 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
             ("request", (object?)plan.Request.ClientRequestId ?? DBNull.Value),
             ("whole", plan.WholeDevices),
             ("isolation", (int)plan.Request.Isolation),
-            ("hard_cap", plan.Request.HardCap));
+            ("hard_cap", plan.Request.HardCap),
+            ("payload", "granted:" + plan.NodeId));
         await using var insertScope = insert.ConfigureAwait(false);
         var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -170,7 +172,6 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
                 IsLive = true,
             };
             await reader.DisposeAsync().ConfigureAwait(false);
-            await Sql.ExecuteAsync(connection, LeaseSql.Notify, cancellationToken, ("payload", "granted:" + plan.NodeId)).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new GrantOutcome(GrantOutcomeKind.Granted, lease);
         }
@@ -251,42 +252,49 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database, ITenantQuotaP
         return quotas!.Check(plan.Tenant, plan.Request, plan.QuotaMemoryBytes, plan.QuotaMilli, usage);
     }
 
-    /// <summary>Locks the chosen devices and checks them again; returns the memory per device to record, or -1 when they cannot hold it.</summary>
-    private static async Task<long> CheckDevicesAsync(NpgsqlConnection connection, GrantPlan plan, long epoch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Locks the owner (share) and the chosen devices (update) and checks the devices again; returns the owner's
+    /// epoch (-1 when it is not alive) and the memory per device to record (-1 when they cannot hold it).
+    /// </summary>
+    private static async Task<(long Epoch, long Memory)> LockAndCheckAsync(NpgsqlConnection connection, GrantPlan plan, CancellationToken cancellationToken)
     {
         var devices = plan.DeviceIds.ToArray();
-        var total = new Dictionary<string, long>(StringComparer.Ordinal);
-        var lockCommand = Sql.Command(connection, LeaseSql.LockDevices, ("node", plan.NodeId), ("devices", devices));
-        await using var lockCommandScope = lockCommand.ConfigureAwait(false);
-        var reader = await lockCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        var batch = new NpgsqlBatch(connection)
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            BatchCommands =
             {
-                if (!reader.GetBoolean(2))
-                {
-                    total[reader.GetString(0)] = reader.GetInt64(1);
-                }
-            }
-        }
-
-        if (total.Count != devices.Length)
+                Sql.BatchCommand(LeaseSql.LockTimeout),
+                Sql.BatchCommand(LeaseSql.LockOwner, ("node", plan.NodeId)),
+                Sql.BatchCommand(LeaseSql.LockDevices, ("node", plan.NodeId), ("devices", devices)),
+                Sql.BatchCommand(LeaseSql.DeviceUsage, ("node", plan.NodeId), ("devices", devices)),
+            },
+        };
+        await using var batchScope = batch.ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var epoch = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetInt64(0) : -1;
+        var total = new Dictionary<string, long>(StringComparer.Ordinal);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return -1;
+            if (!reader.GetBoolean(2))
+            {
+                total[reader.GetString(0)] = reader.GetInt64(1);
+            }
         }
 
         var used = new Dictionary<string, (long Memory, long Milli, long Leases)>(StringComparer.Ordinal);
-        var usageCommand = Sql.Command(connection, LeaseSql.DeviceUsage, ("node", plan.NodeId), ("epoch", epoch), ("devices", devices));
-        await using var usageCommandScope = usageCommand.ConfigureAwait(false);
-        var usageReader = await usageCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (usageReader.ConfigureAwait(false))
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await usageReader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                used[usageReader.GetString(0)] = (usageReader.GetInt64(1), usageReader.GetInt64(2), usageReader.GetInt64(3));
-            }
+            used[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
         }
 
+        return (epoch, epoch < 0 || total.Count != devices.Length ? -1 : Fits(plan, total, used));
+    }
+
+    private static long Fits(GrantPlan plan, Dictionary<string, long> total, Dictionary<string, (long Memory, long Milli, long Leases)> used)
+    {
         var memory = plan.WholeDevices && plan.MemoryBytes == 0 ? total.Values.Min() : plan.MemoryBytes;
         foreach (var (device, capacity) in total)
         {

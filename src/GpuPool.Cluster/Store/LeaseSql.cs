@@ -58,6 +58,9 @@ internal static class LeaseSql
         WHERE l.tenant = @tenant AND
         """ + Live;
 
+    /// <summary>A grant waits this long at most for a device another grant holds, then places again (a conflict).</summary>
+    public const string LockTimeout = "SET LOCAL lock_timeout = 1000";
+
     /// <summary>The owner must be alive; the share lock holds off a concurrent death declaration until the grant commits.</summary>
     public const string LockOwner = "SELECT epoch FROM gpupool_nodes WHERE node_id = @node AND state = 'alive' FOR SHARE";
 
@@ -68,19 +71,27 @@ internal static class LeaseSql
         ORDER BY device_id FOR UPDATE
         """;
 
+    /// <summary>
+    /// What live leases take of the chosen devices. A statement of its own, after the row locks: under READ
+    /// COMMITTED it reads a snapshot taken once the locks are held, so it sees every grant committed before.
+    /// </summary>
     public const string DeviceUsage = """
         SELECT dev, sum(l.memory_bytes), sum(l.milli), count(*)
         FROM gpupool_leases l CROSS JOIN LATERAL unnest(l.device_ids) AS dev
-        WHERE l.node_id = @node AND l.node_epoch = @epoch AND l.ended_at IS NULL AND l.expires_at > now() AND dev = ANY(@devices)
+        JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
+        WHERE l.node_id = @node AND l.ended_at IS NULL AND l.expires_at > now() AND dev = ANY(@devices)
         GROUP BY dev
         """;
 
+    /// <summary>Inserts the lease and notifies the servers in one statement (committed together).</summary>
     public const string Insert = """
+        WITH inserted AS (
         INSERT INTO gpupool_leases (lease_id, tenant, node_id, node_epoch, device_ids, memory_bytes, milli, cpu_milli, host_memory_bytes,
                                     priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id, whole_devices, isolation, hard_cap)
         VALUES (@id, @tenant, @node, @epoch, @devices, @memory, @milli, @cpu, @host, @priority, @ttl_ms, now(), now() + @ttl,
                 nextval('gpupool_fencing_tokens'), @request, @whole, @isolation, @hard_cap)
-        RETURNING fencing_token, granted_at, expires_at
+        RETURNING fencing_token, granted_at, expires_at)
+        SELECT fencing_token, granted_at, expires_at, pg_notify('gpupool_leases', @payload) FROM inserted
         """;
 
     /// <summary>Extends a live lease from the database's now.</summary>
