@@ -15,13 +15,16 @@ internal sealed class LeasesModel(PoolDirectory directory, TimeProvider time) : 
     [BindProperty(SupportsGet = true)]
     public string? Tenant { get; set; }
 
+    [BindProperty(Name = "p", SupportsGet = true)]
+    public int PageNumber { get; set; } = 1;
+
     public LeasesView View { get; private set; } = null!;
 
     public IEnumerable<SelectListItem> PoolChoices => Choices("All pools", View.PoolNames);
 
     public IEnumerable<SelectListItem> TenantChoices => Choices("All tenants", View.TenantNames);
 
-    public void OnGet() => View = LeasesView.From(directory.Snapshots, new LeaseFilter(Pool, Tenant), time.GetUtcNow());
+    public void OnGet() => View = LeasesView.From(directory.Snapshots, new LeaseFilter(Pool, Tenant, PageNumber), time.GetUtcNow());
 
     public PartialViewResult OnGetLive()
     {
