@@ -1,20 +1,10 @@
 using GpuPool.Dashboard.Pools;
 using GpuPool.Dashboard.Views;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace GpuPool.Dashboard.Pages;
 
 /// <summary>The overview: every pool and the total, with the last hour's trends.</summary>
-internal sealed class IndexModel(PoolDirectory directory, TrendHistory trends, TimeProvider time) : PageModel
+internal sealed class IndexModel(PoolDirectory directory, TrendHistory trends, TimeProvider time) : LivePageModel<OverviewView>("_Overview")
 {
-    public OverviewView View { get; private set; } = null!;
-
-    public void OnGet() => View = OverviewView.From(directory.Snapshots, trends, time.GetUtcNow());
-
-    public PartialViewResult OnGetLive()
-    {
-        OnGet();
-        return Partial("_Overview", View);
-    }
+    protected override OverviewView Read() => OverviewView.From(directory.Snapshots, trends, time.GetUtcNow());
 }

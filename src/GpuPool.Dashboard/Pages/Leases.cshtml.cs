@@ -1,13 +1,12 @@
 using GpuPool.Dashboard.Pools;
 using GpuPool.Dashboard.Views;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc.Rendering;
 
 namespace GpuPool.Dashboard.Pages;
 
-/// <summary>Every lease of every pool, filtered by pool and tenant, with revoke.</summary>
-internal sealed class LeasesModel(PoolDirectory directory, TimeProvider time) : PageModel
+/// <summary>Every lease of every pool, filtered by pool and tenant, a page of 100 at a time, with revoke.</summary>
+internal sealed class LeasesModel(PoolDirectory directory, TimeProvider time) : LivePageModel<LeasesView>("_Leases")
 {
     [BindProperty(SupportsGet = true)]
     public string? Pool { get; set; }
@@ -15,19 +14,14 @@ internal sealed class LeasesModel(PoolDirectory directory, TimeProvider time) : 
     [BindProperty(SupportsGet = true)]
     public string? Tenant { get; set; }
 
-    public LeasesView View { get; private set; } = null!;
+    [BindProperty(Name = "p", SupportsGet = true)]
+    public int PageNumber { get; set; } = 1;
 
     public IEnumerable<SelectListItem> PoolChoices => Choices("All pools", View.PoolNames);
 
     public IEnumerable<SelectListItem> TenantChoices => Choices("All tenants", View.TenantNames);
 
-    public void OnGet() => View = LeasesView.From(directory.Snapshots, new LeaseFilter(Pool, Tenant), time.GetUtcNow());
-
-    public PartialViewResult OnGetLive()
-    {
-        OnGet();
-        return Partial("_Leases", View);
-    }
+    protected override LeasesView Read() => LeasesView.From(directory.Snapshots, new LeaseFilter(Pool, Tenant, PageNumber), time.GetUtcNow());
 
     private static IEnumerable<SelectListItem> Choices(string all, IEnumerable<string> names) =>
         [new SelectListItem(all, ""), .. names.Select(n => new SelectListItem(n, n))];
