@@ -9,6 +9,9 @@ public static class ErrorKinds
     /// <summary>The trailer that carries the kind.</summary>
     public const string Trailer = "gpupool-error";
 
+    /// <summary>Trailer with the address of the node that serves a lease, on a call sent to another node of a pool (kind <see cref="LeaseElsewhere"/>).</summary>
+    public const string LeaseOwnerTrailer = "gpupool-lease-owner";
+
     /// <summary>The trailer that carries the retry-after delay in milliseconds.</summary>
     public const string RetryAfterTrailer = "gpupool-retry-after-ms";
 
@@ -47,6 +50,9 @@ public static class ErrorKinds
 
     /// <summary>FAILED_PRECONDITION: the lease ended (expired, revoked, released).</summary>
     public const string LeaseLost = "lease-lost";
+
+    /// <summary>The lease is live but served by another node of the pool: its address is in <see cref="LeaseOwnerTrailer"/>.</summary>
+    public const string LeaseElsewhere = "lease-elsewhere";
 
     /// <summary>FAILED_PRECONDITION: the fencing token named in the request is not the lease's.</summary>
     public const string StaleFencingToken = "stale-fencing-token";

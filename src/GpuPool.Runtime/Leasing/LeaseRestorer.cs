@@ -40,7 +40,7 @@ internal sealed class LeaseRestorer(ILeaseJournal journal, LeaseBooks books, Tim
             books.RaiseFencingTo(record.FencingToken);
             var expired = record.ExpiresAt <= now;
             string? reason = expired ? $"it expired at {record.ExpiresAt:O}, while the pool was down" : null;
-            var allocation = reason is null ? Place(record, out reason) : null;
+            var allocation = reason is null ? Place(books.Allocator, record, out reason) : null;
             if (allocation is null)
             {
                 dropped[record.Id] = expired ? LeaseLostReason.Expired : LeaseLostReason.ServerRestarted;
@@ -54,7 +54,7 @@ internal sealed class LeaseRestorer(ILeaseJournal journal, LeaseBooks books, Tim
             };
             books.AddRestored(entry);
             restored(entry);
-            metrics.Granted(entry.Tenant, allocation.Descriptors[0].Id, TimeSpan.Zero);
+            metrics.Granted(entry, TimeSpan.Zero);
             RuntimeLog.LeaseRestored(logger, entry.Id, entry.Tenant, allocation.Descriptors[0].Id, entry.FencingToken, entry.ExpiresAt);
         }
 
@@ -73,7 +73,8 @@ internal sealed class LeaseRestorer(ILeaseJournal journal, LeaseBooks books, Tim
         return dropped;
     }
 
-    private Allocation? Place(JournaledLease record, out string? reason)
+    /// <summary>Places a recorded lease on exactly its devices, or returns <see langword="null"/> (with why) when they cannot hold it.</summary>
+    internal static Allocation? Place(SliceAllocator allocator, JournaledLease record, out string? reason)
     {
         if (record.DeviceIds.Count == 0)
         {
@@ -81,7 +82,6 @@ internal sealed class LeaseRestorer(ILeaseJournal journal, LeaseBooks books, Tim
             return null;
         }
 
-        var allocator = books.Allocator;
         var indices = new int[record.DeviceIds.Count];
         var node = -1;
         for (var i = 0; i < indices.Length; i++)

@@ -264,6 +264,52 @@ internal sealed class LeaseTable : IDisposable
     /// <summary>A snapshot of every device and its allocation.</summary>
     public PoolInventory GetInventory() => Locked(_devices.GetInventory);
 
+    /// <summary>
+    /// Puts a lease granted elsewhere (a cluster's state of record) into the table on exactly the devices it
+    /// names, with its id, fencing token and expiry; the lease already there when the id is known, or
+    /// <see langword="null"/> (with why) when the devices cannot hold it now.
+    /// </summary>
+    internal LeaseEntry? Adopt(JournaledLease record, out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_books.TryGet(record.Id, out var existing))
+            {
+                reason = null;
+                return existing;
+            }
+
+            if (LeaseRestorer.Place(_books.Allocator, record, out reason) is not { } allocation)
+            {
+                return null;
+            }
+
+            var entry = new LeaseEntry(record.Id, record.Tenant, record.Request, allocation, record.GrantedAt, record.TimeToLive, record.FencingToken)
+            {
+                ExpiresAt = record.ExpiresAt,
+            };
+            _books.AddRestored(entry);
+            _expiry.Schedule(entry, _books.Live);
+            return entry;
+        }
+    }
+
+    /// <summary>Sets a live lease's expiry as its state of record says (a renewal made elsewhere); nothing for an ended lease.</summary>
+    internal void Refresh(LeaseEntry lease, DateTimeOffset expiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_lock)
+        {
+            if (lease.IsActive && lease.ExpiresAt != expiresAt)
+            {
+                lease.ExpiresAt = expiresAt;
+                _expiry.Schedule(lease, _books.Live);
+            }
+        }
+    }
+
     /// <summary>Adds lease-end work, run in <see cref="ILeaseEndObserver.Stage"/> order; adding the same observer twice keeps one.</summary>
     internal void AddEndObserver(ILeaseEndObserver observer) => _observers.Add(observer);
 
@@ -381,7 +427,7 @@ internal sealed class LeaseTable : IDisposable
 
     private void AfterEnded(LeaseEntry lease)
     {
-        _metrics.Ended(lease.Tenant, lease.Devices[0].Id, lease.LostReason);
+        _metrics.Ended(lease);
         if (lease.State == LeaseState.Lost)
         {
             RuntimeLog.LeaseLost(_logger, lease.Id, lease.LostReason);

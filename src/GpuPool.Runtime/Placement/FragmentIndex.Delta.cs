@@ -84,7 +84,7 @@ internal sealed partial class FragmentIndex
             {
                 // Nodes in the same state score the same: score one of them per decision.
                 var hash = StateHash(slot);
-                if (_sameState.TryGetValue(hash, out var twin) && _typeOf[twin] == _typeOf[n] && SameState(_allocator.NodeArray[twin], slot))
+                if (_sameState.TryGetValue(hash, out var twin) && _typeOf[twin] == _typeOf[n] && SameState(_allocator.NodeArray[twin], slot) && SameAcceptance(cache.Accepts, twin, n))
                 {
                     (cache.Score[n], cache.Device[n]) = (cache.Score[twin], cache.Device[twin]);
                 }
@@ -111,6 +111,20 @@ internal sealed partial class FragmentIndex
 
         var best = _allocator.NodeArray[bestNode];
         return new PlacementChoice(bestNode, bestDevice >= 0 ? [bestDevice] : PlacementMath.FirstWhole(best, request));
+    }
+
+    // Twins must also agree on which of their devices the request's constraints accept (a node or device
+    // constraint tells apart nodes in the same state).
+    private bool SameAcceptance(bool[]? accepts, int twin, int node)
+    {
+        if (accepts is null)
+        {
+            return true;
+        }
+
+        var twinDevices = accepts.AsSpan(_deviceOffset[twin], _deviceOffset[twin + 1] - _deviceOffset[twin]);
+        var nodeDevices = accepts.AsSpan(_deviceOffset[node], _deviceOffset[node + 1] - _deviceOffset[node]);
+        return twinDevices.SequenceEqual(nodeDevices);
     }
 
     private (double Score, int Device) Score(NodeSlot slot, in PlacementRequest request, bool[]? accepts, Func<NodeSlot, double, double>? adjust)

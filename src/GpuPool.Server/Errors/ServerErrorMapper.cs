@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using GpuPool.Cluster.Leasing;
 using GpuPool.Protocol;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ internal sealed class ServerErrorMapper(IOptions<GpuPoolServerOptions> options)
 
     /// <summary>True when the exception is an expected rejection (not logged as an error).</summary>
     public static bool IsExpected(Exception exception) =>
-        exception is GpuPoolRejectedException or RpcException or OperationCanceledException or ServerErrorException or InvalidProtocolBufferException
+        exception is GpuPoolRejectedException or LeaseElsewhereException or RpcException or OperationCanceledException or ServerErrorException or InvalidProtocolBufferException
         || IsClientGone(exception);
 
     /// <summary>
@@ -35,6 +36,7 @@ internal sealed class ServerErrorMapper(IOptions<GpuPoolServerOptions> options)
         LeaseLostException e => new(StatusCode.FailedPrecondition, ErrorKinds.LeaseLost, e.Message, null, e.Reason == LeaseLostReason.None ? LeaseLostReason.Expired : e.Reason),
         // A message of a client stream that does not decode is the client's fault, not the server's.
         InvalidProtocolBufferException => new(StatusCode.InvalidArgument, ErrorKinds.InvalidRequest, "A request message could not be decoded as gpupool.v1 protobuf."),
+        LeaseElsewhereException e => new(StatusCode.FailedPrecondition, ErrorKinds.LeaseElsewhere, e.Message, LeaseOwner: e.Address),
         PoolAccessDeniedException e => new(StatusCode.PermissionDenied, ErrorKinds.PermissionDenied, e.Message),
         PoolUnavailableException e => new(StatusCode.Unavailable, ErrorKinds.Unavailable, e.Message, e.RetryAfter),
         OperationCanceledException when callCancelled.IsCancellationRequested => new(StatusCode.Cancelled, "cancelled", "The call was cancelled."),

@@ -102,7 +102,7 @@ internal sealed class ModelRepository(
             {
                 foreach (var version in loaded)
                 {
-                    leases.Release(version.Lease);
+                    await leases.ReleaseAsync(version.Lease, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 InferenceLog.LoadFailed(logger, name, ex.Message);
@@ -118,7 +118,7 @@ internal sealed class ModelRepository(
             model.Set(tenant, loaded, "");
             foreach (var version in previous)
             {
-                leases.Release(version.Lease);
+                await leases.ReleaseAsync(version.Lease, CancellationToken.None).ConfigureAwait(false);
             }
 
             var versions = string.Join(",", loaded.Select(v => v.Version));
@@ -145,7 +145,7 @@ internal sealed class ModelRepository(
             model.Set(model.Tenant, [], "unloaded");
             foreach (var version in previous)
             {
-                leases.Release(version.Lease);
+                await leases.ReleaseAsync(version.Lease, CancellationToken.None).ConfigureAwait(false);
             }
 
             InferenceLog.ModelUnloaded(logger, name);
@@ -157,7 +157,7 @@ internal sealed class ModelRepository(
     }
 
     /// <summary>Renews the leases of every loaded version; a lease that ended leaves its version unavailable.</summary>
-    public void RenewAll()
+    public async Task RenewAllAsync(CancellationToken cancellationToken)
     {
         foreach (var version in _models.Values.SelectMany(m => m.Versions))
         {
@@ -168,11 +168,15 @@ internal sealed class ModelRepository(
 
             try
             {
-                leases.Renew(version.Lease);
+                await leases.RenewAsync(version.Lease, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (LeaseLostException ex)
             {
                 InferenceLog.LeaseLost(logger, version.ModelName, version.Version, version.Lease.Id, ex.Reason);
+            }
+            catch (PoolUnavailableException)
+            {
+                // The pool's database is unreachable (cluster mode): the next tick tries again, well within the TTL.
             }
         }
     }
@@ -191,7 +195,7 @@ internal sealed class ModelRepository(
         }
         catch
         {
-            leases.Release(lease);
+            await leases.ReleaseAsync(lease, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
     }

@@ -84,7 +84,7 @@ internal sealed class ModelRepositoryService(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                repository.RenewAll();
+                await repository.RenewAllAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

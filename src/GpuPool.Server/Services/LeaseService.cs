@@ -6,34 +6,47 @@ using GpuPool.Server.Leasing;
 using GpuPool.Server.Sessions;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
+using GpuPool.Runtime;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.Services;
 
 /// <summary>gpupool.v1.Leases: the caller's own leases.</summary>
-internal sealed class LeaseService(LeaseOperations operations, SessionRegistry sessions, ServerErrorMapper errors, ServerMetrics metrics, IHostApplicationLifetime lifetime, ILogger<LeaseService> logger) : V1.Leases.LeasesBase
+internal sealed class LeaseService(
+    LeaseOperations operations,
+    SessionRegistry sessions,
+    ServerErrorMapper errors,
+    ServerMetrics metrics,
+    IHostApplicationLifetime lifetime,
+    IOptions<GpuPoolRuntimeOptions> runtime,
+    ClientMemoryBudget budget,
+    ILogger<LeaseService> logger) : V1.Leases.LeasesBase
 {
+    /// <summary>The longest time-to-live a request may name (one year); longer ones cannot even be represented as a time span everywhere.</summary>
+    private const long MaxTimeToLiveMs = 365L * 24 * 3600 * 1000;
+
     public override async Task<V1.AcquireResponse> Acquire(V1.AcquireRequest request, ServerCallContext context)
     {
         var lease = await operations.AcquireAsync(context.Caller(), request, context.CancellationToken).ConfigureAwait(false);
         return lease is null ? new V1.AcquireResponse() : new V1.AcquireResponse { Lease = operations.ToWire(lease) };
     }
 
-    public override Task<V1.Lease> Renew(V1.RenewRequest request, ServerCallContext context)
+    public override async Task<V1.Lease> Renew(V1.RenewRequest request, ServerCallContext context)
     {
-        if (request.TimeToLiveMs < 0)
+        if (request.TimeToLiveMs is < 0 or > MaxTimeToLiveMs)
         {
-            throw new InvalidPoolRequestException($"time_to_live_ms must not be negative; got {request.TimeToLiveMs}.");
+            throw new InvalidPoolRequestException($"time_to_live_ms must be between 0 and {MaxTimeToLiveMs} (one year); got {request.TimeToLiveMs}.");
         }
 
         var lease = operations.GetOwned(context.Caller(), request.LeaseId, request.FencingToken);
-        operations.Renew(lease, request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs));
-        return Task.FromResult(operations.ToWire(lease));
+        await operations.RenewAsync(lease, request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs), context.CancellationToken).ConfigureAwait(false);
+        return operations.ToWire(lease);
     }
 
-    public override Task<V1.ReleaseResponse> Release(V1.ReleaseRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.ReleaseResponse { Released = operations.Release(context.Caller(), request.LeaseId, request.FencingToken) });
+    public override async Task<V1.ReleaseResponse> Release(V1.ReleaseRequest request, ServerCallContext context) =>
+        new V1.ReleaseResponse { Released = await operations.ReleaseAsync(context.Caller(), request.LeaseId, request.FencingToken, context.CancellationToken).ConfigureAwait(false) };
 
     public override Task<V1.Lease> Get(V1.GetLeaseRequest request, ServerCallContext context) =>
         Task.FromResult(operations.ToWire(operations.GetOwned(context.Caller(), request.LeaseId)));
@@ -54,7 +67,7 @@ internal sealed class LeaseService(LeaseOperations operations, SessionRegistry s
     public override async Task Session(IAsyncStreamReader<V1.SessionRequest> requestStream, IServerStreamWriter<V1.SessionEvent> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
-        var session = new LeaseSession(caller, operations, sessions, errors);
+        var session = new LeaseSession(caller, operations, sessions, errors, runtime.Value.DefaultTimeToLive, budget);
         ServerLog.SessionOpened(logger, caller.Tenant, context.Peer);
         metrics.SessionOpened();
         try

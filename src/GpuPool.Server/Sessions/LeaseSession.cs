@@ -5,6 +5,7 @@ using GpuPool.Runtime.Leasing;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
+using GpuPool.Server.Services;
 using Grpc.Core;
 using V1 = GpuPool.Protocol.V1;
 
@@ -19,7 +20,8 @@ namespace GpuPool.Server.Sessions;
 internal sealed class LeaseSession
 {
     // A client that sends but never reads must not make the server queue replies without limit:
-    // when this many events are waiting, the session ends (its leases stay until their TTL).
+    // when this many events are waiting, or they would pass the tenant's share of the client memory
+    // budget, the session ends (its leases stay until their TTL).
     private const int MaxQueuedEvents = 4096;
     private readonly Channel<V1.SessionEvent> _events = Channel.CreateBounded<V1.SessionEvent>(new BoundedChannelOptions(MaxQueuedEvents) { SingleReader = true, AllowSynchronousContinuations = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ConcurrentDictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
@@ -29,13 +31,17 @@ internal sealed class LeaseSession
     private readonly LeaseOperations _operations;
     private readonly SessionRegistry _registry;
     private readonly ServerErrorMapper _errors;
+    private readonly TimeSpan _defaultTimeToLive;
+    private readonly ClientMemoryReservation _held;
 
-    public LeaseSession(CallerIdentity caller, LeaseOperations operations, SessionRegistry registry, ServerErrorMapper errors)
+    public LeaseSession(CallerIdentity caller, LeaseOperations operations, SessionRegistry registry, ServerErrorMapper errors, TimeSpan defaultTimeToLive, ClientMemoryBudget budget)
     {
+        _held = budget.Open(caller.Tenant);
         _caller = caller;
         _operations = operations;
         _registry = registry;
         _errors = errors;
+        _defaultTimeToLive = defaultTimeToLive;
     }
 
     public int LeaseCount => _leases.Count;
@@ -48,7 +54,7 @@ internal sealed class LeaseSession
             Hello = new V1.SessionHello
             {
                 ServerInstance = _operations.Instance,
-                DefaultTimeToLiveMs = 0,
+                DefaultTimeToLiveMs = (long)_defaultTimeToLive.TotalMilliseconds,
             },
         });
         var writer = WriteLoopAsync(responses, cancellationToken);
@@ -81,6 +87,7 @@ internal sealed class LeaseSession
                 // The stream is gone; nothing more can be written.
             }
 
+            _held.Dispose();
             _closed.Dispose();
         }
     }
@@ -97,13 +104,14 @@ internal sealed class LeaseSession
     {
         try
         {
+            RequestLimits.Check(request);
             switch (request.KindCase)
             {
                 case V1.SessionRequest.KindOneofCase.Ping:
-                    Reply(request.CallId, r => r.Renewed = RenewAll());
+                    ReplyWhenDone(request.CallId, RenewAllAsync(cancellationToken), static (r, renewed) => r.Renewed = renewed, cancellationToken);
                     break;
                 case V1.SessionRequest.KindOneofCase.Attach:
-                    Reply(request.CallId, r => r.Renewed = Attach(request.Attach.LeaseIds));
+                    ReplyWhenDone(request.CallId, AttachAsync(request.Attach.LeaseIds, cancellationToken), static (r, renewed) => r.Renewed = renewed, cancellationToken);
                     break;
                 case V1.SessionRequest.KindOneofCase.Detach:
                     foreach (var id in request.Detach.LeaseIds)
@@ -127,13 +135,7 @@ internal sealed class LeaseSession
 
                     break;
                 case V1.SessionRequest.KindOneofCase.Release:
-                    var released = _operations.Release(_caller, request.Release.LeaseId, request.Release.FencingToken);
-                    if (_leases.TryRemove(request.Release.LeaseId, out _))
-                    {
-                        _registry.Detach(request.Release.LeaseId, this);
-                    }
-
-                    Reply(request.CallId, r => r.Released = new V1.ReleaseResponse { Released = released });
+                    ReplyWhenDone(request.CallId, ReleaseAsync(request.Release, cancellationToken), static (r, released) => r.Released = new V1.ReleaseResponse { Released = released }, cancellationToken);
                     break;
                 default:
                     throw new InvalidPoolRequestException($"Session request {request.CallId} has no known kind.");
@@ -148,6 +150,13 @@ internal sealed class LeaseSession
     private void Acquire(long callId, V1.AcquireRequest request, CancellationToken cancellationToken)
     {
         var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A call id names one waiting acquire: a second one with the same id could never be cancelled on its own.
+        if (!_waiting.TryAdd(callId, waiting))
+        {
+            waiting.Dispose();
+            throw new InvalidPoolRequestException($"Session call_id {callId} is already used by a waiting acquire; use a new call_id for every request.");
+        }
+
         ValueTask<LeaseEntry?> pending;
         try
         {
@@ -155,18 +164,19 @@ internal sealed class LeaseSession
         }
         catch
         {
+            _waiting.TryRemove(callId, out _);
             waiting.Dispose();
             throw;
         }
 
         if (pending.IsCompleted)
         {
+            _waiting.TryRemove(callId, out _);
             waiting.Dispose();
             Acquired(callId, pending.Result);
             return;
         }
 
-        _waiting[callId] = waiting;
         _ = CompleteAcquireAsync(callId, pending, waiting);
     }
 
@@ -179,7 +189,7 @@ internal sealed class LeaseSession
             if (_closed.IsCancellationRequested && lease is not null)
             {
                 // Granted after the holder went away: nobody can use it.
-                _operations.Release(lease);
+                await _operations.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -213,14 +223,52 @@ internal sealed class LeaseSession
         Reply(callId, r => r.Acquired = response);
     }
 
-    private V1.Renewed RenewAll()
+    private async ValueTask<bool> ReleaseAsync(V1.ReleaseRequest request, CancellationToken cancellationToken)
+    {
+        var released = await _operations.ReleaseAsync(_caller, request.LeaseId, request.FencingToken, cancellationToken).ConfigureAwait(false);
+        if (_leases.TryRemove(request.LeaseId, out _))
+        {
+            _registry.Detach(request.LeaseId, this);
+        }
+
+        return released;
+    }
+
+    // Without a cluster every step completes synchronously and the reply goes out at once, in order, as
+    // before; in a pool the database is awaited and the reply follows when it answers.
+    private void ReplyWhenDone<T>(long callId, ValueTask<T> pending, Action<V1.SessionReply, T> fill, CancellationToken cancellationToken)
+    {
+        if (pending.IsCompleted)
+        {
+            var result = pending.Result;
+            Reply(callId, r => fill(r, result));
+            return;
+        }
+
+        _ = CompleteAsync(pending);
+
+        async Task CompleteAsync(ValueTask<T> task)
+        {
+            try
+            {
+                var result = await task.ConfigureAwait(false);
+                Reply(callId, r => fill(r, result));
+            }
+            catch (Exception ex)
+            {
+                Fail(callId, ex, cancellationToken);
+            }
+        }
+    }
+
+    private async ValueTask<V1.Renewed> RenewAllAsync(CancellationToken cancellationToken)
     {
         var renewed = new V1.Renewed();
         foreach (var lease in _leases.Values)
         {
             try
             {
-                _operations.Renew(lease);
+                await _operations.RenewAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
                 renewed.Leases.Add(_operations.ToTtl(lease));
             }
             catch (LeaseLostException)
@@ -232,7 +280,7 @@ internal sealed class LeaseSession
         return renewed;
     }
 
-    private V1.Renewed Attach(IEnumerable<string> leaseIds)
+    private async ValueTask<V1.Renewed> AttachAsync(IEnumerable<string> leaseIds, CancellationToken cancellationToken)
     {
         var renewed = new V1.Renewed();
         foreach (var id in leaseIds)
@@ -240,7 +288,7 @@ internal sealed class LeaseSession
             try
             {
                 var lease = _operations.GetOwned(_caller, id);
-                _operations.Renew(lease);
+                await _operations.RenewAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
                 _leases[id] = lease;
                 _registry.Attach(id, this);
                 renewed.Leases.Add(_operations.ToTtl(lease));
@@ -261,7 +309,19 @@ internal sealed class LeaseSession
 
     private void Enqueue(V1.SessionEvent item)
     {
-        if (_events.Writer.TryWrite(item) || _closed.IsCancellationRequested)
+        // Queued events count against the client memory budget until written (a reply listing many leases is large).
+        var size = item.CalculateSize();
+        if (_held.TryGrow(size) is null)
+        {
+            if (_events.Writer.TryWrite(item))
+            {
+                return;
+            }
+
+            _held.Shrink(size);
+        }
+
+        if (_closed.IsCancellationRequested)
         {
             return;
         }
@@ -294,6 +354,7 @@ internal sealed class LeaseSession
             while (reader.TryRead(out var message))
             {
                 await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                _held.Shrink(message.CalculateSize());
             }
         }
     }

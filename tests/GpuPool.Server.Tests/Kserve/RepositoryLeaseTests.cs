@@ -62,7 +62,7 @@ public sealed class RepositoryLeaseTests(ITestOutputHelper output) : IDisposable
         using var admin = new KserveClient(server.Address, Keys.Admin);
         var version = Linear(server);
 
-        server.Services.GetRequiredService<LeaseOperations>().Revoke(version.Lease.Id);
+        await server.Services.GetRequiredService<LeaseOperations>().RevokeAsync(version.Lease.Id);
         var ready = await alpha.Client.ModelReadyAsync(new ModelReadyRequest { Name = "linear" }, alpha.Headers);
         var error = await Assert.ThrowsAsync<RpcException>(() => alpha.Client.ModelInferAsync(KserveClient.Typed("linear", X), alpha.Headers).ResponseAsync);
         var index = await alpha.Client.RepositoryIndexAsync(new RepositoryIndexRequest(), alpha.Headers);
@@ -86,7 +86,7 @@ public sealed class RepositoryLeaseTests(ITestOutputHelper output) : IDisposable
         var granted = version.Lease.ExpiresAt;
 
         time.Advance(TimeSpan.FromSeconds(20));
-        server.Services.GetRequiredService<ModelRepository>().RenewAll();
+        await server.Services.GetRequiredService<ModelRepository>().RenewAllAsync(CancellationToken.None);
 
         Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(30), version.Lease.ExpiresAt);
         Assert.True(version.Lease.ExpiresAt > granted);

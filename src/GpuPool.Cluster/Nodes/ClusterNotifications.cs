@@ -1,0 +1,55 @@
+using GpuPool.Cluster.Diagnostics;
+using GpuPool.Cluster.Leasing;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace GpuPool.Cluster.Nodes;
+
+/// <summary>
+/// LISTENs on the pool's channel and wakes this server when a lease was granted, ended or a node changed:
+/// acquires waiting for capacity try again, and the node agent reconciles its leases at once instead of at
+/// its next heartbeat. A lost connection only delays that until the next heartbeat.
+/// </summary>
+internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, ClusterNode node, ILogger<ClusterNotifications> logger)
+{
+    /// <summary>Completes at the next notification (of any kind).</summary>
+    public Task Next => _next.Task;
+
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionScope = connection.ConfigureAwait(false);
+                connection.Notification += (_, _) =>
+                {
+                    capacity.Signal();
+                    Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                };
+                var listen = new NpgsqlCommand("LISTEN gpupool_leases", connection);
+                await using (listen.ConfigureAwait(false))
+                {
+                    await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                while (true)
+                {
+                    await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
+            {
+                ClusterLog.NotificationsFailed(logger, ex);
+                await Task.Delay(node.Options.HeartbeatInterval, node.Time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

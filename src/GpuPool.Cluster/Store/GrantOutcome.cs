@@ -1,0 +1,23 @@
+namespace GpuPool.Cluster.Store;
+
+/// <summary>How a grant's transaction ended.</summary>
+internal enum GrantOutcomeKind
+{
+    /// <summary>Committed: the lease row exists.</summary>
+    Granted,
+
+    /// <summary>An earlier try of the same client request holds a live lease: that one is the answer.</summary>
+    Existing,
+
+    /// <summary>The capacity placement chose is gone (another server took it, the node died or drains): place again.</summary>
+    Conflict,
+
+    /// <summary>The tenant's pool-wide quota refuses it.</summary>
+    QuotaRefused,
+
+    /// <summary>The writing server's epoch is no longer current: it may not grant.</summary>
+    WriterFenced,
+}
+
+/// <summary>The end of a grant's transaction, with the lease (granted or existing) or the refusal.</summary>
+internal sealed record GrantOutcome(GrantOutcomeKind Kind, ClusterLease? Lease = null, string? Message = null);

@@ -1,0 +1,141 @@
+namespace GpuPool.Cluster.Store;
+
+/// <summary>
+/// The SQL of leases. A lease counts (for capacity, quotas, idempotency) while it is not ended, not expired
+/// by the database's clock, and its owner is alive in the epoch it was granted under.
+/// </summary>
+internal static class LeaseSql
+{
+    private const string Columns = """
+        l.lease_id, l.tenant, l.node_id, l.node_epoch, n.address, l.device_ids, l.memory_bytes, l.milli, l.cpu_milli, l.host_memory_bytes,
+        l.priority, l.ttl_ms, l.granted_at, l.expires_at, l.fencing_token, l.client_request_id,
+        (l.ended_at IS NULL AND l.expires_at > now() AND n.state = 'alive' AND n.epoch = l.node_epoch) AS live, l.end_reason,
+        l.whole_devices, l.isolation, l.hard_cap
+        """;
+
+    private const string Live = " l.ended_at IS NULL AND l.expires_at > now() AND n.state = 'alive' AND n.epoch = l.node_epoch ";
+
+    /// <summary>Every device of a live node, with what live leases take of it.</summary>
+    public const string Pool = """
+        SELECT n.node_id, n.address, n.epoch, d.device_id, d.kind, d.vendor, d.model, d.memory_bytes, d.draining,
+               coalesce(u.memory, 0), coalesce(u.milli, 0), coalesce(u.leases, 0)
+        FROM gpupool_nodes n
+        JOIN gpupool_devices d ON d.node_id = n.node_id
+        LEFT JOIN (
+            SELECT l.node_id, dev, sum(l.memory_bytes) AS memory, sum(l.milli) AS milli, count(*) AS leases
+            FROM gpupool_leases l CROSS JOIN LATERAL unnest(l.device_ids) AS dev
+            JOIN gpupool_nodes n ON n.node_id = l.node_id
+            WHERE
+        """ + Live + """
+
+            GROUP BY l.node_id, dev
+        ) u ON u.node_id = d.node_id AND u.dev = d.device_id
+        WHERE n.state = 'alive'
+        ORDER BY n.node_id, d.device_id
+        """;
+
+    /// <summary>Serialises one tenant's grants (quota and idempotency checks) without blocking other tenants.</summary>
+    public const string LockTenant = "SELECT pg_advisory_xact_lock(7, hashtext(@tenant))";
+
+    /// <summary>An expired row must not hold a client request id a retry may reuse.</summary>
+    public const string EndExpiredRequest = """
+        UPDATE gpupool_leases SET ended_at = now(), end_reason = 1
+        WHERE tenant = @tenant AND client_request_id = @request AND ended_at IS NULL AND expires_at <= now()
+        """;
+
+    public const string FindRequest = "SELECT " + Columns + """
+
+        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
+        WHERE l.tenant = @tenant AND l.client_request_id = @request AND
+        """ + Live;
+
+    /// <summary>The writer's fence: a server writes only while its own epoch is current.</summary>
+    public const string WriterCurrent = "SELECT count(*) FROM gpupool_nodes WHERE node_id = @node AND epoch = @epoch AND state = 'alive'";
+
+    public const string TenantUsage = """
+        SELECT count(*), coalesce(sum(l.memory_bytes * cardinality(l.device_ids)), 0), coalesce(sum(l.milli::bigint * cardinality(l.device_ids)), 0)
+        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
+        WHERE l.tenant = @tenant AND
+        """ + Live;
+
+    /// <summary>A grant waits this long at most for a device another grant holds, then places again (a conflict).</summary>
+    public const string LockTimeout = "SET LOCAL lock_timeout = 1000";
+
+    /// <summary>The owner must be alive; the share lock holds off a concurrent death declaration until the grant commits.</summary>
+    public const string LockOwner = "SELECT epoch FROM gpupool_nodes WHERE node_id = @node AND state = 'alive' FOR SHARE";
+
+    /// <summary>Row locks on the chosen devices, in one order everywhere, so that concurrent grants on a device serialise.</summary>
+    public const string LockDevices = """
+        SELECT device_id, memory_bytes, draining FROM gpupool_devices
+        WHERE node_id = @node AND device_id = ANY(@devices)
+        ORDER BY device_id FOR UPDATE
+        """;
+
+    /// <summary>
+    /// What live leases take of the chosen devices. A statement of its own, after the row locks: under READ
+    /// COMMITTED it reads a snapshot taken once the locks are held, so it sees every grant committed before.
+    /// </summary>
+    public const string DeviceUsage = """
+        SELECT dev, sum(l.memory_bytes), sum(l.milli), count(*)
+        FROM gpupool_leases l CROSS JOIN LATERAL unnest(l.device_ids) AS dev
+        JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
+        WHERE l.node_id = @node AND l.ended_at IS NULL AND l.expires_at > now() AND dev = ANY(@devices)
+        GROUP BY dev
+        """;
+
+    /// <summary>Inserts the lease and notifies the servers in one statement (committed together).</summary>
+    public const string Insert = """
+        WITH inserted AS (
+        INSERT INTO gpupool_leases (lease_id, tenant, node_id, node_epoch, device_ids, memory_bytes, milli, cpu_milli, host_memory_bytes,
+                                    priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id, whole_devices, isolation, hard_cap)
+        VALUES (@id, @tenant, @node, @epoch, @devices, @memory, @milli, @cpu, @host, @priority, @ttl_ms, now(), now() + @ttl,
+                nextval('gpupool_fencing_tokens'), @request, @whole, @isolation, @hard_cap)
+        RETURNING fencing_token, granted_at, expires_at)
+        SELECT fencing_token, granted_at, expires_at, pg_notify('gpupool_leases', @payload) FROM inserted
+        """;
+
+    /// <summary>Extends a live lease from the database's now.</summary>
+    public const string Renew = """
+        UPDATE gpupool_leases l SET expires_at = now() + @ttl, ttl_ms = @ttl_ms
+        FROM gpupool_nodes n
+        WHERE l.lease_id = @id AND n.node_id = l.node_id AND
+        """ + Live + """
+
+        RETURNING l.expires_at
+        """;
+
+    /// <summary>Ends a lease; an expiry only when the database agrees it has expired (it may have been renewed through another server).</summary>
+    public const string End = """
+        UPDATE gpupool_leases SET ended_at = now(), end_reason = @reason
+        WHERE lease_id = @id AND ended_at IS NULL AND (@reason <> 1 OR expires_at <= now())
+        RETURNING node_id
+        """;
+
+    public const string Get = "SELECT " + Columns + """
+
+        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
+        WHERE l.lease_id = ANY(@ids)
+        """;
+
+    public const string ListLive = "SELECT " + Columns + """
+
+        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
+        WHERE (@tenant::text IS NULL OR l.tenant = @tenant) AND
+        """ + Live + """
+
+        ORDER BY l.fencing_token
+        """;
+
+    public const string Owned = "SELECT " + Columns + """
+
+        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
+        WHERE l.node_id = @node AND l.node_epoch = @epoch AND
+        """ + Live;
+
+    /// <summary>Ends what has expired by the database's clock, so that its client request id is free again.</summary>
+    public const string EndExpired = "UPDATE gpupool_leases SET ended_at = now(), end_reason = 1 WHERE ended_at IS NULL AND expires_at <= now()";
+
+    public const string SetDraining = "UPDATE gpupool_devices SET draining = @draining WHERE node_id = @node AND device_id = @device";
+
+    public const string Notify = "SELECT pg_notify('gpupool_leases', @payload)";
+}
