@@ -9,6 +9,9 @@
 # as root it is installed here (apt-get install -y postgresql), otherwise those tests skip and say why.
 set -euo pipefail
 
+# tests/GpuPool.Dashboard.Tests drive Debian's chromium through Playwright (no browser download).
+[ -x /usr/lib/chromium/chromium ] || { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "eng/prerequisites.sh: the dashboard's browser tests need chromium: apt-get install -y chromium" >&2
+
 [ "$(uname -s)" = "Linux" ] && [ "$(uname -m)" = "x86_64" ] || exit 0
 
 if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then

@@ -4,15 +4,25 @@ namespace GpuPool;
 
 /// <summary>
 /// Client settings, bound from the configuration section <c>GpuPool</c>. With no <see cref="Server"/>
-/// the embedded pool is used (its engine settings are under <c>GpuPool:Runtime</c>).
+/// and no <see cref="Servers"/> the embedded pool is used (its engine settings are under <c>GpuPool:Runtime</c>).
 /// </summary>
 public sealed class GpuPoolOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "GpuPool";
 
-    /// <summary>The pool server's address (<c>http://host:7070</c>, <c>https://…</c>, or <c>unix:/path/to.sock</c>); empty for the embedded pool.</summary>
+    /// <summary>
+    /// The pool server's address (<c>http://host:7070</c>, <c>https://…</c>, or <c>unix:/path/to.sock</c>), or a DNS
+    /// name that resolves to every server of a pool (<c>dns:///pool.example:7070</c>); empty for the embedded pool.
+    /// </summary>
     public string? Server { get; set; }
+
+    /// <summary>
+    /// The addresses of the servers of a pool (<c>GpuPool:Servers:0</c>, <c>GpuPool:Servers:1</c>, …; all
+    /// <c>http://</c> or all <c>https://</c>), used with <see cref="Server"/> if that is set too. Acquires go to
+    /// any server that answers; each lease's model calls go to the server that owns it.
+    /// </summary>
+    public IList<string> Servers { get; } = [];
 
     /// <summary>The API key sent to the server.</summary>
     public string? ApiKey { get; set; }
@@ -35,6 +45,6 @@ public sealed class GpuPoolOptions
     [Range(1024, int.MaxValue)]
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
-    /// <summary>True when a server is configured.</summary>
-    public bool IsRemote => !string.IsNullOrWhiteSpace(Server);
+    /// <summary>True when a server (or a pool of them) is configured.</summary>
+    public bool IsRemote => !string.IsNullOrWhiteSpace(Server) || Servers.Any(s => !string.IsNullOrWhiteSpace(s));
 }

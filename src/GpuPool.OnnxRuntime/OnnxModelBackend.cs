@@ -9,11 +9,20 @@ namespace GpuPool.OnnxRuntime;
 /// memory) on NVIDIA devices, the CPU provider elsewhere, with intra-op threads from the share.
 /// </summary>
 /// <remarks>
-/// Memory charged to the lease is the model's size (its weights, which ONNX Runtime keeps in memory);
-/// on CUDA, activations are further capped by the arena limit, so the lease's memory holds.
+/// <see cref="EstimateMemory"/> is the model's size, the floor checked before anything is allocated. On the
+/// CPU device the pool then charges what the load and a first run measurably made resident (weights as ONNX
+/// Runtime holds them after optimisation and pre-packing, its arena, the session's threads); on CUDA the
+/// estimate is the charge and the arena is capped by <c>gpu_mem_limit</c> (see docs/memory.md).
+/// A model file is read by ONNX Runtime itself; bytes are handed to it without a copy when they are a whole array.
 /// </remarks>
 public sealed class OnnxModelBackend : IModelBackend
 {
+    /// <summary>
+    /// Creates the backend and starts ONNX Runtime (its native library and environment, about 30 MiB once per
+    /// process), so that this start-up is the process's and not charged to the first lease that loads a model.
+    /// </summary>
+    public OnnxModelBackend() => _ = OrtEnv.Instance();
+
     /// <inheritdoc />
     public ModelFormat Format => ModelFormat.Onnx;
 
@@ -30,7 +39,13 @@ public sealed class OnnxModelBackend : IModelBackend
         InferenceSession session;
         try
         {
-            session = new InferenceSession(context.Bytes.ToArray(), options);
+            // From a file ONNX Runtime reads it itself, into memory it frees once the session exists.
+            session = context.FilePath is { } path ? new InferenceSession(path, options) : new InferenceSession(WholeArray(context.Bytes), options);
+        }
+        catch (OnnxRuntimeException ex) when (ex.Message.Contains("bad_alloc", StringComparison.Ordinal))
+        {
+            // Out of memory while loading: in a worker, its operating-system cap (RLIMIT_DATA) was reached.
+            throw new QuotaExceededException($"ONNX Runtime ran out of memory loading the model: {ex.Message}", null, ex);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -47,4 +62,10 @@ public sealed class OnnxModelBackend : IModelBackend
             throw;
         }
     }
+
+    /// <summary>The bytes as an array, without a copy when they already are one (ONNX Runtime only reads them during the call).</summary>
+    private static byte[] WholeArray(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToArray();
 }

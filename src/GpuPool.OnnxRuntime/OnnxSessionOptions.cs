@@ -1,11 +1,15 @@
+using System.Globalization;
+using GpuPool.Runtime.Devices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace GpuPool.OnnxRuntime;
 
 /// <summary>
 /// Configures ONNX Runtime <see cref="SessionOptions"/> for a leased device, for applications that
-/// call ONNX Runtime themselves: the CUDA provider with <c>device_id</c> and <c>gpu_mem_limit</c> from the
-/// lease on NVIDIA devices; on the CPU, intra-op threads from the lease's compute share.
+/// call ONNX Runtime themselves: on NVIDIA the CUDA provider, on AMD and Hygon the ROCm (else MIGraphX)
+/// provider, on Huawei Ascend the CANN provider, each with the device id and the lease's memory as its
+/// arena limit (<see cref="VendorLeaseSettings.ExecutionProviders"/>); on the CPU, intra-op threads from the
+/// lease's compute share.
 /// </summary>
 public static class OnnxSessionOptions
 {
@@ -18,9 +22,15 @@ public static class OnnxSessionOptions
 
     /// <summary>Creates session options for a device, a memory limit and a thread count.</summary>
     /// <remarks>
-    /// <c>gpu_mem_limit</c> caps ONNX Runtime's CUDA arena: a run that needs more fails (that run only).
-    /// <c>arena_extend_strategy = kSameAsRequested</c> keeps the arena from growing past what runs need.
+    /// <c>gpu_mem_limit</c> (CUDA, ROCm) and <c>npu_mem_limit</c> (CANN) cap ONNX Runtime's arena: a run that
+    /// needs more fails (that run only). <c>arena_extend_strategy = kSameAsRequested</c> keeps the arena from
+    /// growing past what runs need. The MIGraphX provider is given its device id; ONNX Runtime's .NET API
+    /// offers it no memory limit unless the native library accepts <c>migraphx_mem_limit</c>.
     /// </remarks>
+    /// <exception cref="NotSupportedException">
+    /// The device is an AMD, Hygon or Ascend device and the loaded ONNX Runtime offers none of its execution
+    /// providers (reference an ONNX Runtime built with ROCm, MIGraphX or CANN).
+    /// </exception>
     public static SessionOptions Create(DeviceDescriptor device, long memoryLimitBytes, int intraOpThreads)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -31,27 +41,45 @@ public static class OnnxSessionOptions
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        if (device.Vendor == DeviceVendor.Nvidia && !device.IsSimulated)
+        try
         {
-            try
+            var candidates = VendorLeaseSettings.ExecutionProviders(device, memoryLimitBytes);
+            if (device.Vendor == DeviceVendor.Nvidia && candidates.Count > 0)
             {
-                using var cuda = new OrtCUDAProviderOptions();
-                cuda.UpdateOptions(new Dictionary<string, string>
-                {
-                    ["device_id"] = device.Ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["gpu_mem_limit"] = memoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["arena_extend_strategy"] = "kSameAsRequested",
-                });
-                options.AppendExecutionProvider_CUDA(cuda);
+                // CUDA is appended as before: ONNX Runtime itself reports a missing CUDA build.
+                AppendCuda(options, candidates[0]);
             }
-            catch
+            else if (candidates.Count > 0)
             {
-                options.Dispose();
-                throw;
+                var available = OrtEnv.Instance().GetAvailableProviders();
+                var chosen = SelectExecutionProvider(device, memoryLimitBytes, available)
+                    ?? throw new NotSupportedException(
+                        $"Device {device.Id} ({device.Vendor}) needs one of the ONNX Runtime execution providers {string.Join(", ", candidates.Select(c => c.ProviderName))}; " +
+                        $"the loaded ONNX Runtime offers {string.Join(", ", available)}. Reference an ONNX Runtime build with one of them.");
+                Append(options, chosen);
             }
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// The execution provider <see cref="Create"/> uses for <paramref name="device"/>: the first of the vendor's
+    /// providers (<see cref="VendorLeaseSettings.ExecutionProviders"/>) among <paramref name="availableProviders"/>
+    /// (ONNX Runtime's names, such as <c>ROCMExecutionProvider</c>); <see langword="null"/> when none is available
+    /// or the device needs none (CPU, simulated).
+    /// </summary>
+    public static ExecutionProviderSettings? SelectExecutionProvider(DeviceDescriptor device, long memoryLimitBytes, IEnumerable<string> availableProviders)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(availableProviders);
+        var available = new HashSet<string>(availableProviders, StringComparer.OrdinalIgnoreCase);
+        return VendorLeaseSettings.ExecutionProviders(device, memoryLimitBytes).FirstOrDefault(p => available.Contains(p.ProviderName));
     }
 
     /// <summary>The CPU threads a share of a device gets (at least one).</summary>
@@ -60,5 +88,42 @@ public static class OnnxSessionOptions
         ArgumentNullException.ThrowIfNull(device);
         var units = Math.Max(1, device.Kind == DeviceKind.Cpu || device.IsSimulated ? device.ComputeUnits : Environment.ProcessorCount);
         return Math.Max(1, (int)Math.Round(units * computeMilli / (double)SliceRequest.FullDeviceMilli));
+    }
+
+    private static void AppendCuda(SessionOptions options, ExecutionProviderSettings cuda)
+    {
+        using var provider = new OrtCUDAProviderOptions();
+        provider.UpdateOptions(new Dictionary<string, string>(cuda.Options));
+        options.AppendExecutionProvider_CUDA(provider);
+    }
+
+    private static void Append(SessionOptions options, ExecutionProviderSettings chosen)
+    {
+        switch (chosen.Name)
+        {
+            case "ROCM":
+                using (var rocm = new OrtROCMProviderOptions())
+                {
+                    rocm.UpdateOptions(new Dictionary<string, string>(chosen.Options));
+                    options.AppendExecutionProvider_ROCm(rocm);
+                }
+
+                break;
+            case "MIGraphX":
+                try
+                {
+                    options.AppendExecutionProvider(chosen.Name, new Dictionary<string, string>(chosen.Options));
+                }
+                catch (OnnxRuntimeException)
+                {
+                    // Builds whose generic registration does not know MIGraphX take the device id only.
+                    options.AppendExecutionProvider_MIGraphX(int.Parse(chosen.Options["device_id"], CultureInfo.InvariantCulture));
+                }
+
+                break;
+            default:
+                options.AppendExecutionProvider(chosen.Name, new Dictionary<string, string>(chosen.Options));
+                break;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using GpuPool.Runtime;
+using GpuPool.Runtime.Devices;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -11,6 +12,18 @@ public static class GpuPoolRuntimeBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a device provider to the embedded engine (see <see cref="IDeviceProvider"/> and
+    /// <c>docs/vendors.md</c>): its devices join the pool's inventory and are placed like any other.
+    /// </summary>
+    public static IGpuPoolBuilder AddDeviceProvider<TProvider>(this IGpuPoolBuilder builder)
+        where TProvider : class, IDeviceProvider
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddGpuPoolDeviceProvider<TProvider>();
         return builder;
     }
 }

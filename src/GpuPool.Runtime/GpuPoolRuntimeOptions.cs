@@ -20,6 +20,19 @@ public sealed class GpuPoolRuntimeOptions
     /// <summary>NVIDIA GPUs found through NVML.</summary>
     public NvidiaDeviceOptions Nvidia { get; set; } = new();
 
+    /// <summary>AMD GPUs and Hygon DCUs found through ROCm SMI.</summary>
+    public AmdDeviceOptions Amd { get; set; } = new();
+
+    /// <summary>Huawei Ascend NPUs found through DCMI.</summary>
+    public AscendDeviceOptions Ascend { get; set; } = new();
+
+    /// <summary>
+    /// How often devices whose provider reports telemetry (<c>IDeviceTelemetryProvider</c>) are sampled for
+    /// health; an unhealthy device takes no new leases and its leases are revoked.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan DeviceHealthInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Devices that exist only in configuration.</summary>
     public IList<SimulatedDeviceOptions> SimulatedDevices { get; } = [];
 

@@ -28,6 +28,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
     {
         AddEngine(services);
         GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.AddHostedTelemetry(services);
+        DeviceHealthMonitor.AddHosted(services);
         return services;
     }
 
@@ -43,12 +44,17 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, CpuDeviceProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDeviceProvider, SimulatedDeviceProvider>());
         GpuPool.Runtime.Devices.Nvidia.NvidiaRegistration.Add(services);
+        GpuPool.Runtime.Devices.Amd.AmdRegistration.Add(services);
+        GpuPool.Runtime.Devices.Ascend.AscendRegistration.Add(services);
         services.TryAddSingleton<DeviceInventory>();
         services.TryAddSingleton<FairDeviceScheduler>(sp => new FairDeviceScheduler(
             sp.GetRequiredService<IOptions<FairSchedulerOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FairDeviceScheduler>>(),
-            sp.GetService<ILeaseStreamProvider>()));
+            sp.GetService<ILeaseStreamProvider>())
+        {
+            Metrics = sp.GetRequiredService<RuntimeMetrics>(),
+        });
         services.TryAddSingleton<IDeviceScheduler>(sp => sp.GetRequiredService<FairDeviceScheduler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GpuPoolRuntimeOptions>, PersistenceOptionsValidator>());
         services.TryAddSingleton<ILeaseJournal>(sp => LeaseJournalFactory.Create(sp)!);
@@ -66,6 +72,7 @@ public static class GpuPoolRuntimeServiceCollectionExtensions
                 sp.GetService<ILeaseJournal>(),
                 sp.GetService<ITenantQuotaPolicy>());
         });
+        DeviceHealthMonitor.Add(services);
         services.TryAddSingleton<WorkerSupervisor>();
         services.TryAddSingleton<ModelHost>();
         services.TryAddSingleton(sp => LeaseJournalFactory.CreateModels(sp)!);

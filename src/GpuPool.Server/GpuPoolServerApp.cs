@@ -1,4 +1,6 @@
 using GpuPool.Server.Diagnostics;
+using GpuPool.Server.Errors;
+using GpuPool.Server.Inference;
 using GpuPool.Server.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -18,7 +20,10 @@ public static class GpuPoolServerApp
     /// <summary>The HTTP path of the readiness check.</summary>
     public const string ReadyPath = "/health/ready";
 
-    /// <summary>The HTTP path of the Prometheus-format metrics (runtime and server meters).</summary>
+    /// <summary>
+    /// The HTTP path of the Prometheus-format metrics (runtime and server meters, OpenTelemetry's exporter): on the
+    /// health port or the configured <c>GpuPoolServer:Telemetry:MetricsUrl</c> only, behind a key once tenants are configured.
+    /// </summary>
     public const string MetricsPath = "/metrics";
 
     /// <summary>
@@ -33,6 +38,12 @@ public static class GpuPoolServerApp
         {
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(15);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(30);
+            // A unary call carries one message and its 5-byte frame header; Kestrel's own default (30,000,000
+            // bytes) would cut messages the docs allow off with UNKNOWN. The limit leaves room for what HTTP/2
+            // flow control lets arrive before gRPC reads the frame header, so that a message over MaxMessageBytes
+            // always meets gRPC's check (RESOURCE_EXHAUSTED) first, never Kestrel's (UNKNOWN). Streaming calls
+            // have no body limit (grpc-dotnet lifts it); their messages are bounded one by one.
+            kestrel.Limits.MaxRequestBodySize = MaxUnaryBodyBytes(kestrel.ApplicationServices) + kestrel.Limits.Http2.InitialConnectionWindowSize;
             var socket = context.Configuration[$"{GpuPoolServerOptions.SectionName}:{nameof(GpuPoolServerOptions.UnixSocketPath)}"];
             if (!string.IsNullOrWhiteSpace(socket))
             {
@@ -43,16 +54,25 @@ public static class GpuPoolServerApp
 
                 kestrel.ListenUnixSocket(socket, o => o.Protocols = HttpProtocols.Http2);
             }
+
+            MetricsEndpoint.Listen(context.Configuration, kestrel);
         });
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseMiddleware<OversizedUnaryRequestMiddleware>();
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<InferenceService>();
         app.MapGrpcService<AdminService>();
+        app.MapGrpcService<GrpcInferenceService>();
+        app.MapOpenInferenceHttp();
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapGet(MetricsPath, (PrometheusText metrics) => Results.Text(metrics.Scrape(), PrometheusText.ContentType));
+        MetricsEndpoint.Use(app, MetricsPath);
         return app;
     }
+
+    /// <summary>The largest body of a unary gRPC request: one message of <c>GpuPoolServer:MaxMessageBytes</c> and its frame header.</summary>
+    internal static long MaxUnaryBodyBytes(IServiceProvider services) =>
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GpuPoolServerOptions>>().Value.MaxMessageBytes + 5L;
 }

@@ -41,8 +41,9 @@ public sealed class GpuPoolServerOptions
     public long ModelCacheBytes { get; set; } = 2L << 30;
 
     /// <summary>
-    /// Whether TorchScript models can be loaded (the TorchSharp backend; libtorch loads on the first
-    /// TorchScript model). Default true; false leaves ONNX as the only format.
+    /// Whether the TorchScript add-on server (<c>GpuPool.Server.TorchScript</c>) accepts TorchScript models
+    /// (libtorch loads on the first one). Default true; false leaves ONNX as the only format. The plain
+    /// server carries no libtorch and refuses TorchScript models whatever this says.
     /// </summary>
     public bool TorchScript { get; set; } = true;
 
@@ -52,6 +53,25 @@ public sealed class GpuPoolServerOptions
     /// <summary>The most acquires one tenant may have waiting for capacity at once; more get RESOURCE_EXHAUSTED with a retry-after.</summary>
     [Range(1, 1_000_000)]
     public int MaxWaitingPerTenant { get; set; } = 1000;
+
+    /// <summary>
+    /// The most bytes the server holds for all clients at once: model uploads in flight, run inputs being
+    /// processed, replies not yet read. More gets RESOURCE_EXHAUSTED (capacity-exceeded) with a retry-after.
+    /// </summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long ClientMemoryBytes { get; set; } = 4L << 30;
+
+    /// <summary>
+    /// The most of <see cref="ClientMemoryBytes"/> one tenant may hold (a tenant's own
+    /// <see cref="TenantOptions.MaxClientMemoryBytes"/> wins); null for half of it. More gets
+    /// RESOURCE_EXHAUSTED (quota-exceeded) with a retry-after.
+    /// </summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long? TenantClientMemoryBytes { get; set; }
+
+    /// <summary>Admin calls one admin tenant may make a second on average (bursts of twice as many); more get RESOURCE_EXHAUSTED with a retry-after.</summary>
+    [Range(1, 100_000)]
+    public int AdminCallsPerSecond { get; set; } = 20;
 
     /// <summary>How many ended leases the server remembers, to tell a holder why its lease is gone.</summary>
     [Range(0, 10_000_000)]

@@ -41,12 +41,38 @@ internal sealed class GpuPoolServerOptionsValidator : IValidateOptions<GpuPoolSe
                 errors.Add($"GpuPoolServer:Tenants:{tenant} has no API key: set ApiKeySha256, ApiKeyFile or ApiKeyEnvironmentVariable.");
             }
 
+            if (settings.MaxClientMemoryBytes is { } own)
+            {
+                CheckShare($"GpuPoolServer:Tenants:{tenant}:MaxClientMemoryBytes", own, options, errors);
+            }
+
             if (settings.MaxMemoryBytes is <= 0 || settings.MaxComputeMilli is <= 0 || settings.MaxLeases is <= 0)
             {
                 errors.Add($"GpuPoolServer:Tenants:{tenant}: quotas must be positive (MaxMemoryBytes {settings.MaxMemoryBytes}, MaxComputeMilli {settings.MaxComputeMilli}, MaxLeases {settings.MaxLeases}).");
             }
         }
 
+        CheckClientMemory(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckClientMemory(GpuPoolServerOptions options, List<string> errors)
+    {
+        if (options.ClientMemoryBytes < options.MaxMessageBytes)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"GpuPoolServer:ClientMemoryBytes ({options.ClientMemoryBytes}) must be at least MaxMessageBytes ({options.MaxMessageBytes}): one message must fit."));
+        }
+
+        CheckShare("GpuPoolServer:TenantClientMemoryBytes", options.TenantClientMemoryBytes ?? options.ClientMemoryBytes / 2, options, errors);
+    }
+
+    // A share smaller than the largest model (or message) would refuse every upload (or run) of that size.
+    private static void CheckShare(string key, long share, GpuPoolServerOptions options, List<string> errors)
+    {
+        var needed = Math.Max(options.MaxModelBytes, options.MaxMessageBytes);
+        if (share < needed || share > options.ClientMemoryBytes)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{key} ({share}) must be between max(MaxModelBytes, MaxMessageBytes) ({needed}) and ClientMemoryBytes ({options.ClientMemoryBytes}): a tenant's share must hold its largest upload and fit in the budget."));
+        }
     }
 }

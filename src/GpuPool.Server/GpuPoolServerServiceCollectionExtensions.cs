@@ -8,8 +8,10 @@ using GpuPool.Server;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
+using GpuPool.Server.Inference;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
+using GpuPool.Server.Services;
 using GpuPool.Server.Sessions;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Configuration;
@@ -45,14 +47,17 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<EndedLeases>();
         services.TryAddSingleton<LeaseOperations>();
         services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<AdminRateLimiter>();
+        services.TryAddSingleton<ClientMemoryBudget>();
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<ServerModels>();
         services.TryAddSingleton<ServerMetrics>();
-        services.TryAddSingleton<PrometheusText>();
+        services.AddServerTelemetry(configuration);
         // GpuPool:Cluster set: this server is a node of a pool whose state of record is PostgreSQL (before
         // ServerStartup, so that the node has joined before the first call).
         services.AddGpuPoolCluster(configuration);
         services.AddHostedService<ServerStartup>();
+        services.AddOpenInferenceProtocol(configuration);
         services.AddGrpc(o => o.Interceptors.Add<ServerInterceptor>());
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GpuPoolServerOptions>>((grpc, server) =>
         {

@@ -18,13 +18,11 @@ internal sealed class ServerStartup(
     ApiKeyRegistry keys,
     ServerInstance instance,
     IOptions<GpuPoolServerOptions> options,
-    PrometheusText metrics,
     ILogger<ServerStartup> logger,
     DurableModels? durable = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        GC.KeepAlive(metrics); // listens from the start, before the first call
         if (durable is not null)
         {
             // Before the first call: restored leases get their models back, charged as before.

@@ -28,4 +28,11 @@ public sealed class TenantOptions
     /// <summary>The most leases the tenant may hold at once; null for no limit.</summary>
     [Range(1, int.MaxValue)]
     public int? MaxLeases { get; set; }
+
+    /// <summary>
+    /// The most bytes the server may hold for this tenant's calls at once (uploads, inputs, unread replies);
+    /// null for <see cref="GpuPoolServerOptions.TenantClientMemoryBytes"/>.
+    /// </summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long? MaxClientMemoryBytes { get; set; }
 }

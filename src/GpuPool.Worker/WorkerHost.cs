@@ -8,6 +8,7 @@ internal sealed class WorkerHost(IEnumerable<IModelBackend> backends) : IDisposa
 {
     private readonly Dictionary<ModelFormat, IModelBackend> _backends = backends.ToDictionary(b => b.Format);
     private readonly Dictionary<string, IModelInstance> _models = new(StringComparer.Ordinal);
+    private readonly ResidentMemoryMeter _meter = new();
 
     /// <summary>Answers requests until the input ends; returns the process exit code.</summary>
     public int Serve(Stream input, Stream output)
@@ -41,12 +42,13 @@ internal sealed class WorkerHost(IEnumerable<IModelBackend> backends) : IDisposa
             switch (kind)
             {
                 case WorkerMessage.Load:
-                    var (inputs, outputs) = Load(request);
+                    var (loaded, measuredBytes) = Load(request);
                     WorkerProtocol.WriteFrame(output, w =>
                     {
                         w.Write((byte)WorkerMessage.Ok);
-                        WorkerProtocol.WriteInfos(w, inputs);
-                        WorkerProtocol.WriteInfos(w, outputs);
+                        WorkerProtocol.WriteInfos(w, loaded.Inputs);
+                        WorkerProtocol.WriteInfos(w, loaded.Outputs);
+                        w.Write(measuredBytes);
                     });
                     break;
                 case WorkerMessage.Run:
@@ -73,6 +75,10 @@ internal sealed class WorkerHost(IEnumerable<IModelBackend> backends) : IDisposa
         {
             Reply(output, WorkerMessage.InvalidRequest, ex.Message);
         }
+        catch (Exception ex) when (ex is QuotaExceededException or OutOfMemoryException)
+        {
+            Reply(output, WorkerMessage.OutOfMemory, ex.Message);
+        }
 #pragma warning disable CA1031 // A failed request is answered; the worker keeps serving.
         catch (Exception ex) when (ex is not IOException)
 #pragma warning restore CA1031
@@ -88,7 +94,8 @@ internal sealed class WorkerHost(IEnumerable<IModelBackend> backends) : IDisposa
             w.Write(message);
         });
 
-    private (IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs) Load(BinaryReader request)
+    /// <summary>Loads a model and measures the worker's resident growth across its load and first run (the lease's charge).</summary>
+    private ModelFootprint Load(BinaryReader request)
     {
         var id = request.ReadString();
         var format = (ModelFormat)request.ReadInt32();
@@ -101,21 +108,22 @@ internal sealed class WorkerHost(IEnumerable<IModelBackend> backends) : IDisposa
             throw new InvalidPoolRequestException($"The worker process has no backend for {format} models.");
         }
 
-        var instance = backend.Load(new ModelLoadContext
+        if (_models.Remove(id, out var previous))
+        {
+            previous.Dispose();
+        }
+
+        var context = new ModelLoadContext
         {
             Bytes = bytes,
             Device = device,
             MemoryLimitBytes = memoryLimit,
             IntraOpThreads = threads,
             Options = new ModelOptions { Format = format },
-        });
-        if (_models.Remove(id, out var previous))
-        {
-            previous.Dispose();
-        }
-
-        _models[id] = instance;
-        return (instance.Inputs, instance.Outputs);
+        };
+        var footprint = _meter.Measure(() => backend.Load(context), threads);
+        _models[id] = footprint.Instance;
+        return footprint;
     }
 
     private Dictionary<string, TensorValue> Run(BinaryReader request)

@@ -1,3 +1,4 @@
+using GpuPool.Runtime.Isolation;
 using GpuPool.Runtime.Models;
 
 namespace GpuPool.Worker;
@@ -15,6 +16,7 @@ public static class WorkerProgram
         if (OperatingSystem.IsLinux())
         {
             _ = NativeMethods.SetSid();
+            CapDataMemory();
         }
 
         // The runtime writes requests to stdin and reads replies from stdout; anything else goes to stderr.
@@ -23,5 +25,20 @@ public static class WorkerProgram
         using var input = Console.OpenStandardInput();
         using var host = new WorkerHost(backends);
         return host.Serve(input, output);
+    }
+
+    /// <summary>Caps the worker's data memory at what the pool passed (its lease's quota plus headroom), so the OS enforces it.</summary>
+    private static void CapDataMemory()
+    {
+        if (Environment.GetEnvironmentVariable(WorkerEnvironment.DataLimitVariable) is not { } value
+            || !ulong.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes))
+        {
+            return;
+        }
+
+        if (NativeMethods.SetRLimit(NativeMethods.RlimitData, new NativeMethods.ResourceLimit(bytes, bytes)) != 0)
+        {
+            Console.Error.WriteLine($"setrlimit(RLIMIT_DATA, {bytes}) failed with errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}; the worker runs without a memory cap.");
+        }
     }
 }

@@ -11,13 +11,18 @@ internal static class BenchServer
 {
     public const string ApiKey = "bench-key";
 
-    public static async Task<LoopbackServer> StartAsync()
+    public static async Task<LoopbackServer> StartAsync(IDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
             ["GpuPool:Runtime:Cpu:HostMemoryBytes"] = ByteSize.GiB(8).ToString(CultureInfo.InvariantCulture),
             ["GpuPoolServer:Tenants:bench:ApiKeySha256:0"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         return await LoopbackServer.StartAsync(settings, map: app => app.MapGrpcService<EchoService>());
     }
 }

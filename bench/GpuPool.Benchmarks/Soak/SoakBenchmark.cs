@@ -17,10 +17,15 @@ internal sealed class SoakBenchmark : IBenchmark
 
     public string Name => "soak";
 
-    public string Description => "soak a server child process (lease, load, run, release; random sizes) with an invariant checker: --seconds 120 --clients 64";
+    public string Description => "soak a server child process (lease, load, run, release; random sizes) with an invariant checker: --seconds 120 --clients 64 [--hostile --budget-mb 256]";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
+        if (args.Has("hostile"))
+        {
+            return await HostileSoak.RunAsync(args, cancellationToken);
+        }
+
         var seconds = args.GetInt("seconds", 120);
         var clients = args.GetInt("clients", 64);
         var seed = args.GetInt("seed", 7);
@@ -82,7 +87,7 @@ internal sealed class SoakBenchmark : IBenchmark
         return ledger.Violations.Count == 0 ? 0 : 1;
     }
 
-    private static async Task RunClientsAsync(int clients, int seed, TimeSpan duration, V1.Leases.LeasesClient leases, V1.Inference.InferenceClient inference, Metadata key, SoakLedger ledger)
+    internal static async Task RunClientsAsync(int clients, int seed, TimeSpan duration, V1.Leases.LeasesClient leases, V1.Inference.InferenceClient inference, Metadata key, SoakLedger ledger)
     {
         using var stop = new CancellationTokenSource(duration);
         await Task.WhenAll(Enumerable.Range(0, clients).Select(i => Task.Run(() => new SoakClient(i, leases, inference, key, ledger, seed).RunAsync(stop.Token))));

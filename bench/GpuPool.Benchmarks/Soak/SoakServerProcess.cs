@@ -18,12 +18,13 @@ internal sealed class SoakServerProcess : IAsyncDisposable
 
     private readonly Process _process;
 
-    private SoakServerProcess(Process process, Uri address, string clientKey, string adminKey)
+    private SoakServerProcess(Process process, Uri address, string clientKey, string adminKey, string hostileKey)
     {
         _process = process;
         Address = address;
         ClientKey = clientKey;
         AdminKey = adminKey;
+        HostileKey = hostileKey;
     }
 
     public Uri Address { get; }
@@ -32,13 +33,17 @@ internal sealed class SoakServerProcess : IAsyncDisposable
 
     public string AdminKey { get; }
 
+    /// <summary>The key of tenant <c>mallory</c>, for the misbehaving clients of <c>soak --hostile</c>.</summary>
+    public string HostileKey { get; }
+
     public int ProcessId => _process.Id;
 
-    public static async Task<SoakServerProcess> StartAsync(string? serverDll, CancellationToken cancellationToken)
+    public static async Task<SoakServerProcess> StartAsync(string? serverDll, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? extraSettings = null)
     {
         var dll = serverDll ?? FindServerDll();
         var clientKey = "soak-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var adminKey = "soak-admin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var hostileKey = "soak-mallory-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var grpcPort = FreePort();
         var httpPort = FreePort();
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -49,7 +54,7 @@ internal sealed class SoakServerProcess : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         start.ArgumentList.Add(dll);
-        foreach (var (key, value) in new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
@@ -60,9 +65,16 @@ internal sealed class SoakServerProcess : IAsyncDisposable
             ["GpuPoolServer:Tenants:soak:ApiKeySha256:0"] = Sha256(clientKey),
             ["GpuPoolServer:Tenants:ops:ApiKeySha256:0"] = Sha256(adminKey),
             ["GpuPoolServer:Tenants:ops:Admin"] = "true",
+            ["GpuPoolServer:Tenants:mallory:ApiKeySha256:0"] = Sha256(hostileKey),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:GpuPool"] = "Warning",
-        })
+        };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
         }
@@ -78,7 +90,7 @@ internal sealed class SoakServerProcess : IAsyncDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new SoakServerProcess(process, new Uri($"http://127.0.0.1:{grpcPort}"), clientKey, adminKey);
+        var server = new SoakServerProcess(process, new Uri($"http://127.0.0.1:{grpcPort}"), clientKey, adminKey, hostileKey);
         using var http = new HttpClient();
         var deadline = Stopwatch.StartNew();
         while (true)

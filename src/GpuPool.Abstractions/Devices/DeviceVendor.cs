@@ -17,4 +17,10 @@ public enum DeviceVendor
 
     /// <summary>Any other vendor.</summary>
     Other = 4,
+
+    /// <summary>Huawei (Ascend NPUs).</summary>
+    Huawei = 5,
+
+    /// <summary>Hygon (DCU accelerators, managed through ROCm SMI like AMD GPUs).</summary>
+    Hygon = 6,
 }

@@ -18,6 +18,10 @@ public sealed class ModelSource
     /// <summary>The model's name (the file name, or the one given).</summary>
     public string Name { get; }
 
+    /// <summary>The file the model is read from, or <see langword="null"/> for bytes and streams.</summary>
+    /// <remarks>An embedded pool maps the file instead of reading it into memory.</remarks>
+    public string? FilePath => _path;
+
     /// <summary>A model held in memory.</summary>
     public static ModelSource FromBytes(ReadOnlyMemory<byte> bytes, string name = "model")
     {

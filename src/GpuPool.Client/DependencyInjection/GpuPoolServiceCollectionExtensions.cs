@@ -40,7 +40,11 @@ public static class GpuPoolServiceCollectionExtensions
     public static IGpuPoolBuilder UseEmbedded(this IGpuPoolBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Configure<GpuPoolOptions>(o => o.Server = null);
+        builder.Services.Configure<GpuPoolOptions>(o =>
+        {
+            o.Server = null;
+            o.Servers.Clear();
+        });
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using GpuPool.Engine;
+using GpuPool.Remote;
 using Microsoft.Extensions.Options;
 
 namespace GpuPool.Internal;
@@ -13,9 +14,28 @@ internal sealed class GpuPoolOptionsValidator(IEnumerable<IGpuPoolEngine> engine
     public ValidateOptionsResult Validate(string? name, GpuPoolOptions options)
     {
         var errors = new List<string>();
-        if (options.IsRemote && !IsValidServer(options.Server!))
+        if (!string.IsNullOrWhiteSpace(options.Server) && !IsValidServer(options.Server))
         {
-            errors.Add($"GpuPool:Server '{options.Server}' is not an http://, https:// or unix: address.");
+            errors.Add($"GpuPool:Server '{options.Server}' is not an http://, https://, unix: or dns:/// address.");
+        }
+
+        var servers = options.Servers.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        foreach (var bad in servers.Where(s => !PoolAddresses.IsHttp(s)))
+        {
+            errors.Add($"GpuPool:Servers entry '{bad}' is not an http:// or https:// address.");
+        }
+
+        var addresses = PoolAddresses.Of(options);
+        if (addresses.Count > 1)
+        {
+            if (addresses.Any(a => !PoolAddresses.IsHttp(a)))
+            {
+                errors.Add($"A pool of several servers takes http:// or https:// addresses only; got {string.Join(", ", addresses)}.");
+            }
+            else if (addresses.Select(a => new Uri(a).Scheme).Distinct(StringComparer.Ordinal).Count() > 1)
+            {
+                errors.Add($"The servers of a pool must all be http:// or all be https://; got {string.Join(", ", addresses)}.");
+            }
         }
 
         if (!options.IsRemote && !engines.Any())
@@ -32,6 +52,5 @@ internal sealed class GpuPoolOptionsValidator(IEnumerable<IGpuPoolEngine> engine
     }
 
     private static bool IsValidServer(string server) =>
-        server.StartsWith("unix:", StringComparison.Ordinal) && server.Length > 5
-        || (Uri.TryCreate(server, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps));
+        PoolAddresses.IsUnix(server) || PoolAddresses.IsHttp(server) || PoolAddresses.IsDns(server);
 }

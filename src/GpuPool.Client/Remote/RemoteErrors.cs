@@ -45,6 +45,9 @@ internal static class RemoteErrors
         ErrorKinds.StaleFencingToken => new LeaseLostException(message, LeaseLostReason.Revoked, inner),
         ErrorKinds.PermissionDenied or ErrorKinds.Unauthenticated => new PoolAccessDeniedException(message, null, inner),
         ErrorKinds.Unavailable => new PoolUnavailableException(message, retryAfter, inner),
+
+        // A second redirect for the same call: the lease is moving between nodes; the call may be tried again.
+        ErrorKinds.LeaseElsewhere => new PoolUnavailableException(message, retryAfter, inner),
         _ => code switch
         {
             StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.OutOfRange => new InvalidPoolRequestException(message, retryAfter, inner),

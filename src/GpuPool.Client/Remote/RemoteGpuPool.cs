@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using GpuPool.Protocol.Conversion;
+using GpuPool.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Polly;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Remote;
@@ -15,17 +17,25 @@ namespace GpuPool.Remote;
 /// </summary>
 internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
 {
+    private readonly ResiliencePipeline _acquireRetry;
     private int _disposed;
 
     public RemoteGpuPool(GpuPoolOptions options, TimeProvider time, ILogger<RemoteGpuPool> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Connection = new RemoteConnection(options);
+        var addresses = PoolAddresses.Of(options);
+        Connection = new RemoteConnection(options, addresses);
+        Nodes = new NodeConnections(options, Connection, logger);
         Logger = logger;
         Session = new RemoteSession(Connection, time, options.KeepAliveInterval, logger);
+        _acquireRetry = AcquireRetry.Create(Connection.IsPool ? Math.Max(2, addresses.Count) : 0, time, logger);
     }
 
+    /// <summary>The front connection: any server (of the pool) for acquires, renewals, releases and the session.</summary>
     internal RemoteConnection Connection { get; }
+
+    /// <summary>The front connection and one connection per node that serves this client's leases.</summary>
+    internal NodeConnections Nodes { get; }
 
     internal RemoteSession Session { get; }
 
@@ -33,8 +43,24 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
 
     public async ValueTask<GpuLease> LeaseAsync(SliceRequest request, CancellationToken cancellationToken = default)
     {
+        using var activity = ClientActivity.Start(GpuPoolInstruments.AcquireSpan);
+        try
+        {
+            return await AcquireAsync(request, traced: activity is { Recorded: true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ClientActivity.Failed(activity, ex))
+        {
+            throw;
+        }
+    }
+
+    private async ValueTask<GpuLease> AcquireAsync(SliceRequest request, bool traced, CancellationToken cancellationToken)
+    {
         var acquire = Prepare(request, wait: true);
-        if (Session.IsConnected)
+
+        // A traced acquire goes as a unary call: its trace context travels in the call's headers (the session stream's
+        // were sent when the stream opened).
+        if (Session.IsConnected && !traced)
         {
             try
             {
@@ -57,7 +83,9 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
 
         // gRPC deadlines run on the wall clock whatever the pool's TimeProvider is; the server enforces the wait itself.
         var deadline = request.WaitTimeout is { } wait ? TimeProvider.System.GetUtcNow().UtcDateTime + wait + TimeSpan.FromSeconds(30) : (DateTime?)null;
-        var response = await UnaryAsync(c => c.Leases.AcquireAsync(acquire, c.Options(cancellationToken, deadline)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        var response = await _acquireRetry.ExecuteAsync(
+            async ct => await UnaryAsync(c => c.Leases.AcquireAsync(acquire, c.Options(ct, deadline)).ResponseAsync, ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
         return Track(response.Lease ?? throw new PoolUnavailableException("The server answered an acquire without a lease."), attach: true);
     }
 
@@ -72,15 +100,20 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
             Session.Releases.WhenSettledAsync(RemoteSession.ReleaseLimit).GetAwaiter().GetResult();
         }
 
-        V1.AcquireResponse response;
-        try
-        {
-            response = Connection.Leases.Acquire(acquire, Connection.Options(CancellationToken.None));
-        }
-        catch (RpcException ex)
-        {
-            throw RemoteErrors.Map(ex);
-        }
+        var response = _acquireRetry.Execute(
+            static (state, ct) =>
+            {
+                try
+                {
+                    return state.Connection.Leases.Acquire(state.acquire, state.Connection.Options(ct));
+                }
+                catch (RpcException ex)
+                {
+                    throw RemoteErrors.Map(ex, ct);
+                }
+            },
+            (Connection, acquire),
+            CancellationToken.None);
 
         return response.Lease is { } lease ? Track(lease, attach: true) : null;
     }
@@ -102,10 +135,24 @@ internal sealed class RemoteGpuPool : IGpuPool, IAsyncDisposable, IDisposable
         // Releases sent by lease disposals must reach the server before the connection goes.
         await Session.Releases.WhenSettledAsync(RemoteSession.ReleaseLimit).ConfigureAwait(false);
         await Session.DisposeAsync().ConfigureAwait(false);
-        Connection.Dispose();
+        Nodes.Dispose();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Takes over a live lease that another client (an earlier process of the application) acquired: renews it
+    /// by id and fencing token through any server, then keeps it alive and routes its calls like its own.
+    /// </summary>
+    public async ValueTask<GpuLease> AttachAsync(string leaseId, long fencingToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(leaseId);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var request = new V1.RenewRequest { LeaseId = leaseId, FencingToken = fencingToken };
+        var lease = await UnaryAsync(c => c.Leases.RenewAsync(request, c.Options(cancellationToken)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        SdkLog.LeaseReattached(Logger, lease.Id, lease.OwnerAddress);
+        return Track(lease, attach: true);
+    }
 
     private static V1.AcquireRequest Prepare(SliceRequest request, bool wait)
     {

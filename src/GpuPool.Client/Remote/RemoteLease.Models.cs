@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using GpuPool.Diagnostics;
 using GpuPool.Protocol;
 using GpuPool.Protocol.Conversion;
 using UnsafeByteOperations = Google.Protobuf.UnsafeByteOperations;
@@ -19,6 +20,7 @@ internal sealed partial class RemoteLease
     {
         ArgumentNullException.ThrowIfNull(source);
         EnsureActive();
+        using var activity = ClientActivity.Start(GpuPoolInstruments.LoadSpan);
         options ??= new ModelOptions();
         var bytes = await source.ReadAllAsync(cancellationToken).ConfigureAwait(false);
         if (bytes.IsEmpty)

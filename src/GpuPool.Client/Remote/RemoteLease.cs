@@ -21,6 +21,7 @@ internal sealed partial class RemoteLease : GpuLease
     private TaskCompletionSource? _released; // completes when the server has answered the release (or it was given up)
     private LeaseLostReason _lostReason;
     private string _serverInstance;
+    private string _ownerAddress;
 
     public RemoteLease(RemoteGpuPool pool, V1.Lease lease)
     {
@@ -31,6 +32,7 @@ internal sealed partial class RemoteLease : GpuLease
         ComputeMilli = lease.ComputeMilli;
         FencingToken = lease.FencingToken;
         _serverInstance = lease.ServerInstance;
+        _ownerAddress = lease.OwnerAddress;
         _memoryUsed = lease.MemoryUsedBytes;
         Renewed(lease.TtlRemainingMs);
     }
@@ -61,6 +63,17 @@ internal sealed partial class RemoteLease : GpuLease
         set => Volatile.Write(ref _serverInstance, value);
     }
 
+    /// <summary>
+    /// In a pool of many servers, the node that serves the lease's model calls (empty for a server that is not
+    /// part of a pool); a redirect from another server moves it.
+    /// </summary>
+    public string OwnerAddress
+    {
+        get => Volatile.Read(ref _ownerAddress);
+        internal set => Volatile.Write(ref _ownerAddress, value);
+    }
+
+    /// <summary>The connection for the lease's own operations (renew, release): any server of the pool.</summary>
     internal RemoteConnection Connection => _pool.Connection;
 
     internal ILogger Logger => _pool.Logger;
@@ -69,7 +82,7 @@ internal sealed partial class RemoteLease : GpuLease
     {
         EnsureActive();
         var request = new V1.RenewRequest { LeaseId = Id, FencingToken = FencingToken, TimeToLiveMs = timeToLive is { } ttl ? Math.Max(1, (long)ttl.TotalMilliseconds) : 0 };
-        var lease = await CallAsync((c, ct) => c.Leases.RenewAsync(request, c.Options(ct)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+        var lease = await CallCoreAsync((c, ct) => c.Leases.RenewAsync(request, c.Options(ct)).ResponseAsync, onNode: false, cancellationToken).ConfigureAwait(false);
         Renewed(lease.TtlRemainingMs);
     }
 
@@ -115,35 +128,51 @@ internal sealed partial class RemoteLease : GpuLease
     internal void Charge(long bytes) => Interlocked.Add(ref _memoryUsed, bytes);
 
     /// <summary>
-    /// Makes a unary call on behalf of the lease: fails with <see cref="LeaseLostException"/> if the lease is
-    /// lost before or during the call, and maps server errors to the SDK's exceptions.
+    /// Makes a model call on behalf of the lease, on the node that serves it: fails with
+    /// <see cref="LeaseLostException"/> if the lease is lost before or during the call, follows one redirect
+    /// to the lease's owner, and maps server errors to the SDK's exceptions.
     /// </summary>
-    internal async Task<T> CallAsync<T>(Func<RemoteConnection, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    internal Task<T> CallAsync<T>(Func<RemoteConnection, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        CallCoreAsync(call, onNode: true, cancellationToken);
+
+    private async Task<T> CallCoreAsync<T>(Func<RemoteConnection, CancellationToken, Task<T>> call, bool onNode, CancellationToken cancellationToken)
     {
         EnsureActive();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lost.Token);
-        try
+        var redirected = false;
+        while (true)
         {
-            return await call(Connection, linked.Token).ConfigureAwait(false);
-        }
-        catch (RpcException ex) when (_lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new LeaseLostException($"Lease {Id} was lost during the call: {_lostReason}.", _lostReason, ex);
-        }
-        catch (RpcException ex)
-        {
-            var mapped = RemoteErrors.Map(ex, cancellationToken);
-            if (mapped is LeaseLostException lost && lost.Reason != LeaseLostReason.Released)
+            var connection = onNode ? _pool.Nodes.For(OwnerAddress) : Connection;
+            try
             {
-                // "Not found" from the process that granted the lease means it ended long ago; from another process, a restart.
-                var reason = lost.Reason == LeaseLostReason.ServerRestarted && string.Equals(ServerInstance, _pool.Session.ServerInstance, StringComparison.Ordinal)
-                    ? LeaseLostReason.Expired
-                    : lost.Reason;
-                MarkLost(reason);
-                throw new LeaseLostException(lost.Message, reason, ex);
+                return await call(connection, linked.Token).ConfigureAwait(false);
             }
+            catch (RpcException ex) when (!redirected && onNode && LeaseRedirect.OwnerOf(ex) is { } owner)
+            {
+                // Another server of the pool serves the lease (a grant that named no owner, or one that moved): once.
+                SdkLog.LeaseRedirected(Logger, Id, owner, connection.Server);
+                OwnerAddress = owner;
+                redirected = true;
+            }
+            catch (RpcException ex) when (_lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new LeaseLostException($"Lease {Id} was lost during the call: {_lostReason}.", _lostReason, ex);
+            }
+            catch (RpcException ex)
+            {
+                var mapped = RemoteErrors.Map(ex, cancellationToken);
+                if (mapped is LeaseLostException lost && lost.Reason != LeaseLostReason.Released)
+                {
+                    // "Not found" from the process that granted the lease means it ended long ago; from another process, a restart.
+                    var reason = lost.Reason == LeaseLostReason.ServerRestarted && string.Equals(ServerInstance, _pool.Session.ServerInstance, StringComparison.Ordinal)
+                        ? LeaseLostReason.Expired
+                        : lost.Reason;
+                    MarkLost(reason);
+                    throw new LeaseLostException(lost.Message, reason, ex);
+                }
 
-            throw mapped;
+                throw mapped;
+            }
         }
     }
 }

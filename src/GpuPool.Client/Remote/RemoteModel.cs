@@ -1,3 +1,4 @@
+using GpuPool.Diagnostics;
 using GpuPool.Protocol.Conversion;
 using V1 = GpuPool.Protocol.V1;
 
@@ -41,8 +42,16 @@ internal sealed class RemoteModel : PooledModel
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _unloaded) != 0, this);
         var request = new V1.RunRequest { LeaseId = _lease.Id, ModelId = Id };
         WireFormat.ToWire(inputs, request.Inputs);
-        var response = await _lease.CallAsync((c, ct) => c.Inference.RunAsync(request, c.Options(ct)).ResponseAsync, cancellationToken).ConfigureAwait(false);
-        return WireFormat.FromWire(response.Outputs);
+        using var activity = ClientActivity.Start(GpuPoolInstruments.RunSpan);
+        try
+        {
+            var response = await _lease.CallAsync((c, ct) => c.Inference.RunAsync(request, c.Options(ct)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            return WireFormat.FromWire(response.Outputs);
+        }
+        catch (Exception ex) when (ClientActivity.Failed(activity, ex))
+        {
+            throw;
+        }
     }
 
     public override async ValueTask UnloadAsync(CancellationToken cancellationToken = default)

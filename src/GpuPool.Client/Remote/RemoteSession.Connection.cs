@@ -17,7 +17,7 @@ internal sealed partial class RemoteSession
     /// <summary>
     /// Retries opening the stream until it is up or the session stops: exponential backoff with jitter,
     /// capped at <see cref="MaxBackoff"/>, on the session's clock. Each reconnect after a stream that was up
-    /// starts the backoff afresh.
+    /// starts the backoff afresh (streams that end right after opening are slowed down in <see cref="RunAsync"/>).
     /// </summary>
     private static ResiliencePipeline ReconnectPipeline(string server, TimeProvider time, ILogger logger) =>
         new ResiliencePipelineBuilder { TimeProvider = time }
@@ -44,12 +44,15 @@ internal sealed partial class RemoteSession
     private async Task RunAsync()
     {
         var token = _stop.Token;
+        var shortStreams = 0;
         while (!token.IsCancellationRequested)
         {
             AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent>? call = null;
+            var connectedAt = DateTimeOffset.MaxValue;
             try
             {
                 call = await _reconnect.ExecuteAsync(static (self, ct) => self.ConnectAsync(ct), this, token).ConfigureAwait(false);
+                connectedAt = _time.GetUtcNow();
 
                 // Releases the last stream did not confirm are being sent again as unary calls: the new stream
                 // opens for requests after them, so that an acquire on it cannot overtake them.
@@ -67,7 +70,6 @@ internal sealed partial class RemoteSession
             }
             catch (Exception ex) when (ex is RpcException or IOException or SessionBrokenException or InvalidOperationException)
             {
-                // The stream was up: reconnect at once; failed attempts from here on back off.
                 SdkLog.SessionBroken(_logger, _server, 0, ex);
             }
             finally
@@ -76,6 +78,34 @@ internal sealed partial class RemoteSession
                 call?.Dispose();
                 FailPending();
             }
+
+            // A stream that lived a while is reopened at once; one that a server keeps ending right after it
+            // opened (shutting down, refusing the session) is reopened with a growing, jittered delay.
+            shortStreams = _time.GetUtcNow() - connectedAt >= MaxBackoff ? 0 : shortStreams + 1;
+            if (shortStreams > 0 && !await DelayAsync(ShortStreamDelay(shortStreams), token).ConfigureAwait(false))
+            {
+                break;
+            }
+        }
+    }
+
+    private static TimeSpan ShortStreamDelay(int shortStreams)
+    {
+        var exponent = Math.Min(shortStreams - 1, 10);
+        var ceiling = Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << exponent);
+        return TimeSpan.FromTicks((long)(ceiling * (0.5 + (Random.Shared.NextDouble() / 2))));
+    }
+
+    private async ValueTask<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

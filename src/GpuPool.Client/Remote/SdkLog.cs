@@ -28,4 +28,16 @@ internal static partial class SdkLog
 
     [LoggerMessage(EventId = 3021, EventName = "ModelReused", Level = LogLevel.Debug, Message = "Model {Name} ({ContentHash}) was on the server already; not uploaded")]
     public static partial void ModelReused(ILogger logger, string name, string contentHash);
+
+    [LoggerMessage(EventId = 3030, EventName = "NodeConnectionOpened", Level = LogLevel.Debug, Message = "Opened a connection to pool node {Address} for the model calls of its leases")]
+    public static partial void NodeConnectionOpened(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 3031, EventName = "LeaseRedirected", Level = LogLevel.Information, Message = "Lease {LeaseId} is served by {Owner}, not {Previous}; following the redirect")]
+    public static partial void LeaseRedirected(ILogger logger, string leaseId, string owner, string previous);
+
+    [LoggerMessage(EventId = 3032, EventName = "AcquireRetried", Level = LogLevel.Warning, Message = "Acquire failed on a server of the pool ({Status}); retrying on another in {DelayMs} ms")]
+    public static partial void AcquireRetried(ILogger logger, string status, long delayMs);
+
+    [LoggerMessage(EventId = 3033, EventName = "LeaseReattached", Level = LogLevel.Information, Message = "Lease {LeaseId} re-attached by id and fencing token (served by {Owner})")]
+    public static partial void LeaseReattached(ILogger logger, string leaseId, string owner);
 }

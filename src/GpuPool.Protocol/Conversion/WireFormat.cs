@@ -157,7 +157,7 @@ public static class WireFormat
             ComputeMilli = request.HasComputeMilli ? request.ComputeMilli : null,
             WholeDevices = request.HasWholeDevices ? request.WholeDevices : null,
             Constraints = constraints,
-            Priority = (LeasePriority)request.Priority,
+            Priority = request.HasPriority ? (LeasePriority)request.Priority : LeasePriority.Normal,
             TimeToLive = request.TimeToLiveMs == 0 ? null : TimeSpan.FromMilliseconds(request.TimeToLiveMs),
             WaitTimeout = request.HasWaitTimeoutMs ? TimeSpan.FromMilliseconds(request.WaitTimeoutMs) : null,
             Isolation = (LeaseIsolation)request.Isolation,

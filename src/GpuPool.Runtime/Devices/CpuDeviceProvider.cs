@@ -21,6 +21,9 @@ internal sealed class CpuDeviceProvider : IDeviceProvider
     public string Name => "cpu";
 
     /// <inheritdoc />
+    public DeviceValidation Validation => DeviceValidation.Hardware;
+
+    /// <inheritdoc />
     public IReadOnlyList<DeviceDescriptor> Discover(string node)
     {
         if (!_options.Cpu.Enabled)

@@ -21,6 +21,9 @@ internal sealed class SimulatedDeviceProvider : IDeviceProvider
     public string Name => "simulated";
 
     /// <inheritdoc />
+    public DeviceValidation Validation => DeviceValidation.Simulated;
+
+    /// <inheritdoc />
     public IReadOnlyList<DeviceDescriptor> Discover(string node)
     {
         var devices = new List<DeviceDescriptor>();

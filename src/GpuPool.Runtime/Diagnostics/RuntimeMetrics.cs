@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
 using GpuPool.Diagnostics;
+using GpuPool.Runtime.Leasing;
 
 namespace GpuPool.Runtime.Diagnostics;
 
-/// <summary>The runtime's instruments, created through <see cref="IMeterFactory"/>. No lease ids as tags.</summary>
+/// <summary>The runtime's instruments, created through <see cref="IMeterFactory"/>. Tagged by tenant, device and reason; never by lease id.</summary>
 internal sealed class RuntimeMetrics
 {
     private readonly UpDownCounter<long> _active;
@@ -14,72 +15,103 @@ internal sealed class RuntimeMetrics
     private readonly Histogram<double> _run;
     private readonly UpDownCounter<long> _models;
     private readonly UpDownCounter<long> _memoryUsed;
+    private readonly UpDownCounter<long> _deviceMemory;
+    private readonly UpDownCounter<long> _deviceCompute;
+    private readonly UpDownCounter<long> _tenantMemory;
+    private readonly UpDownCounter<long> _tenantCompute;
+    private readonly Counter<double> _computeUsed;
+    private readonly Counter<long> _runs;
+    private readonly Counter<double> _busy;
+    private readonly Histogram<double> _queue;
+    private readonly Counter<long> _runRejected;
 
     /// <summary>Creates the instruments on the <c>GpuPool.Runtime</c> meter.</summary>
     public RuntimeMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(GpuPoolInstruments.RuntimeMeter);
+        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = GpuPoolInstruments.DurationBuckets };
         _active = meter.CreateUpDownCounter<long>(GpuPoolInstruments.LeaseActive, "{lease}", "Leases alive now");
         _granted = meter.CreateCounter<long>(GpuPoolInstruments.LeaseGranted, "{lease}", "Leases granted");
         _rejected = meter.CreateCounter<long>(GpuPoolInstruments.LeaseRejected, "{request}", "Lease requests rejected");
         _lost = meter.CreateCounter<long>(GpuPoolInstruments.LeaseLost, "{lease}", "Leases taken back by the pool");
-        _wait = meter.CreateHistogram<double>(GpuPoolInstruments.LeaseWaitDuration, "s", "Time a granted request waited for capacity");
-        _run = meter.CreateHistogram<double>(GpuPoolInstruments.ModelRunDuration, "s", "Execution time of model runs");
+        _wait = meter.CreateHistogram(GpuPoolInstruments.LeaseWaitDuration, "s", "Time a granted request waited for capacity", advice: seconds);
+        _run = meter.CreateHistogram(GpuPoolInstruments.ModelRunDuration, "s", "Execution time of model runs", advice: seconds);
         _models = meter.CreateUpDownCounter<long>(GpuPoolInstruments.ModelLoaded, "{model}", "Models loaded");
         _memoryUsed = meter.CreateUpDownCounter<long>(GpuPoolInstruments.DeviceMemoryUsed, "By", "Device memory charged for models");
+        _deviceMemory = meter.CreateUpDownCounter<long>(GpuPoolInstruments.DeviceMemoryAllocated, "By", "Device memory granted to leases");
+        _deviceCompute = meter.CreateUpDownCounter<long>(GpuPoolInstruments.DeviceComputeAllocated, "{milli}", "Device compute granted to leases (1000 = the whole device)");
+        _tenantMemory = meter.CreateUpDownCounter<long>(GpuPoolInstruments.TenantMemoryAllocated, "By", "Device memory granted to a tenant's leases");
+        _tenantCompute = meter.CreateUpDownCounter<long>(GpuPoolInstruments.TenantComputeAllocated, "{milli}", "Device compute granted to a tenant's leases");
+        _computeUsed = meter.CreateCounter<double>(GpuPoolInstruments.TenantComputeUsed, "s", "Measured execution time of a tenant's model runs (compute-seconds)");
+        _runs = meter.CreateCounter<long>(GpuPoolInstruments.ModelRuns, "{run}", "Model runs executed");
+        _busy = meter.CreateCounter<double>(GpuPoolInstruments.DeviceBusyTime, "s", "Time a device spent executing runs");
+        _queue = meter.CreateHistogram(GpuPoolInstruments.RunQueueDuration, "s", "Time a model run waited for its device's scheduler", advice: seconds);
+        _runRejected = meter.CreateCounter<long>(GpuPoolInstruments.RunRejected, "{run}", "Model runs refused by a device's scheduler");
     }
 
     /// <summary>A metrics instance that records nothing anyone listens to (tests, tools).</summary>
     public static RuntimeMetrics CreateDetached() => new(new DetachedMeterFactory());
 
-    internal void Granted(string tenant, string deviceId, TimeSpan waited)
+    internal void Granted(LeaseEntry lease, TimeSpan waited)
     {
-        var tags = new KeyValuePair<string, object?>("gpupool.tenant", tenant);
-        var device = new KeyValuePair<string, object?>("gpupool.device", deviceId);
-        _granted.Add(1, tags, device);
-        _active.Add(1, tags, device);
-        _wait.Record(waited.TotalSeconds, tags);
+        var tenant = Tenant(lease.Tenant);
+        var device = Device(lease.Devices[0].Id);
+        _granted.Add(1, tenant, device);
+        _active.Add(1, tenant, device);
+        _wait.Record(waited.TotalSeconds, tenant);
+        Allocated(lease, 1);
     }
 
-    internal void Ended(string tenant, string deviceId, LeaseLostReason reason)
+    internal void Ended(LeaseEntry lease)
     {
-        _active.Add(-1, new KeyValuePair<string, object?>("gpupool.tenant", tenant), new KeyValuePair<string, object?>("gpupool.device", deviceId));
-        if (reason != LeaseLostReason.Released)
+        var tenant = Tenant(lease.Tenant);
+        _active.Add(-1, tenant, Device(lease.Devices[0].Id));
+        if (lease.LostReason != LeaseLostReason.Released)
         {
-            _lost.Add(1, new KeyValuePair<string, object?>("gpupool.tenant", tenant), new KeyValuePair<string, object?>("gpupool.reason", reason.ToString()));
+            _lost.Add(1, tenant, Reason(lease.LostReason.ToString()));
         }
+
+        Allocated(lease, -1);
     }
 
-    internal void Rejected(string tenant, string reason) =>
-        _rejected.Add(1, new KeyValuePair<string, object?>("gpupool.tenant", tenant), new KeyValuePair<string, object?>("gpupool.reason", reason));
+    internal void Rejected(string tenant, string reason) => _rejected.Add(1, Tenant(tenant), Reason(reason));
 
-    internal void ModelRun(string tenant, string deviceId, TimeSpan elapsed) =>
-        _run.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("gpupool.tenant", tenant), new KeyValuePair<string, object?>("gpupool.device", deviceId));
+    internal void ModelRun(string tenant, string deviceId, TimeSpan elapsed)
+    {
+        var seconds = elapsed.TotalSeconds;
+        _run.Record(seconds, Tenant(tenant), Device(deviceId));
+        _runs.Add(1, Tenant(tenant), Device(deviceId));
+        _computeUsed.Add(seconds, Tenant(tenant));
+        _busy.Add(seconds, Device(deviceId));
+    }
+
+    internal void RunQueued(string tenant, string deviceId, TimeSpan waited) => _queue.Record(waited.TotalSeconds, Tenant(tenant), Device(deviceId));
+
+    internal void RunRejected(string tenant, string deviceId, string reason) => _runRejected.Add(1, Tenant(tenant), Device(deviceId), Reason(reason));
 
     internal void ModelLoaded(string tenant, long bytes, int delta)
     {
-        _models.Add(delta, new KeyValuePair<string, object?>("gpupool.tenant", tenant));
-        _memoryUsed.Add(bytes * delta, new KeyValuePair<string, object?>("gpupool.tenant", tenant));
+        _models.Add(delta, Tenant(tenant));
+        _memoryUsed.Add(bytes * delta, Tenant(tenant));
     }
 
-    private sealed class DetachedMeterFactory : IMeterFactory
+    private void Allocated(LeaseEntry lease, int sign)
     {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
+        var allocation = lease.Allocation;
+        foreach (var descriptor in allocation.Descriptors)
         {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
+            _deviceMemory.Add(sign * allocation.MemoryBytes, Device(descriptor.Id));
+            _deviceCompute.Add(sign * allocation.Milli, Device(descriptor.Id));
         }
 
-        public void Dispose()
-        {
-            foreach (var meter in _meters)
-            {
-                meter.Dispose();
-            }
-        }
+        _tenantMemory.Add(sign * allocation.MemoryBytes * allocation.Descriptors.Count, Tenant(lease.Tenant));
+        _tenantCompute.Add(sign * (long)allocation.Milli * allocation.Descriptors.Count, Tenant(lease.Tenant));
     }
+
+    private static KeyValuePair<string, object?> Tenant(string tenant) => new(GpuPoolInstruments.TenantTag, tenant);
+
+    private static KeyValuePair<string, object?> Device(string deviceId) => new(GpuPoolInstruments.DeviceTag, deviceId);
+
+    private static KeyValuePair<string, object?> Reason(string reason) => new(GpuPoolInstruments.ReasonTag, reason);
 }

@@ -24,6 +24,7 @@ internal sealed class EmbeddedEngine : IGpuPoolEngine
 
         // NVML telemetry runs while the embedded pool exists (the container stops it when disposed), host or no host.
         services.GetRequiredService<NvidiaTelemetryService>().Start();
+        services.GetRequiredService<Devices.DeviceHealthMonitor>().Start();
         return pool;
     }
 }

@@ -34,6 +34,12 @@ internal sealed class EmbeddedLease(LeaseEntry entry, LeaseTable leases, ModelHo
     {
         ArgumentNullException.ThrowIfNull(source);
         entry.EnsureActive();
+        if (source.FilePath is { } path)
+        {
+            // Mapped, not read: the managed heap would keep a model-sized buffer resident after the load.
+            return new EmbeddedModel(models.LoadFile(entry, path, options ?? new ModelOptions(), source.Name));
+        }
+
         var bytes = await source.ReadAllAsync(cancellationToken).ConfigureAwait(false);
         return new EmbeddedModel(models.Load(entry, bytes, options ?? new ModelOptions(), source.Name));
     }

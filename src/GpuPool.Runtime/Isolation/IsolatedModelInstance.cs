@@ -12,8 +12,11 @@ internal sealed class IsolatedModelInstance : IModelInstance
     {
         _worker = worker;
         _model = model;
-        (Inputs, Outputs) = worker.Load(model);
+        (Inputs, Outputs, MeasuredBytes) = worker.Load(model);
     }
+
+    /// <summary>The worker's resident growth across the model's load and first run, in bytes.</summary>
+    public long MeasuredBytes { get; }
 
     public IReadOnlyList<TensorInfo> Inputs { get; }
 

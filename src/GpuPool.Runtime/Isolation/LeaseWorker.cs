@@ -29,12 +29,13 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
     /// <summary>Processes started so far.</summary>
     public int Starts { get; private set; }
 
-    public (IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs) Load(WorkerModel model) =>
+    /// <summary>Loads a model into the worker; returns its inputs, outputs and the worker's measured growth in bytes.</summary>
+    public (IReadOnlyList<TensorInfo> Inputs, IReadOnlyList<TensorInfo> Outputs, long MeasuredBytes) Load(WorkerModel model) =>
         Call(model, process =>
         {
             Send(process, w => WriteLoad(w, model));
             var reply = Receive(process);
-            var result = (WorkerProtocol.ReadInfos(reply), WorkerProtocol.ReadInfos(reply));
+            var result = ((IReadOnlyList<TensorInfo>)WorkerProtocol.ReadInfos(reply), (IReadOnlyList<TensorInfo>)WorkerProtocol.ReadInfos(reply), reply.ReadInt64());
             _models[model.Id] = model;
             return result;
         });
@@ -113,6 +114,7 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
         {
             WorkerMessage.Ok => reply,
             WorkerMessage.InvalidRequest => throw new InvalidPoolRequestException(reply.ReadString()),
+            WorkerMessage.OutOfMemory => throw new QuotaExceededException("The worker reached its memory cap: " + reply.ReadString()),
             _ => throw new PoolUnavailableException("The worker failed: " + reply.ReadString()),
         };
     }
@@ -209,7 +211,7 @@ internal sealed class LeaseWorker(LeaseEntry lease, WorkerOptions options, ILogg
         info.ArgumentList.Add("exec");
         info.ArgumentList.Add(path);
         info.Environment["GPUPOOL_WORKER_LEASE"] = Lease.Id;
-        foreach (var (name, value) in WorkerEnvironment.For(Lease, options.ResolveMps()))
+        foreach (var (name, value) in WorkerEnvironment.For(Lease, options.ResolveMps(), options.MemoryCapHeadroomBytes))
         {
             info.Environment[name] = value;
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Leasing;
 
 namespace GpuPool.Runtime.Isolation;
@@ -6,24 +7,42 @@ namespace GpuPool.Runtime.Isolation;
 /// <summary>The environment a lease's worker process starts with.</summary>
 internal static class WorkerEnvironment
 {
+    /// <summary>The variable that carries the worker's cap on its data memory (bytes, <c>setrlimit(RLIMIT_DATA)</c>).</summary>
+    public const string DataLimitVariable = "GPUPOOL_WORKER_DATA_LIMIT";
+
     /// <summary>
-    /// On a real NVIDIA device: <c>CUDA_VISIBLE_DEVICES</c> = the device's UUID (the worker sees only its
-    /// card, as ordinal 0) and, with MPS, <c>CUDA_MPS_ACTIVE_THREAD_PERCENTAGE</c> = the share in percent
-    /// (rounded up, at least 1) and <c>CUDA_MPS_PINNED_DEVICE_MEM_LIMIT</c> = <c>0=&lt;quota in MiB&gt;M</c>.
-    /// Elsewhere, no variables.
+    /// On the CPU device with a headroom above zero: <see cref="DataLimitVariable"/> = the lease's quota plus the
+    /// headroom (the worker's runtime), which the worker sets as its <c>RLIMIT_DATA</c> on Linux.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> For(LeaseEntry lease, bool mpsAvailable)
+    public static IReadOnlyDictionary<string, string> For(LeaseEntry lease, bool mpsAvailable, long memoryCapHeadroomBytes)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var variables = new Dictionary<string, string>(For(lease, mpsAvailable), StringComparer.Ordinal);
+        if (memoryCapHeadroomBytes > 0 && lease.Devices[0].Kind == DeviceKind.Cpu)
+        {
+            variables[DataLimitVariable] = (lease.MemoryQuotaBytes + memoryCapHeadroomBytes).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return variables;
+    }
+
+    /// <summary>
+    /// The variables that narrow the worker to the lease's device (<see cref="VendorLeaseSettings.WorkerEnvironment"/>,
+    /// or the device provider's own through <paramref name="inventory"/>): on NVIDIA <c>CUDA_VISIBLE_DEVICES</c>,
+    /// on AMD and Hygon <c>ROCR_VISIBLE_DEVICES</c> and <c>HIP_VISIBLE_DEVICES</c>, on Ascend
+    /// <c>ASCEND_RT_VISIBLE_DEVICES</c>; the worker then sees its device as ordinal 0. On a real NVIDIA
+    /// device with MPS, also <c>CUDA_MPS_ACTIVE_THREAD_PERCENTAGE</c> = the share in percent (rounded up, at
+    /// least 1) and <c>CUDA_MPS_PINNED_DEVICE_MEM_LIMIT</c> = <c>0=&lt;quota in MiB&gt;M</c>.
+    /// The CPU and simulated devices need no variables.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> For(LeaseEntry lease, bool mpsAvailable, DeviceInventory? inventory = null)
     {
         ArgumentNullException.ThrowIfNull(lease);
         var device = lease.Devices[0];
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (device.Vendor != DeviceVendor.Nvidia || device.IsSimulated)
-        {
-            return variables;
-        }
-
-        variables["CUDA_VISIBLE_DEVICES"] = device.Uuid ?? device.Ordinal.ToString(CultureInfo.InvariantCulture);
-        if (mpsAvailable)
+        var variables = new Dictionary<string, string>(
+            inventory?.WorkerEnvironmentOf(device) ?? VendorLeaseSettings.WorkerEnvironment(device),
+            StringComparer.Ordinal);
+        if (mpsAvailable && device.Vendor == DeviceVendor.Nvidia && !device.IsSimulated)
         {
             var percent = Math.Clamp((lease.Allocation.Milli + 9) / 10, 1, 100);
             variables["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] = percent.ToString(CultureInfo.InvariantCulture);
@@ -34,10 +53,13 @@ internal static class WorkerEnvironment
         return variables;
     }
 
-    /// <summary>The device as the worker sees it: a real NVIDIA card narrowed by <c>CUDA_VISIBLE_DEVICES</c> is ordinal 0.</summary>
+    /// <summary>
+    /// The device as the worker sees it: a real device narrowed by its vendor's visibility variable is
+    /// ordinal 0 there.
+    /// </summary>
     public static DeviceDescriptor DeviceInWorker(DeviceDescriptor device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return device.Vendor == DeviceVendor.Nvidia && !device.IsSimulated ? device with { Ordinal = 0 } : device;
+        return VendorLeaseSettings.WorkerEnvironment(device).Count > 0 ? device with { Ordinal = 0 } : device;
     }
 }

@@ -7,6 +7,7 @@ internal enum WorkerMessage : byte
     Run = 2,
     Unload = 3,
     Ok = 0x10,
+    OutOfMemory = 0x1D,
     InvalidRequest = 0x1E,
     Failed = 0x1F,
 }

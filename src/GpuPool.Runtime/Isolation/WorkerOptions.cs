@@ -13,6 +13,15 @@ public sealed class WorkerOptions
     /// </summary>
     public bool? MpsAvailable { get; set; }
 
+    /// <summary>
+    /// On the CPU device on Linux, a worker caps its data memory (<c>setrlimit(RLIMIT_DATA)</c>: heap, arenas,
+    /// the managed heap) at its lease's quota plus this headroom for its own runtime, so a model that grows
+    /// past it fails its load or run with an out-of-memory error instead of growing the host. Default 256 MiB
+    /// (a worker with ONNX Runtime started holds about 60 MiB of data); 0 turns the cap off.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, long.MaxValue)]
+    public long MemoryCapHeadroomBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Tenants whose leases always run their models in a worker process, whatever isolation they ask for.</summary>
     public IList<string> ProcessIsolatedTenants { get; } = [];
 

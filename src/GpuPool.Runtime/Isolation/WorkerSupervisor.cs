@@ -49,7 +49,7 @@ internal sealed class WorkerSupervisor : IDisposable
         return lease.Request.Isolation == LeaseIsolation.Process || _options.ProcessIsolatedTenants.Contains(lease.Tenant, StringComparer.Ordinal);
     }
 
-    internal IModelInstance Load(LeaseEntry lease, in ModelLoadContext context, ModelFormat format)
+    internal IsolatedModelInstance Load(LeaseEntry lease, in ModelLoadContext context, ModelFormat format)
     {
         var worker = _workers.GetOrAdd(lease.Id, _ => new LeaseWorker(lease, _options, _logger));
         var model = new WorkerModel(

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using GpuPool.Diagnostics;
 using System.Security.Cryptography;
 using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Placement;
@@ -88,7 +89,12 @@ internal sealed class LeaseBooks(SliceAllocator allocator, LeaseTableSettings se
     /// <exception cref="PoolUnavailableException">The journal cannot record it (nothing is granted).</exception>
     public LeaseEntry? Grant(SliceRequest request, in PlacementRequest placement, string tenant, TimeSpan waited)
     {
-        var allocation = Allocator.TryAllocate(placement);
+        Allocation? allocation;
+        using (RuntimeActivity.Source.StartActivity(GpuPoolInstruments.PlacementSpan))
+        {
+            allocation = Allocator.TryAllocate(placement);
+        }
+
         if (allocation is null)
         {
             return null;
@@ -97,7 +103,11 @@ internal sealed class LeaseBooks(SliceAllocator allocator, LeaseTableSettings se
         var entry = new LeaseEntry(NewLeaseId(), tenant, request, allocation, time.GetUtcNow(), request.TimeToLive ?? settings.DefaultTimeToLive, ++_fencing);
         try
         {
-            journal?.Granted(entry);
+            if (journal is not null)
+            {
+                using var span = RuntimeActivity.Source.StartActivity(GpuPoolInstruments.JournalSpan);
+                journal.Granted(entry);
+            }
         }
         catch (Exception ex)
         {
@@ -106,7 +116,7 @@ internal sealed class LeaseBooks(SliceAllocator allocator, LeaseTableSettings se
         }
 
         Add(entry);
-        metrics.Granted(tenant, allocation.Descriptors[0].Id, waited);
+        metrics.Granted(entry, waited);
         RuntimeLog.LeaseGranted(logger, entry.Id, tenant, allocation.Descriptors[0].Id, allocation.MemoryBytes, allocation.Milli);
         return entry;
     }

@@ -54,7 +54,7 @@ internal sealed class LeaseRestorer(ILeaseJournal journal, LeaseBooks books, Tim
             };
             books.AddRestored(entry);
             restored(entry);
-            metrics.Granted(entry.Tenant, allocation.Descriptors[0].Id, TimeSpan.Zero);
+            metrics.Granted(entry, TimeSpan.Zero);
             RuntimeLog.LeaseRestored(logger, entry.Id, entry.Tenant, allocation.Descriptors[0].Id, entry.FencingToken, entry.ExpiresAt);
         }
 

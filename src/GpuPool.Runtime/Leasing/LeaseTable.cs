@@ -427,7 +427,7 @@ internal sealed class LeaseTable : IDisposable
 
     private void AfterEnded(LeaseEntry lease)
     {
-        _metrics.Ended(lease.Tenant, lease.Devices[0].Id, lease.LostReason);
+        _metrics.Ended(lease);
         if (lease.State == LeaseState.Lost)
         {
             RuntimeLog.LeaseLost(_logger, lease.Id, lease.LostReason);

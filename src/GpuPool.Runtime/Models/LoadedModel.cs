@@ -44,8 +44,8 @@ internal sealed class LoadedModel
     public IModelInstance Instance => Shared.Instance;
 
     /// <summary>
-    /// Memory charged to the lease, in bytes: the model's full size, also when the instance is shared, so a
-    /// lease's quota never depends on what its neighbours load or unload.
+    /// Memory charged to the lease, in bytes: the model's full size (on the CPU device as measured at its first
+    /// load), also when the instance is shared, so a lease's quota never depends on what its neighbours load or unload.
     /// </summary>
     public long MemoryBytes { get; }
 

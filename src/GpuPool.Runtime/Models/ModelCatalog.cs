@@ -16,8 +16,12 @@ internal sealed class ModelCatalog(ModelHostOptions options, TimeProvider time, 
     private readonly Dictionary<string, long> _resident = new(StringComparer.Ordinal);
 
     /// <summary>Returns the resident instance for <paramref name="key"/>, loading it when there is none.</summary>
-    /// <remarks>Loads go one at a time, so that two leases loading the same bytes at once load them once.</remarks>
-    public SharedModel Acquire(SharedModelKey key, DeviceDescriptor device, long memoryBytes, Func<IModelInstance> load, string leaseId)
+    /// <remarks>
+    /// Loads go one at a time, so that two leases loading the same bytes at once load them once. Room is made
+    /// for <paramref name="estimateBytes"/> before the load; the books then hold what the load measured, once
+    /// per resident model however many leases use it.
+    /// </remarks>
+    public SharedModel Acquire(SharedModelKey key, DeviceDescriptor device, long estimateBytes, Func<ModelFootprint> load, string leaseId)
     {
         lock (_loadGate)
         {
@@ -38,16 +42,16 @@ internal sealed class ModelCatalog(ModelHostOptions options, TimeProvider time, 
                     return model;
                 }
 
-                evicted = Evict(device, memoryBytes);
+                evicted = Evict(device, estimateBytes);
             }
 
             ReleaseAll(evicted);
-            var instance = load();
-            var created = new SharedModel(key, instance, memoryBytes, OnDisposed) { LastUsed = time.GetTimestamp() };
+            var footprint = load();
+            var created = new SharedModel(key, footprint.Instance, footprint.MeasuredBytes, OnDisposed) { LastUsed = time.GetTimestamp() };
             lock (_lock)
             {
                 _models[key] = created;
-                _resident[key.DeviceId] = _resident.GetValueOrDefault(key.DeviceId) + memoryBytes;
+                _resident[key.DeviceId] = _resident.GetValueOrDefault(key.DeviceId) + footprint.MeasuredBytes;
             }
 
             return created;

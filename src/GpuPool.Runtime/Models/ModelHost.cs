@@ -17,7 +17,9 @@ namespace GpuPool.Runtime.Models;
 /// same device use one instance, reference-counted; it is disposed when its last user releases it and its
 /// last run ends (or kept within <see cref="ModelHostOptions.UnusedModelCacheBytes"/>, evicted least
 /// recently used first under memory pressure).</para>
-/// <para>Charging: every lease is charged the model's full size, shared or not. A lease's quota therefore
+/// <para>Charging: on the CPU device a model's size is what its load and a warm-up run measurably made
+/// resident (<see cref="IModelMemoryMeter"/>, docs/memory.md); elsewhere the backend's estimate. Every lease
+/// is charged the model's full size, shared or not. A lease's quota therefore
 /// never depends on a neighbour: it can always load what fits its quota, and another lease unloading the
 /// same model never makes it over quota. The device holds one copy, so the memory it really uses is at
 /// most the sum of the charges.</para>
@@ -33,6 +35,7 @@ internal sealed class ModelHost : ILeaseEndObserver
     private readonly ModelCatalog _catalog;
     private readonly Isolation.WorkerSupervisor? _workers;
     private readonly TimeProvider _time;
+    private readonly IModelMemoryMeter _meter;
     private long _nextId;
 
     /// <summary>Creates the host (no unused-model cache, no process isolation) and subscribes it to the lease table's ends.</summary>
@@ -50,7 +53,14 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// <param name="options">Sharing and cache settings.</param>
     /// <param name="workers">Worker processes for leases that ask for process isolation; without it they are refused.</param>
     public ModelHost(IEnumerable<IModelBackend> backends, IDeviceScheduler scheduler, LeaseTable leases, RuntimeMetrics metrics, ILogger<ModelHost> logger, IOptions<ModelHostOptions> options, Isolation.WorkerSupervisor? workers)
+        : this(backends, scheduler, leases, metrics, logger, options, workers, new ResidentMemoryMeter())
     {
+    }
+
+    /// <summary>Creates the host with the meter that measures what a model occupies on the CPU device (tests pass a fake).</summary>
+    internal ModelHost(IEnumerable<IModelBackend> backends, IDeviceScheduler scheduler, LeaseTable leases, RuntimeMetrics metrics, ILogger<ModelHost> logger, IOptions<ModelHostOptions> options, Isolation.WorkerSupervisor? workers, IModelMemoryMeter meter)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
         ArgumentNullException.ThrowIfNull(backends);
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(leases);
@@ -67,6 +77,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         _logger = logger;
         _time = leases.TimeProvider;
         _workers = workers;
+        _meter = meter;
         _catalog = new ModelCatalog(options.Value, _time, logger);
         leases.AddEndObserver(this);
     }
@@ -84,7 +95,22 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// <summary>Loads a model into a lease, charging its memory to the lease's quota.</summary>
     /// <exception cref="InvalidPoolRequestException">The bytes are not a model of a registered format.</exception>
     /// <exception cref="QuotaExceededException">The model does not fit in what is left of the lease's memory.</exception>
-    public LoadedModel Load(LeaseEntry lease, ReadOnlyMemory<byte> bytes, ModelOptions options, string name)
+    public LoadedModel Load(LeaseEntry lease, ReadOnlyMemory<byte> bytes, ModelOptions options, string name) =>
+        Load(lease, bytes, null, null, options, name);
+
+    /// <summary>Loads a model file into a lease: the file is mapped for the load (its bytes are never copied onto the managed heap).</summary>
+    /// <exception cref="InvalidPoolRequestException">The file does not exist, is empty, or is not a model of a registered format.</exception>
+    /// <exception cref="QuotaExceededException">The model does not fit in what is left of the lease's memory.</exception>
+    public LoadedModel LoadFile(LeaseEntry lease, string path, ModelOptions options, string name)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lease.EnsureActive();
+        using var file = MappedModelFile.Open(path);
+        return Load(lease, file.Memory, path, file, options, name);
+    }
+
+    /// <summary>Loads a model; a file's <c>mapping</c> is released as soon as the backend has loaded it, before its memory is measured.</summary>
+    private LoadedModel Load(LeaseEntry lease, ReadOnlyMemory<byte> bytes, string? path, IDisposable? mapping, ModelOptions options, string name)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(options);
@@ -115,28 +141,27 @@ internal sealed class ModelHost : ILeaseEndObserver
         var context = new ModelLoadContext
         {
             Bytes = bytes,
+            FilePath = path,
             Device = device,
             MemoryLimitBytes = lease.MemoryQuotaBytes,
             IntraOpThreads = Scheduler.IntraOpThreadsFor(lease),
             Options = options,
         };
-        var charge = backend.EstimateMemory(context);
-        if (!lease.TryCharge(charge))
+        // The estimate (the backend's floor, for ONNX the file's size) is checked before anything is allocated;
+        // the charge is what the load measured.
+        var estimate = backend.EstimateMemory(context);
+        if (estimate > lease.MemoryQuotaBytes - lease.MemoryUsedBytes)
         {
-            throw new QuotaExceededException(
-                $"Model '{name}' needs {ByteSize.Format(charge)} but lease {lease.Id} has {ByteSize.Format(lease.MemoryQuotaBytes - lease.MemoryUsedBytes)} of {ByteSize.Format(lease.MemoryQuotaBytes)} left.");
+            throw NotFitting(lease, name, estimate, string.Empty);
         }
 
-        var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(SHA256.HashData(bytes.Span)));
-        SharedModel shared;
-        try
+        var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(path is null ? SHA256.HashData(bytes.Span) : HashFile(path)));
+        var shared = LoadInstance(lease, backend, context, key, estimate, format, mapping);
+        var charge = shared.MemoryBytes;
+        if (!lease.TryCharge(charge))
         {
-            shared = LoadInstance(lease, backend, context, key, charge, format);
-        }
-        catch
-        {
-            lease.Uncharge(charge);
-            throw;
+            Release(shared, device);
+            throw NotFitting(lease, name, charge, " (measured once loaded)");
         }
 
         var id = "md_" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -171,18 +196,33 @@ internal sealed class ModelHost : ILeaseEndObserver
             models.TryRemove(model.Id, out _);
         }
 
-        if (model.Shared.IsPrivate)
-        {
-            model.Shared.Release();
-        }
-        else
-        {
-            _catalog.ReleaseUser(model.Shared, model.Lease.Devices[0]);
-        }
-
+        Release(model.Shared, model.Lease.Devices[0]);
         model.Lease.Uncharge(model.MemoryBytes);
         Metrics.ModelLoaded(model.Lease.Tenant, model.MemoryBytes, -1);
         RuntimeLog.ModelUnloaded(_logger, model.Id, model.Lease.Id);
+    }
+
+    /// <summary>Hashes a file by reading it, not through its mapping: mapped pages once read stay resident in this process.</summary>
+    private static byte[] HashFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        return SHA256.HashData(stream);
+    }
+
+    /// <summary>The refusal of a model that does not fit, naming what it needs and what the lease has left.</summary>
+    private static QuotaExceededException NotFitting(LeaseEntry lease, string name, long bytes, string how) =>
+        new($"Model '{name}' needs {ByteSize.Format(bytes)}{how} but lease {lease.Id} has {ByteSize.Format(Math.Max(0, lease.MemoryQuotaBytes - lease.MemoryUsedBytes))} of {ByteSize.Format(lease.MemoryQuotaBytes)} left.");
+
+    private void Release(SharedModel shared, DeviceDescriptor device)
+    {
+        if (shared.IsPrivate)
+        {
+            shared.Release();
+        }
+        else
+        {
+            _catalog.ReleaseUser(shared, device);
+        }
     }
 
     private static void ValidateBatching(BatchingOptions? batching)
@@ -203,7 +243,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
     }
 
-    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long charge, ModelFormat format)
+    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long estimate, ModelFormat format, IDisposable? mapping)
     {
         if (_workers?.IsIsolated(lease) ?? lease.Request.Isolation == LeaseIsolation.Process)
         {
@@ -212,11 +252,38 @@ internal sealed class ModelHost : ILeaseEndObserver
                 throw new InvalidPoolRequestException($"Lease {lease.Id} asks for process isolation, but this pool has no worker supervisor configured.");
             }
 
-            // Not in the catalog: an isolated lease's models are its own.
-            return new SharedModel(key, _workers.Load(lease, context, format), charge, null) { IsPrivate = true };
+            // Not in the catalog: an isolated lease's models are its own. The worker measures its own growth;
+            // the bytes the pool keeps to reload the model into a new worker are charged too.
+            var isolated = _workers.Load(lease, context, format);
+            var charge = context.Device.Kind == DeviceKind.Cpu ? Math.Max(estimate, isolated.MeasuredBytes + context.Bytes.Length) : estimate;
+            return new SharedModel(key, isolated, charge, null) { IsPrivate = true };
         }
 
-        return _catalog.Acquire(key, context.Device, charge, () => backend.Load(context), lease.Id);
+        return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping), lease.Id);
+    }
+
+    /// <summary>
+    /// On the CPU device the model's memory is the host memory its load and first run made resident
+    /// (<see cref="IModelMemoryMeter"/>); elsewhere the host's memory is not the device's, and the backend's
+    /// estimate is the charge.
+    /// </summary>
+    private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping)
+    {
+        if (context.Device.Kind != DeviceKind.Cpu)
+        {
+            return new ModelFootprint(backend.Load(context), estimate);
+        }
+
+        var footprint = _meter.Measure(
+            () =>
+            {
+                var instance = backend.Load(context);
+                mapping?.Dispose();
+                return instance;
+            },
+            context.IntraOpThreads);
+        RuntimeLog.ModelMeasured(_logger, context.Device.Id, footprint.MeasuredBytes, estimate);
+        return footprint with { MeasuredBytes = Math.Max(estimate, footprint.MeasuredBytes) };
     }
 
     private ModelBatcher? CreateBatcher(IModelInstance instance, LeaseEntry lease, BatchingOptions? batching, string name)

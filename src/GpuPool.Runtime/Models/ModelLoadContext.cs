@@ -6,6 +6,13 @@ public readonly record struct ModelLoadContext
     /// <summary>The model's bytes.</summary>
     public required ReadOnlyMemory<byte> Bytes { get; init; }
 
+    /// <summary>
+    /// The model's file when it was loaded from one (<see cref="Bytes"/> then maps the file, valid during the
+    /// load only); a backend that can read the file itself (ONNX Runtime) should, so that no copy of the
+    /// bytes is made.
+    /// </summary>
+    public string? FilePath { get; init; }
+
     /// <summary>The device it runs on.</summary>
     public required DeviceDescriptor Device { get; init; }
 

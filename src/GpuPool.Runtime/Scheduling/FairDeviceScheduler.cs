@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using GpuPool.Diagnostics;
+using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
 using Microsoft.Extensions.Logging;
@@ -56,16 +58,23 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var queue = QueueFor(lease.Devices[0]);
         RunAdmission admission;
-        try
+        var enqueued = _time.GetTimestamp();
+        using (RuntimeActivity.Source.StartActivity(GpuPoolInstruments.QueueWaitSpan))
         {
-            admission = await queue.EnterAsync(lease, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CapacityExceededException ex)
-        {
-            RuntimeLog.RunRejected(_logger, lease.Id, queue.Device.Id, ex.RetryAfter ?? TimeSpan.Zero);
-            throw;
+            try
+            {
+                admission = await queue.EnterAsync(lease, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CapacityExceededException ex)
+            {
+                Metrics?.RunRejected(lease.Tenant, queue.Device.Id, "queue_full");
+                RuntimeLog.RunRejected(_logger, lease.Id, queue.Device.Id, ex.RetryAfter ?? TimeSpan.Zero);
+                throw;
+            }
         }
 
+        Metrics?.RunQueued(lease.Tenant, queue.Device.Id, _time.GetElapsedTime(enqueued));
+        using var execution = RuntimeActivity.Source.StartActivity(GpuPoolInstruments.ExecuteSpan);
         var started = _executionClock.GetTimestamp();
         try
         {
@@ -77,6 +86,9 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
             queue.Exit(admission, _executionClock.GetElapsedTime(started));
         }
     }
+
+    /// <summary>Where queue waits and refused runs are counted (set by the engine's registration).</summary>
+    internal RuntimeMetrics? Metrics { get; init; }
 
     /// <inheritdoc />
     public int IntraOpThreadsFor(LeaseEntry lease)

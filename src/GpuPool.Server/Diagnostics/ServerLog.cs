@@ -1,3 +1,4 @@
+using GpuPool.Server.Errors;
 using Microsoft.Extensions.Logging;
 
 namespace GpuPool.Server.Diagnostics;
@@ -35,11 +36,19 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 2041, EventName = "ModelReused", Level = LogLevel.Debug, Message = "Tenant {Tenant} loaded model {ContentHash} from the store without an upload")]
     public static partial void ModelReused(ILogger logger, string tenant, string contentHash);
 
-    [LoggerMessage(EventId = 2050, EventName = "LeaseRevoked", Level = LogLevel.Information, Message = "Admin tenant {Admin} revoked lease {LeaseId}")]
-    public static partial void LeaseRevoked(ILogger logger, string admin, string leaseId);
+    // Admin audit (2050-2059): every admin call that passed the role check, whatever its outcome. Client
+    // strings arrive scrubbed (Errors/ClientText).
+    [LoggerMessage(EventId = 2050, EventName = "LeaseRevoked", Level = LogLevel.Information, Message = "Admin tenant {Admin} revoked lease {LeaseId}: {Outcome}")]
+    public static partial void LeaseRevoked(ILogger logger, string admin, ClientValue leaseId, string outcome);
 
-    [LoggerMessage(EventId = 2051, EventName = "DeviceDrainSet", Level = LogLevel.Information, Message = "Admin tenant {Admin} set draining={Draining} on {Node}/{DeviceId}")]
-    public static partial void DeviceDrainSet(ILogger logger, string admin, string node, string deviceId, bool draining);
+    [LoggerMessage(EventId = 2051, EventName = "DeviceDrainSet", Level = LogLevel.Information, Message = "Admin tenant {Admin} set draining={Draining} on {Node}/{DeviceId} (device found: {Found})")]
+    public static partial void DeviceDrainSet(ILogger logger, string admin, ClientValue node, ClientValue deviceId, bool draining, bool found);
+
+    [LoggerMessage(EventId = 2052, EventName = "AdminLeasesListed", Level = LogLevel.Information, Message = "Admin tenant {Admin} listed the leases of tenant {Tenant}: {Count} lease(s)")]
+    public static partial void AdminLeasesListed(ILogger logger, string admin, ClientValue tenant, int count);
+
+    [LoggerMessage(EventId = 2053, EventName = "AdminInventoryRead", Level = LogLevel.Information, Message = "Admin tenant {Admin} read the inventory")]
+    public static partial void AdminInventoryRead(ILogger logger, string admin);
 
     [LoggerMessage(EventId = 2060, EventName = "ModelsRestored", Level = LogLevel.Information, Message = "Restored {Leases} lease(s) from the journal; reloaded {Reloaded} model(s), {Failed} could not be reloaded")]
     public static partial void ModelsRestored(ILogger logger, int leases, int reloaded, int failed);

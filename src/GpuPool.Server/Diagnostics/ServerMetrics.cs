@@ -14,7 +14,11 @@ internal sealed class ServerMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(GpuPoolInstruments.ServerMeter);
-        _requests = meter.CreateHistogram<double>(GpuPoolInstruments.ServerRequestDuration, "s", "Duration of gRPC calls handled by the server");
+        _requests = meter.CreateHistogram(
+            GpuPoolInstruments.ServerRequestDuration,
+            "s",
+            "Duration of gRPC calls handled by the server",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = GpuPoolInstruments.DurationBuckets });
         _sessions = meter.CreateUpDownCounter<long>(GpuPoolInstruments.ServerSessionsActive, "{session}", "Client session streams open now");
     }
 

@@ -4,9 +4,16 @@ using Grpc.Core;
 
 namespace GpuPool.Server.Errors;
 
-/// <summary>A failure the server reports: its status code, the <see cref="ErrorKinds"/> kind, and the client-facing message.</summary>
+/// <summary>
+/// A failure the server reports: its status code, the <see cref="ErrorKinds"/> kind, and the client-facing message.
+/// The message often quotes what the client sent, so it is scrubbed (<see cref="ClientText"/>): bounded and
+/// escaped, whatever path made it.
+/// </summary>
 internal sealed record ServerError(StatusCode Code, string Kind, string Message, TimeSpan? RetryAfter = null, LeaseLostReason LostReason = LeaseLostReason.None, string? LeaseOwner = null)
 {
+    /// <summary>The client-facing message, at most <see cref="ClientText.MaxMessageLength"/> characters, control characters escaped.</summary>
+    public string Message { get; init; } = ClientText.Scrub(Message, ClientText.MaxMessageLength);
+
     public RpcException ToRpcException()
     {
         var trailers = new Metadata { { ErrorKinds.Trailer, Kind } };

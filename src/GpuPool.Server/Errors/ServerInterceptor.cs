@@ -10,6 +10,8 @@ namespace GpuPool.Server.Errors;
 /// <summary>
 /// Runs around every GpuPool call: authenticates the API key (UNAUTHENTICATED otherwise), then maps what
 /// the handler throws to a status with the <see cref="ErrorKinds"/> trailers. Health checks pass unauthenticated.
+/// Unary requests and client-stream messages are checked against <see cref="RequestLimits"/> here; the
+/// bidirectional streams check each message themselves, so that one bad message fails only its own call.
 /// </summary>
 internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper errors, ServerMetrics metrics, TimeProvider time, ILogger<ServerInterceptor> logger) : Interceptor
 {
@@ -23,6 +25,11 @@ internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper e
 
         try
         {
+            if (request is Google.Protobuf.IMessage message)
+            {
+                RequestLimits.Check(message);
+            }
+
             var response = await continuation(request, context).ConfigureAwait(false);
             Succeeded(context, start);
             return response;
@@ -39,7 +46,7 @@ internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper e
         Authenticate(context);
         try
         {
-            var response = await continuation(requestStream, context).ConfigureAwait(false);
+            var response = await continuation(new LimitedRequestStream<TRequest>(requestStream), context).ConfigureAwait(false);
             Succeeded(context, start);
             return response;
         }
@@ -60,6 +67,11 @@ internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper e
 
         try
         {
+            if (request is Google.Protobuf.IMessage message)
+            {
+                RequestLimits.Check(message);
+            }
+
             await continuation(request, responseStream, context).ConfigureAwait(false);
             Succeeded(context, start);
         }

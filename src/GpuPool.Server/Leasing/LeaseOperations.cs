@@ -26,6 +26,7 @@ internal sealed class LeaseOperations
     private readonly ServerInstance _instance;
     private readonly ClusterLeases? _cluster;
     private readonly int _maxWaiting;
+    private readonly IDictionary<string, TenantOptions> _tenants;
 
     public LeaseOperations(LeaseTable table, EndedLeases ended, SessionRegistry sessions, ServerInstance instance, IOptions<GpuPoolServerOptions> options, ClusterLeases? cluster = null)
     {
@@ -34,6 +35,7 @@ internal sealed class LeaseOperations
         _instance = instance;
         _cluster = cluster;
         _maxWaiting = options.Value.MaxWaitingPerTenant;
+        _tenants = options.Value.Tenants;
         table.AddEndObserver(ended);
         table.AddEndObserver(sessions);
         cluster?.AddEndObserver(ended);
@@ -44,6 +46,12 @@ internal sealed class LeaseOperations
 
     /// <summary>Number of live leases.</summary>
     public int LeaseCount => _table.Count;
+
+    /// <summary>The configured tenants (empty: the server is open to everyone as the anonymous tenant).</summary>
+    public IEnumerable<KeyValuePair<string, TenantOptions>> Tenants => _tenants;
+
+    /// <summary>Acquires of one tenant waiting for capacity on this server now.</summary>
+    public int Waiting(string tenant) => _waiting.GetValueOrDefault(tenant);
 
     /// <summary>Grants a slice to the caller, waiting when asked to; null when not waiting and none is free.</summary>
     public async ValueTask<LeaseEntry?> AcquireAsync(CallerIdentity caller, V1.AcquireRequest request, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using GpuPool.Protocol;
 using GpuPool.Protocol.Conversion;
+using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Diagnostics;
@@ -20,6 +21,7 @@ internal sealed class InferenceService(
     LeaseOperations operations,
     ServerModels models,
     ModelStore store,
+    ClientMemoryBudget budget,
     ServerErrorMapper errors,
     IOptions<GpuPoolServerOptions> options,
     TimeProvider time,
@@ -28,6 +30,7 @@ internal sealed class InferenceService(
     private readonly TimeSpan _uploadTimeout = options.Value.ModelUploadTimeout;
     private const int MaxRunsInFlightPerStream = 64;
     private readonly long _maxModelBytes = options.Value.MaxModelBytes;
+    private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
 
     public override Task<V1.Model> LoadCached(V1.LoadCachedRequest request, ServerCallContext context)
     {
@@ -85,10 +88,15 @@ internal sealed class InferenceService(
 
         var lease = operations.GetServed(caller, header.LeaseId);
         var modelOptions = ModelWire.ToOptions(header);
+        // A model is charged at least its size to the lease: an upload larger than the lease can never load,
+        // so it is refused as soon as that is known rather than held until it ends.
+        CheckFitsLease(lease, header.TotalBytes);
         using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // Announced sizes are not trusted for allocation: a caller that announces a large model and sends
-        // nothing must not make the server reserve it.
-        using var buffer = new MemoryStream((int)Math.Min(header.TotalBytes, 4L << 20));
+        // Announced sizes are not trusted for allocation: bytes are held (and charged to the tenant's share of
+        // the client memory budget) only as they arrive, as the chunks the transport already decoded.
+        using var held = budget.Open(caller.Tenant);
+        var chunks = new List<ReadOnlyMemory<byte>>();
+        long received = 0;
         while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var chunk = requestStream.Current;
@@ -97,18 +105,21 @@ internal sealed class InferenceService(
                 throw new InvalidPoolRequestException("Only the first message of a model upload may be a header.");
             }
 
-            if (buffer.Length + chunk.Data.Length > _maxModelBytes)
+            if (received + chunk.Data.Length > _maxModelBytes)
             {
-                throw TooLarge(buffer.Length + chunk.Data.Length);
+                throw TooLarge(received + chunk.Data.Length);
             }
 
+            CheckFitsLease(lease, received + chunk.Data.Length);
+            held.Grow(chunk.Data.Length);
             hasher.AppendData(chunk.Data.Span);
-            buffer.Write(chunk.Data.Span);
+            chunks.Add(chunk.Data.Memory);
+            received += chunk.Data.Length;
         }
 
-        if (header.TotalBytes > 0 && buffer.Length != header.TotalBytes)
+        if (header.TotalBytes > 0 && received != header.TotalBytes)
         {
-            throw new InvalidPoolRequestException($"The header announced {header.TotalBytes} bytes but {buffer.Length} arrived.");
+            throw new InvalidPoolRequestException($"The header announced {header.TotalBytes} bytes but {received} arrived.");
         }
 
         var hash = Convert.ToHexStringLower(hasher.GetHashAndReset());
@@ -117,7 +128,17 @@ internal sealed class InferenceService(
             throw new InvalidPoolRequestException($"The uploaded bytes hash to {hash}, not to the announced {expectedHash}.");
         }
 
-        var bytes = buffer.ToArray();
+        // The one contiguous copy the engine and the store keep; held while both copies exist.
+        held.Grow(received);
+        var bytes = new byte[received];
+        var offset = 0;
+        foreach (var part in chunks)
+        {
+            part.Span.CopyTo(bytes.AsSpan(offset));
+            offset += part.Length;
+        }
+
+        chunks.Clear();
         var (id, model) = models.Load(lease, bytes, modelOptions, NameOf(header));
         store.Add(caller.Tenant, hash, bytes);
         ServerLog.ModelUploaded(logger, caller.Tenant, hash, bytes.LongLength);
@@ -130,46 +151,77 @@ internal sealed class InferenceService(
         return Task.FromResult(new V1.UnloadModelResponse());
     }
 
-    public override async Task<V1.RunResponse> Run(V1.RunRequest request, ServerCallContext context) =>
-        await RunOneAsync(context.Caller(), request, context.CancellationToken).ConfigureAwait(false);
-
     public override async Task RunStream(IAsyncStreamReader<V1.RunRequest> requestStream, IServerStreamWriter<V1.RunResponse> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
-        var cancellationToken = context.CancellationToken;
-        var replies = Channel.CreateUnbounded<V1.RunResponse>(new UnboundedChannelOptions { SingleReader = true });
+        // The writer stops the stream when it cannot write (the client went away): no run must wait on it then.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var cancellationToken = stop.Token;
+        // A run holds its slot until its reply is written, not just until it ends: a client that never reads
+        // stops the stream after MaxRunsInFlightPerStream replies instead of making the server queue them all.
+        var replies = Channel.CreateBounded<QueuedReply>(new BoundedChannelOptions(MaxRunsInFlightPerStream) { SingleReader = true });
         using var inFlight = new SemaphoreSlim(MaxRunsInFlightPerStream);
-        var writer = WriteAllAsync(replies.Reader, responseStream, cancellationToken);
+        var writer = WriteAllAsync(replies.Reader, responseStream, inFlight, stop);
         var runs = new List<Task>();
-        while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        try
         {
-            var request = requestStream.Current;
-            await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
-            runs.RemoveAll(t => t.IsCompleted);
-            runs.Add(Task.Run(
-                async () =>
-                {
-                    try
-                    {
-                        var response = await RunOneAsync(caller, request, cancellationToken).ConfigureAwait(false);
-                        response.CallId = request.CallId;
-                        replies.Writer.TryWrite(response);
-                    }
-                    catch (Exception ex)
-                    {
-                        replies.Writer.TryWrite(new V1.RunResponse { CallId = request.CallId, Error = errors.Map(ex, cancellationToken).ToCallError() });
-                    }
-                    finally
-                    {
-                        inFlight.Release();
-                    }
-                },
-                cancellationToken));
+            while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                var request = requestStream.Current;
+                await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+                runs.RemoveAll(t => t.IsCompleted);
+                runs.Add(Task.Run(() => RunQueuedAsync(caller, request, replies.Writer, cancellationToken), cancellationToken));
+            }
+
+            await Task.WhenAll(runs).ConfigureAwait(false);
+        }
+        finally
+        {
+            replies.Writer.TryComplete();
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunQueuedAsync(CallerIdentity caller, V1.RunRequest request, ChannelWriter<QueuedReply> replies, CancellationToken cancellationToken)
+    {
+        var held = budget.Open(caller.Tenant);
+        V1.RunResponse response;
+        try
+        {
+            RequestLimits.Check(request);
+            held.Grow(request.CalculateSize());
+            response = await RunOneAsync(caller, request, cancellationToken).ConfigureAwait(false);
+            response.CallId = request.CallId;
+            // The inputs are done with; the reply is held until the client reads it.
+            held.Dispose();
+            held = budget.Open(caller.Tenant);
+            var size = response.CalculateSize();
+            if (size > _maxMessageBytes)
+            {
+                throw new ServerErrorException(new ServerError(StatusCode.ResourceExhausted, ErrorKinds.TooLarge, $"The reply is {ByteSize.Format(size)}; this server sends messages up to {ByteSize.Format(_maxMessageBytes)} (GpuPoolServer:MaxMessageBytes)."));
+            }
+
+            held.Grow(size);
+        }
+        catch (Exception ex)
+        {
+            held.Dispose();
+            held = budget.Open(caller.Tenant);
+            response = new V1.RunResponse { CallId = request.CallId, Error = errors.Map(ex, cancellationToken).ToCallError() };
         }
 
-        await Task.WhenAll(runs).ConfigureAwait(false);
-        replies.Writer.TryComplete();
-        await writer.ConfigureAwait(false);
+        // Never blocks: the in-flight slots bound the queue to its capacity.
+        if (!replies.TryWrite(new QueuedReply(response, held)))
+        {
+            held.Dispose();
+        }
+    }
+
+    public override async Task<V1.RunResponse> Run(V1.RunRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        using var held = budget.Reserve(caller.Tenant, request.CalculateSize());
+        return await RunOneAsync(caller, request, context.CancellationToken).ConfigureAwait(false);
     }
 
     private async Task<V1.RunResponse> RunOneAsync(CallerIdentity caller, V1.RunRequest request, CancellationToken cancellationToken)
@@ -195,11 +247,41 @@ internal sealed class InferenceService(
         return model;
     }
 
-    private static async Task WriteAllAsync(ChannelReader<V1.RunResponse> reader, IServerStreamWriter<V1.RunResponse> responses, CancellationToken cancellationToken)
+    private static async Task WriteAllAsync(ChannelReader<QueuedReply> reader, IServerStreamWriter<V1.RunResponse> responses, SemaphoreSlim inFlight, CancellationTokenSource stop)
     {
-        await foreach (var reply in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var cancellationToken = stop.Token;
+        try
         {
-            await responses.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
+            await foreach (var reply in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                using (reply.Held)
+                {
+                    await responses.WriteAsync(reply.Response, cancellationToken).ConfigureAwait(false);
+                }
+
+                inFlight.Release();
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            // Replies that will never be written (the client went away) give their memory back.
+            while (reader.TryRead(out var left))
+            {
+                left.Held.Dispose();
+            }
+        }
+    }
+
+    private static void CheckFitsLease(LeaseEntry lease, long bytes)
+    {
+        if (bytes > lease.MemoryQuotaBytes)
+        {
+            throw new QuotaExceededException($"The model is at least {ByteSize.Format(bytes)}, more than lease {lease.Id}'s {ByteSize.Format(lease.MemoryQuotaBytes)}: it could never load there.");
         }
     }
 

@@ -6,14 +6,27 @@ using GpuPool.Server.Leasing;
 using GpuPool.Server.Sessions;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
+using GpuPool.Runtime;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.Services;
 
 /// <summary>gpupool.v1.Leases: the caller's own leases.</summary>
-internal sealed class LeaseService(LeaseOperations operations, SessionRegistry sessions, ServerErrorMapper errors, ServerMetrics metrics, IHostApplicationLifetime lifetime, ILogger<LeaseService> logger) : V1.Leases.LeasesBase
+internal sealed class LeaseService(
+    LeaseOperations operations,
+    SessionRegistry sessions,
+    ServerErrorMapper errors,
+    ServerMetrics metrics,
+    IHostApplicationLifetime lifetime,
+    IOptions<GpuPoolRuntimeOptions> runtime,
+    ClientMemoryBudget budget,
+    ILogger<LeaseService> logger) : V1.Leases.LeasesBase
 {
+    /// <summary>The longest time-to-live a request may name (one year); longer ones cannot even be represented as a time span everywhere.</summary>
+    private const long MaxTimeToLiveMs = 365L * 24 * 3600 * 1000;
+
     public override async Task<V1.AcquireResponse> Acquire(V1.AcquireRequest request, ServerCallContext context)
     {
         var lease = await operations.AcquireAsync(context.Caller(), request, context.CancellationToken).ConfigureAwait(false);
@@ -22,9 +35,9 @@ internal sealed class LeaseService(LeaseOperations operations, SessionRegistry s
 
     public override async Task<V1.Lease> Renew(V1.RenewRequest request, ServerCallContext context)
     {
-        if (request.TimeToLiveMs < 0)
+        if (request.TimeToLiveMs is < 0 or > MaxTimeToLiveMs)
         {
-            throw new InvalidPoolRequestException($"time_to_live_ms must not be negative; got {request.TimeToLiveMs}.");
+            throw new InvalidPoolRequestException($"time_to_live_ms must be between 0 and {MaxTimeToLiveMs} (one year); got {request.TimeToLiveMs}.");
         }
 
         var lease = operations.GetOwned(context.Caller(), request.LeaseId, request.FencingToken);
@@ -54,7 +67,7 @@ internal sealed class LeaseService(LeaseOperations operations, SessionRegistry s
     public override async Task Session(IAsyncStreamReader<V1.SessionRequest> requestStream, IServerStreamWriter<V1.SessionEvent> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
-        var session = new LeaseSession(caller, operations, sessions, errors);
+        var session = new LeaseSession(caller, operations, sessions, errors, runtime.Value.DefaultTimeToLive, budget);
         ServerLog.SessionOpened(logger, caller.Tenant, context.Peer);
         metrics.SessionOpened();
         try

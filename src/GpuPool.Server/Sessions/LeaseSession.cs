@@ -5,6 +5,7 @@ using GpuPool.Runtime.Leasing;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
+using GpuPool.Server.Services;
 using Grpc.Core;
 using V1 = GpuPool.Protocol.V1;
 
@@ -19,7 +20,8 @@ namespace GpuPool.Server.Sessions;
 internal sealed class LeaseSession
 {
     // A client that sends but never reads must not make the server queue replies without limit:
-    // when this many events are waiting, the session ends (its leases stay until their TTL).
+    // when this many events are waiting, or they would pass the tenant's share of the client memory
+    // budget, the session ends (its leases stay until their TTL).
     private const int MaxQueuedEvents = 4096;
     private readonly Channel<V1.SessionEvent> _events = Channel.CreateBounded<V1.SessionEvent>(new BoundedChannelOptions(MaxQueuedEvents) { SingleReader = true, AllowSynchronousContinuations = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ConcurrentDictionary<string, LeaseEntry> _leases = new(StringComparer.Ordinal);
@@ -29,13 +31,17 @@ internal sealed class LeaseSession
     private readonly LeaseOperations _operations;
     private readonly SessionRegistry _registry;
     private readonly ServerErrorMapper _errors;
+    private readonly TimeSpan _defaultTimeToLive;
+    private readonly ClientMemoryReservation _held;
 
-    public LeaseSession(CallerIdentity caller, LeaseOperations operations, SessionRegistry registry, ServerErrorMapper errors)
+    public LeaseSession(CallerIdentity caller, LeaseOperations operations, SessionRegistry registry, ServerErrorMapper errors, TimeSpan defaultTimeToLive, ClientMemoryBudget budget)
     {
+        _held = budget.Open(caller.Tenant);
         _caller = caller;
         _operations = operations;
         _registry = registry;
         _errors = errors;
+        _defaultTimeToLive = defaultTimeToLive;
     }
 
     public int LeaseCount => _leases.Count;
@@ -48,7 +54,7 @@ internal sealed class LeaseSession
             Hello = new V1.SessionHello
             {
                 ServerInstance = _operations.Instance,
-                DefaultTimeToLiveMs = 0,
+                DefaultTimeToLiveMs = (long)_defaultTimeToLive.TotalMilliseconds,
             },
         });
         var writer = WriteLoopAsync(responses, cancellationToken);
@@ -81,6 +87,7 @@ internal sealed class LeaseSession
                 // The stream is gone; nothing more can be written.
             }
 
+            _held.Dispose();
             _closed.Dispose();
         }
     }
@@ -97,6 +104,7 @@ internal sealed class LeaseSession
     {
         try
         {
+            RequestLimits.Check(request);
             switch (request.KindCase)
             {
                 case V1.SessionRequest.KindOneofCase.Ping:
@@ -142,6 +150,13 @@ internal sealed class LeaseSession
     private void Acquire(long callId, V1.AcquireRequest request, CancellationToken cancellationToken)
     {
         var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A call id names one waiting acquire: a second one with the same id could never be cancelled on its own.
+        if (!_waiting.TryAdd(callId, waiting))
+        {
+            waiting.Dispose();
+            throw new InvalidPoolRequestException($"Session call_id {callId} is already used by a waiting acquire; use a new call_id for every request.");
+        }
+
         ValueTask<LeaseEntry?> pending;
         try
         {
@@ -149,18 +164,19 @@ internal sealed class LeaseSession
         }
         catch
         {
+            _waiting.TryRemove(callId, out _);
             waiting.Dispose();
             throw;
         }
 
         if (pending.IsCompleted)
         {
+            _waiting.TryRemove(callId, out _);
             waiting.Dispose();
             Acquired(callId, pending.Result);
             return;
         }
 
-        _waiting[callId] = waiting;
         _ = CompleteAcquireAsync(callId, pending, waiting);
     }
 
@@ -293,7 +309,19 @@ internal sealed class LeaseSession
 
     private void Enqueue(V1.SessionEvent item)
     {
-        if (_events.Writer.TryWrite(item) || _closed.IsCancellationRequested)
+        // Queued events count against the client memory budget until written (a reply listing many leases is large).
+        var size = item.CalculateSize();
+        if (_held.TryGrow(size) is null)
+        {
+            if (_events.Writer.TryWrite(item))
+            {
+                return;
+            }
+
+            _held.Shrink(size);
+        }
+
+        if (_closed.IsCancellationRequested)
         {
             return;
         }
@@ -326,6 +354,7 @@ internal sealed class LeaseSession
             while (reader.TryRead(out var message))
             {
                 await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                _held.Shrink(message.CalculateSize());
             }
         }
     }

@@ -17,7 +17,7 @@ public class NvidiaRegistrationTests
 
         var inventory = services.GetRequiredService<DeviceInventory>();
         Assert.Equal(["nvidia0"], inventory.Devices.Select(d => d.Id));
-        Assert.Equal(3, services.GetServices<IDeviceProvider>().Count());
+        Assert.Equal(5, services.GetServices<IDeviceProvider>().Count());
         var scheduler = Assert.IsType<CudaStreamScheduler>(services.GetRequiredService<IDeviceScheduler>());
         Assert.IsType<FairDeviceScheduler>(scheduler.Inner);
         Assert.Same(scheduler, services.GetRequiredService<GpuPool.Runtime.Models.ModelHost>().Scheduler);

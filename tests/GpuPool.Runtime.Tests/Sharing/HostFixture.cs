@@ -13,11 +13,11 @@ namespace GpuPool.Runtime.Tests.Sharing;
 /// <summary>A model host over one simulated device with a fake clock and the fair scheduler.</summary>
 internal sealed class HostFixture : IDisposable
 {
-    public HostFixture(IModelBackend backend, long deviceGiB = 1, long unusedCacheBytes = 0, WorkerSupervisor? workers = null, TimeProvider? time = null)
+    public HostFixture(IModelBackend backend, long deviceGiB = 1, long unusedCacheBytes = 0, WorkerSupervisor? workers = null, TimeProvider? time = null, DeviceDescriptor? device = null, IModelMemoryMeter? meter = null)
     {
         Time = time ?? new FakeTimeProvider();
         Table = new LeaseTable(
-            [new Placement.NodeCapacity("node-a", [TestPool.Device("gpu0", deviceGiB)])],
+            [new Placement.NodeCapacity("node-a", [device ?? TestPool.Device("gpu0", deviceGiB)])],
             new Placement.BestFitPolicy(),
             new LeaseTableSettings(),
             Time,
@@ -31,7 +31,8 @@ internal sealed class HostFixture : IDisposable
             RuntimeMetrics.CreateDetached(),
             NullLogger<ModelHost>.Instance,
             Options.Create(new ModelHostOptions { UnusedModelCacheBytes = unusedCacheBytes }),
-            workers);
+            workers,
+            meter ?? new ResidentMemoryMeter());
     }
 
     public TimeProvider Time { get; }

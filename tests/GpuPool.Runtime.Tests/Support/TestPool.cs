@@ -21,6 +21,18 @@ internal static class TestPool
         IsSimulated = true,
     };
 
+    /// <summary>A CPU device (not simulated: models loaded on it are measured).</summary>
+    public static DeviceDescriptor Cpu(long memoryMiB, string id = "cpu0") => new()
+    {
+        Id = id,
+        Node = "node-a",
+        Kind = DeviceKind.Cpu,
+        Vendor = DeviceVendor.Unknown,
+        Model = "CPU",
+        TotalMemoryBytes = ByteSize.MiB(memoryMiB),
+        ComputeUnits = 2,
+    };
+
     public static LeaseTable Table(FakeTimeProvider time, params DeviceDescriptor[] devices) =>
         Table(time, new LeaseTableSettings(), devices);
 

@@ -7,7 +7,7 @@ namespace GpuPool.Server.HostileTests.Hostile;
 internal static partial class HostileCases
 {
     public static IReadOnlyList<HostileCase> All { get; } =
-        [.. Auth(), .. Acquire(), .. LeaseIds(), .. Wire(), .. Uploads(), .. Tensors()];
+        [.. Auth(), .. Acquire(), .. LeaseIds(), .. Wire(), .. Uploads(), .. Tensors(), .. Limits()];
 
     public static HostileCase Find(string name) => All.Single(c => c.Name == name);
 

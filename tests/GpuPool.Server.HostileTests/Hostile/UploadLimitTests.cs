@@ -44,7 +44,8 @@ public sealed class UploadLimitTests
         });
         using var channel = server.Channel();
         var leases = new V1.Leases.LeasesClient(channel);
-        var lease = (await leases.AcquireAsync(new V1.AcquireRequest { Slice = HostileContext.Slice() }, PoolServer.Key(TestKeys.Alpha))).Lease;
+        // A lease the announced model fits: a larger announcement is refused against the lease at once.
+        var lease = (await leases.AcquireAsync(new V1.AcquireRequest { Slice = HostileContext.Slice(memory: 1L << 30) }, PoolServer.Key(TestKeys.Alpha))).Lease;
         var inference = new V1.Inference.InferenceClient(channel);
         var before = GC.GetTotalAllocatedBytes(precise: true);
 

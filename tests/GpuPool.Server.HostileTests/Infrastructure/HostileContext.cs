@@ -89,10 +89,13 @@ public sealed class HostileContext : IAsyncLifetime
         return lease;
     }
 
-    internal async Task<V1.Model> UploadAsync(string key, string leaseId, byte[]? bytes = null)
+    internal Task<V1.Model> UploadAsync(string key, string leaseId, byte[]? bytes = null) => UploadAsync(Inference, key, leaseId, bytes);
+
+    /// <summary>Uploads <paramref name="bytes"/> (the test model when null) into the lease in one chunk.</summary>
+    internal static async Task<V1.Model> UploadAsync(V1.Inference.InferenceClient inference, string key, string leaseId, byte[]? bytes = null)
     {
         bytes ??= ModelBytes;
-        using var call = Inference.LoadModel(PoolServer.Key(key));
+        using var call = inference.LoadModel(PoolServer.Key(key));
         await call.RequestStream.WriteAsync(new V1.LoadModelChunk { Header = new V1.ModelHeader { LeaseId = leaseId, Name = "linear", TotalBytes = bytes.Length } });
         await call.RequestStream.WriteAsync(new V1.LoadModelChunk { Data = ByteString.CopyFrom(bytes) });
         await call.RequestStream.CompleteAsync();

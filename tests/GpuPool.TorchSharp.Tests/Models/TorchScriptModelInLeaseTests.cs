@@ -58,13 +58,14 @@ public sealed class TorchScriptModelInLeaseTests
     public async Task LoadModelAsync_ChargesTheTensorStoragesToTheLease_AndUnloadReturnsThem()
     {
         await using var provider = TorchPool.Provider();
-        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(1)));
+        await using var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(CpuSlice(ByteSize.MiB(256)));
 
         var model = await lease.LoadModelAsync(ModelSource.FromBytes(TorchScriptTestModels.Linear(64, 32)));
 
+        // The weights are the floor; on the CPU device the charge is what the load measurably made resident.
         const long weights = sizeof(float) * ((64 * 32) + 32);
-        Assert.Equal(weights, model.MemoryBytes);
-        Assert.Equal(weights, lease.MemoryUsedBytes);
+        Assert.True(model.MemoryBytes >= weights, $"{model.MemoryBytes} < {weights}");
+        Assert.Equal(model.MemoryBytes, lease.MemoryUsedBytes);
         await model.UnloadAsync();
         Assert.Equal(0, lease.MemoryUsedBytes);
     }

@@ -5,9 +5,9 @@ namespace GpuPool.Runtime.Devices.Nvidia;
 
 /// <summary>
 /// NVIDIA GPUs (and MIG instances) found through NVML. Where NVML is absent or fails, yields no
-/// devices and logs why; never throws.
+/// devices and logs why; never throws. Validated on H100 and H200 cards (<c>tests/gpu/run.sh</c>).
 /// </summary>
-internal sealed class NvidiaDeviceProvider : IDeviceProvider
+internal sealed class NvidiaDeviceProvider : IDeviceProvider, IDeviceTelemetryProvider, IDeviceLeaseSettingsProvider
 {
     private readonly INvml _nvml;
     private readonly NvidiaDeviceOptions _options;
@@ -26,6 +26,9 @@ internal sealed class NvidiaDeviceProvider : IDeviceProvider
 
     /// <inheritdoc />
     public string Name => "nvidia";
+
+    /// <inheritdoc />
+    public DeviceValidation Validation => DeviceValidation.Hardware;
 
     /// <summary>The GPUs found by the last <see cref="Discover"/>, with their NVML handles.</summary>
     public IReadOnlyList<NvidiaGpu> Gpus { get; private set; } = [];
@@ -78,4 +81,35 @@ internal sealed class NvidiaDeviceProvider : IDeviceProvider
 
         return devices;
     }
+
+    /// <inheritdoc />
+    public DeviceTelemetry Sample(DeviceDescriptor device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var gpu = Gpus.FirstOrDefault(g => string.Equals(g.Id, device.Id, StringComparison.Ordinal));
+        if (gpu is null)
+        {
+            return DeviceTelemetry.Unhealthy($"{device.Id} is not an NVIDIA device this provider found");
+        }
+
+        try
+        {
+            return new DeviceTelemetry
+            {
+                UsedMemoryBytes = _nvml.GetMemory(gpu.Handle).Used,
+                BusyPercent = _nvml.GetUtilization(gpu.Handle)?.Gpu,
+            };
+        }
+        catch (NvmlException ex)
+        {
+            return DeviceTelemetry.Unhealthy(ex.Message);
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> GetWorkerEnvironment(DeviceDescriptor device) => VendorLeaseSettings.WorkerEnvironment(device);
+
+    /// <inheritdoc />
+    public IReadOnlyList<ExecutionProviderSettings> GetExecutionProviders(DeviceDescriptor device, long memoryLimitBytes) =>
+        VendorLeaseSettings.ExecutionProviders(device, memoryLimitBytes);
 }

@@ -1,0 +1,136 @@
+using System.Globalization;
+using GpuPool.Benchmarks.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using GpuPool.Testing;
+
+namespace GpuPool.Benchmarks.Memory;
+
+/// <summary>
+/// One fresh process of the memory-accounting benchmark: starts the runtime (ONNX Runtime's environment, the
+/// pool and a lease, or nothing more for a plain session) and runs a tiny first model once and unloads it,
+/// as a process that serves models has done long before, then measures the resident growth from loading
+/// the model from a file and running it three times, after garbage collection.
+/// </summary>
+internal static class MemoryAccountingChild
+{
+    private const int Runs = 3;
+
+    /// <summary>Measures <paramref name="model"/>, whose file the parent wrote to <paramref name="path"/> (so that making its bytes leaves nothing in this process).</summary>
+    public static async Task<int> RunAsync(string mode, AccountingModel model, string path, CancellationToken cancellationToken)
+    {
+        var atStart = ProcessMemory.Settled();
+        _ = OrtEnv.Instance();
+
+        // Whatever makes the inputs (MiniLM's tokenizer and its vocabulary) is the benchmark's, not the model's.
+        _ = model.Inputs([]);
+        var result = mode switch
+        {
+            "lease" => await InLeaseAsync(model, path, atStart, cancellationToken),
+            "plain" => Plain(model, path, atStart),
+            _ => throw new ArgumentException($"Unknown child mode '{mode}'."),
+        };
+        result["file_bytes"] = new FileInfo(path).Length;
+        JsonLine.Write(result);
+        return 0;
+    }
+
+    private static async Task<Dictionary<string, object?>> InLeaseAsync(AccountingModel model, string path, ProcessMemory atStart, CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddGpuPool().AddOnnxRuntime();
+        await using var provider = services.BuildServiceProvider();
+        var pool = provider.GetRequiredService<IGpuPool>();
+        await using (var warm = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), SliceRequest.FullDeviceMilli), cancellationToken))
+        {
+            await using var first = await warm.LoadModelAsync(ModelSource.FromBytes(TestModels.Linear(8, 4), "warm-up"), cancellationToken: cancellationToken);
+            _ = await first.RunAsync(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(new float[8], 1, 8) }, cancellationToken);
+        }
+
+        await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.GiB(2), SliceRequest.FullDeviceMilli), cancellationToken);
+        var before = Baseline();
+        await using var loaded = await lease.LoadModelAsync(ModelSource.FromFile(path), cancellationToken: cancellationToken);
+        for (var i = 0; i < Runs; i++)
+        {
+            _ = await loaded.RunAsync(model.Inputs(loaded.Inputs), cancellationToken);
+        }
+
+        var peak = PeakResidentBytes();
+        var after = ProcessMemory.Settled();
+        return Result(atStart, before, after, peak, lease.MemoryUsedBytes);
+    }
+
+    private static Dictionary<string, object?> Plain(AccountingModel model, string path, ProcessMemory atStart)
+    {
+        using (var first = new InferenceSession(TestModels.Linear(8, 4)))
+        using (var x = OrtValue.CreateTensorValueFromMemory(new float[8], [1, 8]))
+        using (var runOptions = new RunOptions())
+        using (first.Run(runOptions, new Dictionary<string, OrtValue> { ["x"] = x }, first.OutputNames))
+        {
+        }
+
+        var before = Baseline();
+        using var session = new InferenceSession(path);
+        var infos = session.InputMetadata.Select(kv => new TensorInfo(kv.Key, ToPool(kv.Value.ElementDataType), [.. kv.Value.Dimensions.Select(d => (long)d)])).ToList();
+        for (var i = 0; i < Runs; i++)
+        {
+            var values = model.Inputs(infos).ToDictionary(
+                kv => kv.Key,
+                kv =>
+                {
+                    var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, ToOrt(kv.Value.ElementType), [.. kv.Value.Shape]);
+                    kv.Value.Data.Span.CopyTo(value.GetTensorMutableRawData());
+                    return value;
+                },
+                StringComparer.Ordinal);
+            using var options = new RunOptions();
+            using var outputs = session.Run(options, values, session.OutputNames);
+            foreach (var value in values.Values)
+            {
+                value.Dispose();
+            }
+        }
+
+        var peak = PeakResidentBytes();
+        var after = ProcessMemory.Settled();
+        return Result(atStart, before, after, peak, 0);
+    }
+
+    /// <summary>Settles the process and resets its resident high-water mark.</summary>
+    private static ProcessMemory Baseline()
+    {
+        var before = ProcessMemory.Settled();
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        return before;
+    }
+
+    private static long PeakResidentBytes()
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static Dictionary<string, object?> Result(ProcessMemory atStart, ProcessMemory before, ProcessMemory after, long peak, long charged) => new()
+    {
+        ["charged_bytes"] = charged,
+        ["actual_bytes"] = after.ResidentBytes - before.ResidentBytes,
+        ["actual_anon_bytes"] = after.AnonymousBytes - before.AnonymousBytes,
+        ["peak_bytes"] = peak - before.ResidentBytes,
+        ["start_bytes"] = before.ResidentBytes - atStart.ResidentBytes,
+    };
+
+    private static TensorDataType ToPool(TensorElementType type) => type switch
+    {
+        TensorElementType.Float => TensorDataType.Float32,
+        TensorElementType.Int64 => TensorDataType.Int64,
+        _ => throw new NotSupportedException($"The benchmark's models take float or int64 inputs, not {type}."),
+    };
+
+    private static TensorElementType ToOrt(TensorDataType type) => type switch
+    {
+        TensorDataType.Float32 => TensorElementType.Float,
+        TensorDataType.Int64 => TensorElementType.Int64,
+        _ => throw new NotSupportedException($"The benchmark's models take float or int64 inputs, not {type}."),
+    };
+}

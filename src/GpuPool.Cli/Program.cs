@@ -1,0 +1,3 @@
+using GpuPool.Cli;
+
+return await CliApp.RunAsync(args, CliEnvironment.FromProcess()).ConfigureAwait(false);

@@ -1,0 +1,80 @@
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
+
+namespace GpuPool.Remote;
+
+/// <summary>
+/// Opens the gRPC channel for a list of addresses. One server (http, https or a Unix socket) gets the plain
+/// channel it always had. A pool (several addresses, or a <c>dns:///</c> name) gets one channel whose
+/// resolver (Grpc.Net.Client's static or DNS resolver) yields every server and whose round-robin balancer
+/// sends each call to a server that is up.
+/// </summary>
+internal static class PoolChannel
+{
+    /// <summary>The resolver address of a pool given as a list (its servers come from the static resolver).</summary>
+    private const string StaticAddress = "static:///gpupool";
+
+    public static GrpcChannel Create(IReadOnlyList<string> addresses, int maxMessageBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+        };
+        var options = new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = maxMessageBytes,
+            MaxSendMessageSize = maxMessageBytes,
+        };
+        if (!PoolAddresses.IsPool(addresses))
+        {
+            return Single(addresses[0], handler, options);
+        }
+
+        options.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+        if (PoolAddresses.IsDns(addresses[0]))
+        {
+            // h2c: a DNS name carries no scheme (TLS pools list their https:// addresses).
+            options.Credentials = ChannelCredentials.Insecure;
+            return GrpcChannel.ForAddress(addresses[0], options);
+        }
+
+        var uris = addresses.Select(a => new Uri(a)).ToList();
+        options.Credentials = uris[0].Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
+        options.ServiceProvider = new ResolverServices(new StaticResolverFactory(_ => [.. uris.Select(u => new BalancerAddress(u.Host, u.Port))]));
+        return GrpcChannel.ForAddress(StaticAddress, options);
+    }
+
+    private static GrpcChannel Single(string server, SocketsHttpHandler handler, GrpcChannelOptions options)
+    {
+        if (!PoolAddresses.IsUnix(server))
+        {
+            return GrpcChannel.ForAddress(new Uri(server), options);
+        }
+
+        var path = server[PoolAddresses.UnixPrefix.Length..];
+        handler.ConnectCallback = async (_, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        };
+        return GrpcChannel.ForAddress(new Uri("http://localhost"), options);
+    }
+}

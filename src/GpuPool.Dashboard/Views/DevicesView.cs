@@ -1,0 +1,39 @@
+using GpuPool.Dashboard.Pools;
+
+namespace GpuPool.Dashboard.Views;
+
+/// <summary>Every device of every pool that answered, and a notice for each pool that did not.</summary>
+internal sealed record DevicesView(IReadOnlyList<DeviceRow> Devices, IReadOnlyList<PoolNotice> Notices)
+{
+    public static DevicesView From(IReadOnlyList<PoolSnapshot> snapshots)
+    {
+        var rows = new List<DeviceRow>();
+        foreach (var snapshot in snapshots.Where(s => s.IsUp))
+        {
+            foreach (var status in snapshot.Devices)
+            {
+                var device = status.Device;
+                var leases = snapshot.Leases.Where(l => l.Devices.Any(d => d.Id == device.Id && d.Node == device.Node)).Select(l => l.Id);
+                var op = status.Draining ? "undrain" : "drain";
+                rows.Add(new DeviceRow
+                {
+                    Pool = snapshot.Name,
+                    Node = device.Node,
+                    Id = device.Id,
+                    Model = device.Model.Length == 0 ? "(not reported)" : device.Model,
+                    Uuid = device.Uuid.Length == 0 ? "(none)" : device.Uuid,
+                    MemoryTotal = Units.Bytes(device.TotalMemoryBytes),
+                    MemoryAllocated = $"{Units.Bytes(status.AllocatedMemoryBytes)} ({Units.Percent(status.AllocatedMemoryBytes, device.TotalMemoryBytes)})",
+                    MemoryUsedElsewhere = Units.Bytes(status.ExternalMemoryBytes),
+                    ComputeAllocated = $"{Units.Devices(status.AllocatedMilli)} of 1",
+                    Leases = $"{status.ActiveLeases}",
+                    Draining = status.Draining,
+                    ActionUrl = ConfirmUrl.Device(op, snapshot.Name, device.Node, device.Id),
+                    LeaseIds = string.Join(", ", leases),
+                });
+            }
+        }
+
+        return new DevicesView(rows, PoolNotice.For(snapshots));
+    }
+}

@@ -1,0 +1,57 @@
+using GpuPool.Dashboard.Pools;
+
+namespace GpuPool.Dashboard.Views;
+
+/// <summary>The overview: a row per pool and the total over the pools that answered.</summary>
+internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRow Total)
+{
+    public static OverviewView From(IReadOnlyList<PoolSnapshot> snapshots, TrendHistory trends, DateTimeOffset now)
+    {
+        var rows = snapshots.Select(s => Row(s, trends.For(s.Name), now)).ToList();
+        var up = snapshots.Where(s => s.IsUp).ToList();
+        var total = Figures(up.SelectMany(s => s.Devices).ToList(), up.SelectMany(s => s.Leases).ToList(), up.Sum(s => s.WaitingAcquires)) with
+        {
+            Pool = "All pools",
+            State = $"{up.Count} of {snapshots.Count} up",
+        };
+        return new OverviewView(rows, total);
+    }
+
+    private static OverviewRow Row(PoolSnapshot snapshot, IReadOnlyList<TrendPoint> trend, DateTimeOffset now)
+    {
+        var row = snapshot.Status switch
+        {
+            PoolStatus.Up => Figures(snapshot.Devices, snapshot.Leases, snapshot.WaitingAcquires) with { State = "Up" },
+            PoolStatus.Down => new OverviewRow { Pool = "", State = "Down", Problem = snapshot.Problem ?? "", IsDown = true },
+            _ => new OverviewRow { Pool = "", State = "Connecting" },
+        };
+        return row with
+        {
+            Pool = snapshot.Name,
+            Addresses = string.Join(", ", snapshot.Addresses),
+            Updated = Units.Span(now - snapshot.TakenAt) + " ago",
+            LeaseTrend = Sparkline.Points([.. trend.Select(p => (double?)p.Leases)]),
+            MemoryTrend = Sparkline.Points([.. trend.Select(p => (double?)p.MemoryAllocatedBytes)]),
+        };
+    }
+
+    private static OverviewRow Figures(IReadOnlyList<Protocol.V1.DeviceStatus> devices, IReadOnlyList<Protocol.V1.Lease> leases, int waiting)
+    {
+        var memoryTotal = devices.Sum(d => d.Device.TotalMemoryBytes);
+        var memoryAllocated = devices.Sum(d => d.AllocatedMemoryBytes);
+        var memoryUsed = leases.Sum(l => l.MemoryUsedBytes) + devices.Sum(d => d.ExternalMemoryBytes);
+        var milli = devices.Sum(d => (long)d.AllocatedMilli);
+        return new OverviewRow
+        {
+            Pool = "",
+            State = "",
+            Devices = devices.Count(d => d.Draining) is var drained and > 0 ? $"{devices.Count} ({drained} draining)" : $"{devices.Count}",
+            MemoryAllocated = $"{Units.Bytes(memoryAllocated)} of {Units.Bytes(memoryTotal)} ({Units.Percent(memoryAllocated, memoryTotal)})",
+            MemoryInUse = Units.Bytes(memoryUsed),
+            ComputeAllocated = $"{Units.Devices(milli)} of {devices.Count} device(s)",
+            Leases = $"{leases.Count}",
+            Tenants = $"{leases.Select(l => l.Tenant).Distinct(StringComparer.Ordinal).Count()}",
+            Waiting = $"{waiting}",
+        };
+    }
+}

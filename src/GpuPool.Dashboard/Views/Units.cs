@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace GpuPool.Dashboard.Views;
+
+/// <summary>Figures as an operator reads them: sizes in binary units, compute in devices, times as ages.</summary>
+internal static class Units
+{
+    private static readonly string[] Sizes = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+    public static string Bytes(long bytes)
+    {
+        double value = bytes;
+        var unit = 0;
+        while (Math.Abs(value) >= 1024 && unit < Sizes.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {Sizes[unit]}");
+    }
+
+    /// <summary>Milli-units as devices: 250 → "0.25".</summary>
+    public static string Devices(long milli) => (milli / 1000.0).ToString("0.##", CultureInfo.InvariantCulture);
+
+    public static string Percent(long part, long whole) =>
+        whole <= 0 ? "0%" : ((double)part / whole).ToString("0%", CultureInfo.InvariantCulture);
+
+    public static string Span(TimeSpan span) => span switch
+    {
+        { TotalSeconds: < 0 } => "now",
+        { TotalSeconds: < 60 } => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalSeconds} s"),
+        { TotalMinutes: < 60 } => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min {span.Seconds} s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours} h {span.Minutes} min"),
+    };
+
+    public static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace GpuPool.Runtime;
+
+/// <summary>Log messages of model memory measurement; event ids 1800-1819.</summary>
+internal static partial class RuntimeLog
+{
+    [LoggerMessage(EventId = 1800, EventName = "ModelMeasured", Level = LogLevel.Debug, Message = "Model on {DeviceId} measured at {MeasuredBytes} bytes resident after load and first run (estimate {EstimateBytes} bytes)")]
+    public static partial void ModelMeasured(ILogger logger, string deviceId, long measuredBytes, long estimateBytes);
+}

@@ -1,0 +1,40 @@
+namespace GpuPool.Runtime.Models;
+
+/// <summary>
+/// The first run of a freshly loaded model, on zero-filled inputs of its declared shapes (every dynamic
+/// dimension taken as 1), so that the working memory a run needs (ONNX Runtime's arena, kernel scratch
+/// space, per-thread buffers) is resident when the model's memory is measured.
+/// </summary>
+internal static class ModelWarmUp
+{
+    /// <summary>Largest input a warm-up run builds; a model whose inputs are bigger is measured without one.</summary>
+    private const long MaxInputBytes = 64L * 1024 * 1024;
+
+    /// <summary>Runs the model once; <see langword="false"/> when it has no runnable inputs or rejected them.</summary>
+    public static bool TryRun(IModelInstance instance, int intraOpThreads)
+    {
+        var inputs = new Dictionary<string, TensorValue>(instance.Inputs.Count, StringComparer.Ordinal);
+        foreach (var input in instance.Inputs)
+        {
+            var shape = input.Shape.Select(d => d > 0 ? d : 1).ToArray();
+            var bytes = TensorValue.CountElements(shape) * TensorValue.SizeOf(input.ElementType);
+            if (bytes > MaxInputBytes)
+            {
+                return false;
+            }
+
+            inputs[input.Name] = new TensorValue(input.ElementType, shape, new byte[bytes]);
+        }
+
+        try
+        {
+            instance.Run(inputs, new RunContext(intraOpThreads));
+            return true;
+        }
+        catch (InvalidPoolRequestException)
+        {
+            // Zeros are not valid for every model (an index input, a shape input); the load stands, measured without a run.
+            return false;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using GpuPool.Server.TestHost;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace GpuPool.Dashboard.Tests.Support;
+
+/// <summary>
+/// Real servers on loopback (tenants ops = admin and alpha), plus optionally a pool that is down (an
+/// address nothing listens on), and the dashboard over all of them, in-process on a loopback port.
+/// </summary>
+internal sealed class DashboardHost : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private WebApplication? _dashboard;
+
+    private DashboardHost()
+    {
+    }
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>The running pools, by name.</summary>
+    public Dictionary<string, LoopbackServer> Pools { get; } = new(StringComparer.Ordinal);
+
+    public static async Task<DashboardHost> StartAsync(ITestOutputHelper output, string[] pools, string? downPool = null)
+    {
+        var host = new DashboardHost();
+        try
+        {
+            var settings = new Dictionary<string, string?>();
+            var index = 0;
+            foreach (var name in pools)
+            {
+                var server = await LoopbackServer.StartAsync(ServerSettings(name), logs: new XunitLoggerProvider(output));
+                host._owned.Add(server);
+                host.Pools[name] = server;
+                AddPool(settings, index++, name, server.Address.ToString());
+            }
+
+            if (downPool is not null)
+            {
+                AddPool(settings, index, downPool, $"http://127.0.0.1:{FreePort.Next()}");
+            }
+
+            var port = FreePort.Next();
+            settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}";
+            host._dashboard = DashboardApp.Build([], builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.Logging.ClearProviders();
+                builder.Logging.AddProvider(new XunitLoggerProvider(output));
+            });
+            await host._dashboard.StartAsync();
+            host.BaseUrl = new Uri($"http://127.0.0.1:{port}");
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An SDK client of one pool, as an application builds it.</summary>
+    public ServiceProvider Client(string pool, string key)
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddGpuPool().UseServer(Pools[pool].Address, key);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+    }
+
+    /// <summary>Stops one pool's server (the pool goes down while the dashboard watches).</summary>
+    public async Task StopPoolAsync(string pool)
+    {
+        var server = Pools[pool];
+        _owned.Remove(server);
+        await server.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_dashboard is not null)
+        {
+            await _dashboard.StopAsync();
+            await _dashboard.DisposeAsync();
+        }
+
+        foreach (var owned in _owned)
+        {
+            await owned.DisposeAsync();
+        }
+    }
+
+    private static void AddPool(Dictionary<string, string?> settings, int index, string name, string address)
+    {
+        settings[$"Dashboard:Pools:{index}:Name"] = name;
+        settings[$"Dashboard:Pools:{index}:Addresses:0"] = address;
+        settings[$"Dashboard:Pools:{index}:AdminKey"] = Keys.Admin;
+    }
+
+    private static Dictionary<string, string?> ServerSettings(string name) => new()
+    {
+        ["GpuPool:Runtime:Cpu:HostMemoryBytes"] = (8L << 30).ToString(CultureInfo.InvariantCulture),
+        ["GpuPool:Runtime:NodeName"] = name + "-node",
+        ["GpuPoolServer:Tenants:ops:ApiKeySha256:0"] = Keys.Hash(Keys.Admin),
+        ["GpuPoolServer:Tenants:ops:Admin"] = "true",
+        ["GpuPoolServer:Tenants:alpha:ApiKeySha256:0"] = Keys.Hash(Keys.Alpha),
+        ["GpuPoolServer:Tenants:alpha:MaxLeases"] = "4",
+    };
+}

@@ -1,0 +1,1 @@
+return await GpuPool.VendorCheck.VendorCheck.RunAsync(args, Console.Out);
