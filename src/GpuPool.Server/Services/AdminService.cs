@@ -49,7 +49,7 @@ internal sealed class AdminService(LeaseOperations operations, AdminRateLimiter 
 
     public override Task<V1.ListModelsResponse> ListModels(V1.ListModelsRequest request, ServerCallContext context)
     {
-        context.Admin();
+        Admit(context);
         var host = context.GetHttpContext().RequestServices.GetRequiredService<ModelHost>();
         var response = new V1.ListModelsResponse();
         foreach (var lease in operations.List(request.Tenant.Length == 0 ? null : request.Tenant))
@@ -83,7 +83,7 @@ internal sealed class AdminService(LeaseOperations operations, AdminRateLimiter 
 
     public override Task<V1.ListTenantsResponse> ListTenants(V1.ListTenantsRequest request, ServerCallContext context)
     {
-        context.Admin();
+        Admit(context);
         return Task.FromResult(TenantReport.Build(operations));
     }
 }
