@@ -16,7 +16,7 @@ internal sealed class GpuPoolOptionsValidator(IEnumerable<IGpuPoolEngine> engine
         var errors = new List<string>();
         if (!string.IsNullOrWhiteSpace(options.Server) && !IsValidServer(options.Server))
         {
-            errors.Add($"GpuPool:Server '{options.Server}' is not an http://, https://, unix: or dns:/// address.");
+            errors.Add($"GpuPool:Server '{options.Server}' is not an http://, https:// or unix: address, nor a dns:///host:port name.");
         }
 
         var servers = options.Servers.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
