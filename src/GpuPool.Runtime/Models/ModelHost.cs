@@ -269,7 +269,9 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// </summary>
     private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping)
     {
-        if (context.Device.Kind != DeviceKind.Cpu)
+        // Only ONNX Runtime loads are measured: libtorch starts lazily on its first load (~113 MiB) and would
+        // charge its own start to the first TorchScript lease, so TorchScript keeps its exact tensor-storage sum.
+        if (context.Device.Kind != DeviceKind.Cpu || backend.Format != ModelFormat.Onnx)
         {
             return new ModelFootprint(backend.Load(context), estimate);
         }
