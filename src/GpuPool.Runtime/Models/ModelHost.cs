@@ -255,12 +255,20 @@ internal sealed class ModelHost : ILeaseEndObserver
             // Not in the catalog: an isolated lease's models are its own. The worker measures its own growth;
             // the bytes the pool keeps to reload the model into a new worker are charged too.
             var isolated = _workers.Load(lease, context, format);
-            var charge = context.Device.Kind == DeviceKind.Cpu ? Math.Max(estimate, isolated.MeasuredBytes + context.Bytes.Length) : estimate;
+            var charge = IsMeasured(context, format) ? Math.Max(estimate, isolated.MeasuredBytes + context.Bytes.Length) : estimate;
             return new SharedModel(key, isolated, charge, null) { IsPrivate = true };
         }
 
         return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping), lease.Id);
     }
+
+    /// <summary>
+    /// Only ONNX Runtime loads on the CPU device are measured: libtorch starts lazily on its first load
+    /// (~113 MiB, in-process or in a worker) and would charge its own start to the first TorchScript lease,
+    /// so TorchScript keeps its exact tensor-storage sum; on other devices host memory is not device memory.
+    /// </summary>
+    private static bool IsMeasured(ModelLoadContext context, ModelFormat format) =>
+        context.Device.Kind == DeviceKind.Cpu && format == ModelFormat.Onnx;
 
     /// <summary>
     /// On the CPU device the model's memory is the host memory its load and first run made resident
@@ -269,9 +277,7 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// </summary>
     private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping)
     {
-        // Only ONNX Runtime loads are measured: libtorch starts lazily on its first load (~113 MiB) and would
-        // charge its own start to the first TorchScript lease, so TorchScript keeps its exact tensor-storage sum.
-        if (context.Device.Kind != DeviceKind.Cpu || backend.Format != ModelFormat.Onnx)
+        if (!IsMeasured(context, backend.Format))
         {
             return new ModelFootprint(backend.Load(context), estimate);
         }
