@@ -37,4 +37,21 @@ public enum TensorDataType
 
     /// <summary>Boolean, one byte per element.</summary>
     Bool = 10,
+
+    /// <summary>
+    /// Variable-length strings (UTF-8 for ONNX models). <see cref="TensorValue.Data"/> holds each element as its
+    /// byte length (4 bytes, little-endian) followed by its bytes, the raw form of the Open Inference
+    /// Protocol's BYTES; build and read such tensors with <see cref="TensorValue.FromStrings"/> and
+    /// <see cref="TensorValue.ToStrings"/>.
+    /// </summary>
+    String = 11,
+
+    /// <summary>Unsigned 16-bit integer.</summary>
+    UInt16 = 12,
+
+    /// <summary>Unsigned 32-bit integer.</summary>
+    UInt32 = 13,
+
+    /// <summary>Unsigned 64-bit integer.</summary>
+    UInt64 = 14,
 }

@@ -28,9 +28,7 @@ internal sealed class OnnxModelInstance : IModelInstance
         {
             foreach (var (name, tensor) in inputs)
             {
-                var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, OnnxTypes.ToOrt(tensor.ElementType), [.. tensor.Shape]);
-                values.Add(name, value);
-                tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());
+                values.Add(name, OnnxTensors.ToOrt(tensor));
             }
 
             using var runOptions = new RunOptions();
@@ -50,9 +48,7 @@ internal sealed class OnnxModelInstance : IModelInstance
                 var i = 0;
                 foreach (var result in results)
                 {
-                    var info = result.GetTensorTypeAndShape();
-                    var bytes = result.GetTensorDataAsSpan<byte>().ToArray();
-                    outputs.Add(_outputNames[i++], new TensorValue(OnnxTypes.ToPool(info.ElementDataType), info.Shape, bytes));
+                    outputs.Add(_outputNames[i++], OnnxTensors.ToPool(result));
                 }
 
                 return outputs;

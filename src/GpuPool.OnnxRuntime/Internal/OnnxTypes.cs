@@ -17,6 +17,10 @@ internal static class OnnxTypes
         OrtType.Int32 => TensorDataType.Int32,
         OrtType.Int64 => TensorDataType.Int64,
         OrtType.Bool => TensorDataType.Bool,
+        OrtType.String => TensorDataType.String,
+        OrtType.UInt16 => TensorDataType.UInt16,
+        OrtType.UInt32 => TensorDataType.UInt32,
+        OrtType.UInt64 => TensorDataType.UInt64,
         _ => TensorDataType.Unknown,
     };
 
@@ -32,6 +36,10 @@ internal static class OnnxTypes
         TensorDataType.Int32 => OrtType.Int32,
         TensorDataType.Int64 => OrtType.Int64,
         TensorDataType.Bool => OrtType.Bool,
+        TensorDataType.String => OrtType.String,
+        TensorDataType.UInt16 => OrtType.UInt16,
+        TensorDataType.UInt32 => OrtType.UInt32,
+        TensorDataType.UInt64 => OrtType.UInt64,
         _ => throw new InvalidPoolRequestException($"Element type {type} is not supported by ONNX Runtime models."),
     };
 }

@@ -6,11 +6,11 @@ namespace GpuPool.Runtime.Models;
 /// <summary>Combines requests along the first (batch) dimension and splits the outputs back, byte for byte.</summary>
 internal static class BatchTensors
 {
-    /// <summary>True when every input and output has a dynamic first dimension.</summary>
+    /// <summary>True when every input and output has a dynamic first dimension and fixed-size elements (string rows cannot be split by size).</summary>
     public static bool IsBatchable(IModelInstance instance) =>
         instance.Inputs.Count > 0
-        && instance.Inputs.All(i => i.Shape.Count > 0 && i.Shape[0] < 0)
-        && instance.Outputs.All(o => o.Shape.Count > 0 && o.Shape[0] < 0);
+        && instance.Inputs.All(i => i.Shape.Count > 0 && i.Shape[0] < 0 && i.ElementType != TensorDataType.String)
+        && instance.Outputs.All(o => o.Shape.Count > 0 && o.Shape[0] < 0 && o.ElementType != TensorDataType.String);
 
     /// <summary>The request's rows and signature, or <see langword="null"/> when its inputs disagree on the batch size.</summary>
     public static (long Rows, string Signature)? Describe(IReadOnlyDictionary<string, TensorValue> inputs)

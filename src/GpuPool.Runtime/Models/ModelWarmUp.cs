@@ -17,7 +17,9 @@ internal static class ModelWarmUp
         foreach (var input in instance.Inputs)
         {
             var shape = input.Shape.Select(d => d > 0 ? d : 1).ToArray();
-            var bytes = TensorValue.CountElements(shape) * TensorValue.SizeOf(input.ElementType);
+            // A string element of length zero is its 4-byte length, all zeros: zero bytes are empty strings.
+            var elementBytes = input.ElementType == TensorDataType.String ? 4 : TensorValue.SizeOf(input.ElementType);
+            var bytes = TensorValue.CountElements(shape) * elementBytes;
             if (bytes > MaxInputBytes)
             {
                 return false;

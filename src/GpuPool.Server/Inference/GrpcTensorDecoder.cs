@@ -11,6 +11,7 @@ namespace GpuPool.Server.Inference;
 /// </summary>
 internal static class GrpcTensorDecoder
 {
+
     public static Dictionary<string, TensorValue> Decode(ModelInferRequest request, long maxTensorBytes)
     {
         if (request.Inputs.Count == 0)
@@ -45,17 +46,13 @@ internal static class GrpcTensorDecoder
 
     private static TensorValue FromRaw(ModelInferRequest.Types.InferInputTensor input, ByteString raw, long maxTensorBytes)
     {
-        if (input.Datatype == InferDataTypes.Bytes)
+        var type = InferDataTypes.Parse(input.Name, input.Datatype);
+        if (type == TensorDataType.String)
         {
-            var expected = InferDataTypes.CountElements(input.Name, input.Shape, 1, maxTensorBytes);
-            var count = BytesElements.Count(input.Name, raw.Span);
-            if (count != expected)
-            {
-                throw new InvalidPoolRequestException($"Input '{input.Name}' (BYTES) has {count} elements; shape [{string.Join(",", input.Shape)}] needs {expected}.");
-            }
+            InferDataTypes.CountElements(input.Name, input.Shape, InferDataTypes.MinElementBytes(type), maxTensorBytes);
+            return InferDataTypes.BytesTensor(input.Name, [.. input.Shape], raw.Memory);
         }
 
-        var type = InferDataTypes.Parse(input.Name, input.Datatype);
         var size = TensorValue.SizeOf(type);
         var elements = InferDataTypes.CountElements(input.Name, input.Shape, size, maxTensorBytes);
         if (raw.Length != elements * size)
@@ -69,17 +66,8 @@ internal static class GrpcTensorDecoder
     private static TensorValue FromContents(ModelInferRequest.Types.InferInputTensor input, long maxTensorBytes)
     {
         var contents = input.Contents ?? new InferTensorContents();
-        if (input.Datatype == InferDataTypes.Bytes)
-        {
-            var expected = InferDataTypes.CountElements(input.Name, input.Shape, 1, maxTensorBytes);
-            if (contents.BytesContents.Count != expected)
-            {
-                throw new InvalidPoolRequestException($"Input '{input.Name}' (BYTES) has {contents.BytesContents.Count} elements in bytes_contents; shape [{string.Join(",", input.Shape)}] needs {expected}.");
-            }
-        }
-
         var type = InferDataTypes.Parse(input.Name, input.Datatype);
-        var elements = InferDataTypes.CountElements(input.Name, input.Shape, TensorValue.SizeOf(type), maxTensorBytes);
+        var elements = InferDataTypes.CountElements(input.Name, input.Shape, InferDataTypes.MinElementBytes(type), maxTensorBytes);
         var (field, count) = Field(type, contents);
         if (field is null)
         {
@@ -100,11 +88,17 @@ internal static class GrpcTensorDecoder
             TensorDataType.Int32 => Bytes<int>([.. contents.IntContents]),
             TensorDataType.Int16 => Bytes(contents.IntContents.Select(v => Narrow<short>(input.Name, v, short.MinValue, short.MaxValue)).ToArray()),
             TensorDataType.Int8 => Bytes(contents.IntContents.Select(v => Narrow<sbyte>(input.Name, v, sbyte.MinValue, sbyte.MaxValue)).ToArray()),
+            TensorDataType.UInt64 => Bytes<ulong>([.. contents.Uint64Contents]),
+            TensorDataType.UInt32 => Bytes<uint>([.. contents.UintContents]),
+            TensorDataType.UInt16 => Bytes(contents.UintContents.Select(v => Narrow<ushort>(input.Name, v, ushort.MinValue, ushort.MaxValue)).ToArray()),
             TensorDataType.UInt8 => Bytes(contents.UintContents.Select(v => Narrow<byte>(input.Name, v, byte.MinValue, byte.MaxValue)).ToArray()),
             TensorDataType.Bool => contents.BoolContents.Select(b => b ? (byte)1 : (byte)0).ToArray(),
+            TensorDataType.String => null,
             _ => throw new InvalidPoolRequestException($"Input '{input.Name}' is {input.Datatype}, which has no typed contents in the protocol: send it in raw_input_contents."),
         };
-        return new TensorValue(type, input.Shape.ToArray(), data);
+        return data is null
+            ? TensorValue.FromByteStrings([.. contents.BytesContents.Select(b => b.Memory)], [.. input.Shape])
+            : new TensorValue(type, input.Shape.ToArray(), data);
     }
 
     /// <summary>The typed field a datatype travels in and how many elements it holds; null for FP16/BF16.</summary>
@@ -114,7 +108,9 @@ internal static class GrpcTensorDecoder
         TensorDataType.Float64 => ("fp64_contents", contents.Fp64Contents.Count),
         TensorDataType.Int64 => ("int64_contents", contents.Int64Contents.Count),
         TensorDataType.Int32 or TensorDataType.Int16 or TensorDataType.Int8 => ("int_contents", contents.IntContents.Count),
-        TensorDataType.UInt8 => ("uint_contents", contents.UintContents.Count),
+        TensorDataType.UInt32 or TensorDataType.UInt16 or TensorDataType.UInt8 => ("uint_contents", contents.UintContents.Count),
+        TensorDataType.UInt64 => ("uint64_contents", contents.Uint64Contents.Count),
+        TensorDataType.String => ("bytes_contents", contents.BytesContents.Count),
         TensorDataType.Bool => ("bool_contents", contents.BoolContents.Count),
         _ => (null, 0),
     };

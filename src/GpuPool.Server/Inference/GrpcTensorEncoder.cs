@@ -6,6 +6,7 @@ namespace GpuPool.Server.Inference;
 /// <summary>
 /// Writes outputs into a ModelInferResponse: as <c>raw_output_contents</c> when the request came raw (what
 /// Triton's clients read) or when an output has no typed form (FP16, BF16), as typed <c>contents</c> otherwise.
+/// A BYTES output's raw form is its data as it is (each element length-prefixed, as the engine holds strings).
 /// </summary>
 internal static class GrpcTensorEncoder
 {
@@ -41,6 +42,10 @@ internal static class GrpcTensorEncoder
             case TensorDataType.Int16: contents.IntContents.AddRange(value.ToArray<short>().Select(v => (int)v)); break;
             case TensorDataType.Int8: contents.IntContents.AddRange(value.ToArray<sbyte>().Select(v => (int)v)); break;
             case TensorDataType.UInt8: contents.UintContents.AddRange(value.ToArray<byte>().Select(v => (uint)v)); break;
+            case TensorDataType.UInt16: contents.UintContents.AddRange(value.ToArray<ushort>().Select(v => (uint)v)); break;
+            case TensorDataType.UInt32: contents.UintContents.AddRange(value.ToArray<uint>()); break;
+            case TensorDataType.UInt64: contents.Uint64Contents.AddRange(value.ToArray<ulong>()); break;
+            case TensorDataType.String: contents.BytesContents.AddRange(value.ToByteStrings().Select(UnsafeByteOperations.UnsafeWrap)); break;
             case TensorDataType.Bool: contents.BoolContents.AddRange(value.ToArray<byte>().Select(v => v != 0)); break;
             default: throw new InvalidOperationException($"{value.ElementType} has no typed contents.");
         }

@@ -8,13 +8,16 @@ internal static class InferDataTypes
     /// <summary>Every datatype the protocol defines.</summary>
     public static readonly IReadOnlyList<string> All = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BF16", Bytes];
 
-    /// <summary>The element type of a datatype this server can run; false for BYTES, the unsigned types above 8 bits and unknown names.</summary>
+    /// <summary>The element type of a datatype this server can run; false for unknown names.</summary>
     public static bool TryParse(string name, out TensorDataType type)
     {
         type = name switch
         {
             "BOOL" => TensorDataType.Bool,
             "UINT8" => TensorDataType.UInt8,
+            "UINT16" => TensorDataType.UInt16,
+            "UINT32" => TensorDataType.UInt32,
+            "UINT64" => TensorDataType.UInt64,
             "INT8" => TensorDataType.Int8,
             "INT16" => TensorDataType.Int16,
             "INT32" => TensorDataType.Int32,
@@ -23,6 +26,7 @@ internal static class InferDataTypes
             "BF16" => TensorDataType.BFloat16,
             "FP32" => TensorDataType.Float32,
             "FP64" => TensorDataType.Float64,
+            Bytes => TensorDataType.String,
             _ => TensorDataType.Unknown,
         };
         return type != TensorDataType.Unknown;
@@ -33,6 +37,9 @@ internal static class InferDataTypes
     {
         TensorDataType.Bool => "BOOL",
         TensorDataType.UInt8 => "UINT8",
+        TensorDataType.UInt16 => "UINT16",
+        TensorDataType.UInt32 => "UINT32",
+        TensorDataType.UInt64 => "UINT64",
         TensorDataType.Int8 => "INT8",
         TensorDataType.Int16 => "INT16",
         TensorDataType.Int32 => "INT32",
@@ -41,27 +48,32 @@ internal static class InferDataTypes
         TensorDataType.BFloat16 => "BF16",
         TensorDataType.Float32 => "FP32",
         TensorDataType.Float64 => "FP64",
+        TensorDataType.String => Bytes,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "No protocol datatype."),
     };
 
     /// <summary>Resolves a request's datatype, with an error naming what is wrong.</summary>
-    /// <exception cref="InvalidPoolRequestException">Unknown, or known but not runnable here.</exception>
-    public static TensorDataType Parse(string input, string name)
+    /// <exception cref="InvalidPoolRequestException">The protocol does not define the name.</exception>
+    public static TensorDataType Parse(string input, string name) => TryParse(name, out var type)
+        ? type
+        : throw new InvalidPoolRequestException($"Input '{input}' has datatype '{Shorten(name)}', which the protocol does not define ({string.Join(", ", All)}).");
+
+    /// <summary>A BYTES tensor over its raw form (each element a 4-byte little-endian length, then its bytes), checked against the shape.</summary>
+    /// <exception cref="InvalidPoolRequestException">A length prefix lies, or the element count does not match the shape (the message names the input).</exception>
+    public static TensorValue BytesTensor(string input, long[] shape, ReadOnlyMemory<byte> raw)
     {
-        if (TryParse(name, out var type))
+        try
         {
-            return type;
+            return new TensorValue(TensorDataType.String, shape, raw);
         }
-
-        if (!All.Contains(name, StringComparer.Ordinal))
+        catch (InvalidPoolRequestException ex)
         {
-            throw new InvalidPoolRequestException($"Input '{input}' has datatype '{Shorten(name)}', which the protocol does not define ({string.Join(", ", All)}).");
+            throw new InvalidPoolRequestException($"Input '{input}' (BYTES [{string.Join(",", shape)}]): {ex.Message}", innerException: ex);
         }
-
-        throw new InvalidPoolRequestException(name == Bytes
-            ? $"Input '{input}' is BYTES, but this server's models take numeric tensors only (its engine has no string tensors)."
-            : $"Input '{input}' has datatype {name}, which no model of this server takes (no unsigned element types above 8 bits).");
     }
+
+    /// <summary>The least bytes an element of <paramref name="type"/> takes: a BYTES element at least its 4-byte length.</summary>
+    public static int MinElementBytes(TensorDataType type) => type == TensorDataType.String ? 4 : TensorValue.SizeOf(type);
 
     /// <summary>Checks a shape and returns its element count; the tensor may not pass <paramref name="maxBytes"/>.</summary>
     public static long CountElements(string input, IReadOnlyList<long> shape, int elementSize, long maxBytes)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace GpuPool.Server.Inference;
@@ -88,33 +89,27 @@ internal static class JsonTensorDecoder
 
         var elements = new List<JsonElement>();
         Flatten(data, elements, maxTensorBytes);
-        if (datatype == InferDataTypes.Bytes)
-        {
-            var expected = InferDataTypes.CountElements(name, shape, 1, maxTensorBytes);
-            if (elements.Count != expected || elements.Any(e => e.ValueKind != JsonValueKind.String))
-            {
-                throw new InvalidPoolRequestException($"Input '{name}' (BYTES) needs {expected} strings in 'data'; got {elements.Count} element(s).");
-            }
-        }
-
         var type = InferDataTypes.Parse(name, datatype);
-        var count = InferDataTypes.CountElements(name, shape, TensorValue.SizeOf(type), maxTensorBytes);
+        var count = InferDataTypes.CountElements(name, shape, InferDataTypes.MinElementBytes(type), maxTensorBytes);
         if (elements.Count != count)
         {
             throw new InvalidPoolRequestException($"Input '{name}' ({datatype} [{string.Join(",", shape)}]) needs {count} elements in 'data'; got {elements.Count}.");
         }
 
-        return new TensorValue(type, shape, ToBytes(name, type, elements));
+        return type == TensorDataType.String
+            ? TensorValue.FromByteStrings([.. elements.Select(e => e.ValueKind == JsonValueKind.String ? (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(e.GetString()!) : throw Bad(name, e, "a string"))], shape)
+            : new TensorValue(type, shape, ToBytes(name, type, elements));
     }
 
     private static TensorValue FromBinary(string name, string datatype, long[] shape, ReadOnlyMemory<byte> bytes, long maxTensorBytes)
     {
-        if (datatype == InferDataTypes.Bytes)
+        var type = InferDataTypes.Parse(name, datatype);
+        if (type == TensorDataType.String)
         {
-            BytesElements.Count(name, bytes.Span);
+            InferDataTypes.CountElements(name, shape, InferDataTypes.MinElementBytes(type), maxTensorBytes);
+            return InferDataTypes.BytesTensor(name, shape, bytes);
         }
 
-        var type = InferDataTypes.Parse(name, datatype);
         var size = TensorValue.SizeOf(type);
         var count = InferDataTypes.CountElements(name, shape, size, maxTensorBytes);
         if (bytes.Length != count * size)
@@ -137,6 +132,9 @@ internal static class JsonTensorDecoder
                 case TensorDataType.Bool: span[i] = e.ValueKind switch { JsonValueKind.True => 1, JsonValueKind.False => 0, _ => throw Bad(name, e, "true or false") }; break;
                 case TensorDataType.UInt8: span[i] = e.TryGetByte(out var u8) ? u8 : throw Bad(name, e, "an integer 0..255"); break;
                 case TensorDataType.Int8: MemoryMarshal.Cast<byte, sbyte>(span)[i] = e.TryGetSByte(out var i8) ? i8 : throw Bad(name, e, "an integer -128..127"); break;
+                case TensorDataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(span[(i * 2)..], e.TryGetUInt16(out var u16) ? u16 : throw Bad(name, e, "a UINT16")); break;
+                case TensorDataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(span[(i * 4)..], e.TryGetUInt32(out var u32) ? u32 : throw Bad(name, e, "a UINT32")); break;
+                case TensorDataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(span[(i * 8)..], e.TryGetUInt64(out var u64) ? u64 : throw Bad(name, e, "a UINT64")); break;
                 case TensorDataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(span[(i * 2)..], e.TryGetInt16(out var i16) ? i16 : throw Bad(name, e, "an INT16")); break;
                 case TensorDataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(span[(i * 4)..], e.TryGetInt32(out var i32) ? i32 : throw Bad(name, e, "an INT32")); break;
                 case TensorDataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], e.TryGetInt64(out var i64) ? i64 : throw Bad(name, e, "an INT64")); break;

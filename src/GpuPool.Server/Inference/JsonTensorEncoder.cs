@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace GpuPool.Server.Inference;
 
@@ -73,6 +74,12 @@ internal static class JsonTensorEncoder
 
     private static void WriteElements(Utf8JsonWriter writer, TensorValue value)
     {
+        if (value.ElementType == TensorDataType.String)
+        {
+            WriteStrings(writer, value);
+            return;
+        }
+
         var span = value.Data.Span;
         var size = TensorValue.SizeOf(value.ElementType);
         for (var offset = 0; offset < span.Length; offset += size)
@@ -83,6 +90,9 @@ internal static class JsonTensorEncoder
                 case TensorDataType.Bool: writer.WriteBooleanValue(e[0] != 0); break;
                 case TensorDataType.UInt8: writer.WriteNumberValue(e[0]); break;
                 case TensorDataType.Int8: writer.WriteNumberValue((sbyte)e[0]); break;
+                case TensorDataType.UInt16: writer.WriteNumberValue(BinaryPrimitives.ReadUInt16LittleEndian(e)); break;
+                case TensorDataType.UInt32: writer.WriteNumberValue(BinaryPrimitives.ReadUInt32LittleEndian(e)); break;
+                case TensorDataType.UInt64: writer.WriteNumberValue(BinaryPrimitives.ReadUInt64LittleEndian(e)); break;
                 case TensorDataType.Int16: writer.WriteNumberValue(BinaryPrimitives.ReadInt16LittleEndian(e)); break;
                 case TensorDataType.Int32: writer.WriteNumberValue(BinaryPrimitives.ReadInt32LittleEndian(e)); break;
                 case TensorDataType.Int64: writer.WriteNumberValue(BinaryPrimitives.ReadInt64LittleEndian(e)); break;
@@ -92,6 +102,20 @@ internal static class JsonTensorEncoder
                 case TensorDataType.Float64: WriteFloat(writer, BinaryPrimitives.ReadDoubleLittleEndian(e), single: false); break;
                 default: throw new InvalidOperationException($"{value.ElementType} has no JSON form.");
             }
+        }
+    }
+
+    /// <summary>BYTES elements as JSON strings; bytes that are not UTF-8 have no JSON form (the binary extension carries them).</summary>
+    private static void WriteStrings(Utf8JsonWriter writer, TensorValue value)
+    {
+        foreach (var element in value.ToByteStrings())
+        {
+            if (!Utf8.IsValid(element.Span))
+            {
+                throw new InvalidPoolRequestException("A BYTES output holds bytes that are not UTF-8, which JSON cannot carry: ask for it with the binary_data parameter.");
+            }
+
+            writer.WriteStringValue(element.Span);
         }
     }
 
