@@ -77,6 +77,37 @@ public static class TestModels
         return builder.Build();
     }
 
+    /// <summary>
+    /// A model on string tensors: input <c>text</c> (String [batch]) comes back unchanged as <c>echo</c>
+    /// (ONNX Identity), and input <c>number</c> (String [batch], decimal numbers) comes back parsed as
+    /// <c>value</c> (Float32 [batch], ONNX Cast to float).
+    /// </summary>
+    public static byte[] Strings() => new OnnxGraphBuilder("strings")
+        .Input("text", TensorDataType.String, "batch")
+        .Input("number", TensorDataType.String, "batch")
+        .Output("echo", TensorDataType.String, "batch")
+        .Output("value", TensorDataType.Float32, "batch")
+        .Node("Identity", ["text"], ["echo"])
+        .Node("Cast", ["number"], ["value"], new Dictionary<string, long> { ["to"] = OnnxGraphBuilder.OnnxElementType(TensorDataType.Float32) })
+        .Build();
+
+    /// <summary>
+    /// A model on unsigned integers wider than 8 bits: <c>u16</c> (UInt16 [batch]) comes back unchanged as
+    /// <c>u16_same</c>, <c>u32</c> and <c>u64</c> (UInt32/UInt64 [batch]) come back doubled as <c>u32_twice</c>
+    /// and <c>u64_twice</c> (ONNX Add of the input to itself, wrapping as unsigned arithmetic does).
+    /// </summary>
+    public static byte[] Unsigned() => new OnnxGraphBuilder("unsigned")
+        .Input("u16", TensorDataType.UInt16, "batch")
+        .Input("u32", TensorDataType.UInt32, "batch")
+        .Input("u64", TensorDataType.UInt64, "batch")
+        .Output("u16_same", TensorDataType.UInt16, "batch")
+        .Output("u32_twice", TensorDataType.UInt32, "batch")
+        .Output("u64_twice", TensorDataType.UInt64, "batch")
+        .Node("Identity", ["u16"], ["u16_same"])
+        .Node("Add", ["u32", "u32"], ["u32_twice"])
+        .Node("Add", ["u64", "u64"], ["u64_twice"])
+        .Build();
+
     /// <summary>Deterministic pseudo-random weights in [-scale, scale).</summary>
     public static float[] Weights(int seed, int count, float scale = 1f)
     {

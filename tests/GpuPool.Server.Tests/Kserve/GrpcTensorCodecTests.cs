@@ -12,6 +12,7 @@ public sealed class GrpcTensorCodecTests
         { "BOOL", TensorDataType.Bool }, { "UINT8", TensorDataType.UInt8 }, { "INT8", TensorDataType.Int8 }, { "INT16", TensorDataType.Int16 },
         { "INT32", TensorDataType.Int32 }, { "INT64", TensorDataType.Int64 }, { "FP16", TensorDataType.Float16 }, { "BF16", TensorDataType.BFloat16 },
         { "FP32", TensorDataType.Float32 }, { "FP64", TensorDataType.Float64 },
+        { "UINT16", TensorDataType.UInt16 }, { "UINT32", TensorDataType.UInt32 }, { "UINT64", TensorDataType.UInt64 },
     };
 
     [Theory]
@@ -72,14 +73,23 @@ public sealed class GrpcTensorCodecTests
     }
 
     [Fact]
-    public void Decode_BytesWithHonestPrefixes_RefusedAsNotRunnableNotAsMalformed()
+    public void Decode_RawBytes_AStringTensorOverTheSameBytesThatEncodesBackRawAndTyped()
     {
+        byte[] raw = [1, 0, 0, 0, (byte)'a', 2, 0, 0, 0, (byte)'b', (byte)'c'];
         var request = new ModelInferRequest { ModelName = "m" };
         request.Inputs.Add(new ModelInferRequest.Types.InferInputTensor { Name = "s", Datatype = "BYTES", Shape = { 2 } });
-        request.RawInputContents.Add(ByteString.CopyFrom([1, 0, 0, 0, (byte)'a', 2, 0, 0, 0, (byte)'b', (byte)'c']));
+        request.RawInputContents.Add(ByteString.CopyFrom(raw));
 
-        var error = Assert.Throws<InvalidPoolRequestException>(() => GrpcTensorDecoder.Decode(request, 1 << 20));
+        var value = GrpcTensorDecoder.Decode(request, 1 << 20)["s"];
+        var rawResponse = new ModelInferResponse();
+        GrpcTensorEncoder.Encode([("s", value)], raw: true, rawResponse);
+        var typedResponse = new ModelInferResponse();
+        GrpcTensorEncoder.Encode([("s", value)], raw: false, typedResponse);
 
-        Assert.Contains("no string tensors", error.Message, StringComparison.Ordinal);
+        Assert.Equal((TensorDataType.String, 2L), (value.ElementType, value.ElementCount));
+        Assert.Equal(["a", "bc"], value.ToStrings());
+        Assert.Equal(raw, rawResponse.RawOutputContents[0].ToByteArray());
+        Assert.Equal("BYTES", typedResponse.Outputs[0].Datatype);
+        Assert.Equal(["a", "bc"], typedResponse.Outputs[0].Contents.BytesContents.Select(b => b.ToStringUtf8()));
     }
 }

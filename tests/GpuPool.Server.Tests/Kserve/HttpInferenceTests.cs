@@ -88,7 +88,7 @@ public sealed class HttpInferenceTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("""{"inputs":[{"name":"x","shape":[2,4],"datatype":"FP32","data":[1,2,3]}]}""", "needs 8 elements")]
     [InlineData("""{"inputs":[{"name":"x","shape":[2,4],"datatype":"FP32","parameters":{"binary_data_size":64}}]}""", "binary_data_size")]
-    [InlineData("""{"inputs":[{"name":"x","shape":[1,4],"datatype":"BYTES","data":["a","b","c","d"]}]}""", "no string tensors")]
+    [InlineData("""{"inputs":[{"name":"x","shape":[1,4],"datatype":"BYTES","data":["a","b","c","d"]}]}""", "must be Float32; got String")]
     [InlineData("""{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,"two",3,4]}]}""", "is not a number")]
     [InlineData("""{"inputs":[{"name":"x","shape":[9223372036854775807,4],"datatype":"FP32","data":[1]}]}""", "larger than")]
     [InlineData("""{"inputs": [""", "not valid JSON")]

@@ -43,5 +43,14 @@ internal sealed class KserveRepository : IDisposable
         }
     }
 
+    /// <summary>Adds a model with one version (1) holding <paramref name="model"/>.</summary>
+    public void AddModel(string name, string config, byte[] model)
+    {
+        var dir = System.IO.Path.Combine(Path, name, "1");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(System.IO.Path.Combine(Path, name, "gpupool.json"), config);
+        File.WriteAllBytes(System.IO.Path.Combine(dir, "model.onnx"), model);
+    }
+
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }
