@@ -96,7 +96,7 @@ public static class TestModels
     /// <c>u16_same</c>, <c>u32</c> and <c>u64</c> (UInt32/UInt64 [batch]) come back doubled as <c>u32_twice</c>
     /// and <c>u64_twice</c> (ONNX Add of the input to itself, wrapping as unsigned arithmetic does).
     /// </summary>
-    public static byte[] Unsigned() => new OnnxGraphBuilder("unsigned")
+    public static byte[] UnsignedIntegers() => new OnnxGraphBuilder("unsigned")
         .Input("u16", TensorDataType.UInt16, "batch")
         .Input("u32", TensorDataType.UInt32, "batch")
         .Input("u64", TensorDataType.UInt64, "batch")

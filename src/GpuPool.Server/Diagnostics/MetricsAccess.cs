@@ -1,4 +1,3 @@
-using GpuPool.Protocol;
 using GpuPool.Server.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -52,7 +51,7 @@ internal sealed class MetricsAccess
             return StatusCodes.Status200OK;
         }
 
-        var key = KeyOf(request);
+        var key = PresentedApiKey.Read(request);
         if (string.IsNullOrEmpty(key) || key.Length > 4096)
         {
             return StatusCodes.Status401Unauthorized;
@@ -69,16 +68,5 @@ internal sealed class MetricsAccess
             null => StatusCodes.Status401Unauthorized,
             _ => StatusCodes.Status403Forbidden,
         };
-    }
-
-    private static string? KeyOf(HttpRequest request)
-    {
-        if (request.Headers[ErrorKinds.ApiKeyHeader].ToString() is { Length: > 0 } key)
-        {
-            return key;
-        }
-
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
 }

@@ -104,19 +104,12 @@ internal sealed class ServerInterceptor(ApiKeyRegistry keys, ServerErrorMapper e
             return false;
         }
 
-        var key = context.RequestHeaders.GetValue(ErrorKinds.ApiKeyHeader);
-        if (key is null && context.RequestHeaders.GetValue("authorization") is { } authorization
-            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            key = authorization[7..].Trim();
-        }
-
+        var key = PresentedApiKey.Read(context.RequestHeaders);
         var caller = keys.Find(key);
         if (caller is null)
         {
-            var reason = key is null ? "no API key" : "unknown API key";
-            ServerLog.AuthenticationFailed(logger, context.Method, reason, context.Peer);
-            throw new ServerError(StatusCode.Unauthenticated, ErrorKinds.Unauthenticated, $"The call has {reason}: send a tenant's key in the '{ErrorKinds.ApiKeyHeader}' header.").ToRpcException();
+            ServerLog.AuthenticationFailed(logger, context.Method, PresentedApiKey.Reason(key), context.Peer);
+            throw PresentedApiKey.Unauthenticated(key).ToRpcException();
         }
 
         context.UserState[CallContextExtensions.CallerKey] = caller;

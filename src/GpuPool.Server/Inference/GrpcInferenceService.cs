@@ -48,6 +48,12 @@ internal sealed class GrpcInferenceService(
         return Task.FromResult(response);
     }
 
+    public override Task<ModelConfigResponse> ModelConfig(ModelConfigRequest request, ServerCallContext context)
+    {
+        var (_, version) = InferenceViews.Describe(repository, context.Caller(), request.Name, request.Version);
+        return Task.FromResult(new ModelConfigResponse { Config = ModelConfigView.Describe(version) });
+    }
+
     public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context) =>
         await InferAsync(context.Caller(), request, context.CancellationToken).ConfigureAwait(false);
 

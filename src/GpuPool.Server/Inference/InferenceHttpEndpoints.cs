@@ -15,6 +15,8 @@ internal static class InferenceHttpEndpoints
         v2.MapGet("/models/stats", InferenceHttpHandlers.Statistics);
         v2.MapGet("/models/{model}", InferenceHttpHandlers.ModelMetadata);
         v2.MapGet("/models/{model}/versions/{version}", InferenceHttpHandlers.ModelMetadata);
+        v2.MapGet("/models/{model}/config", InferenceHttpHandlers.ModelConfig);
+        v2.MapGet("/models/{model}/versions/{version}/config", InferenceHttpHandlers.ModelConfig);
         v2.MapGet("/models/{model}/ready", InferenceHttpHandlers.ModelReady);
         v2.MapGet("/models/{model}/versions/{version}/ready", InferenceHttpHandlers.ModelReady);
         v2.MapGet("/models/{model}/stats", InferenceHttpHandlers.Statistics);

@@ -1,4 +1,3 @@
-using GpuPool.Protocol;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
 using Grpc.Core;
@@ -61,16 +60,7 @@ internal sealed class InferenceHttpFilter(ApiKeyRegistry keys, ServerErrorMapper
 
     private CallerIdentity Authenticate(HttpContext http)
     {
-        string? key = http.Request.Headers[ErrorKinds.ApiKeyHeader];
-        if (key is null && http.Request.Headers.Authorization.ToString() is { } authorization
-            && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            key = authorization[7..].Trim();
-        }
-
-        return keys.Find(key) ?? throw new ServerErrorException(new ServerError(
-            StatusCode.Unauthenticated,
-            ErrorKinds.Unauthenticated,
-            $"The request has {(key is null ? "no API key" : "an unknown API key")}: send a tenant's key in the '{ErrorKinds.ApiKeyHeader}' header or as 'Authorization: Bearer <key>'."));
+        var key = PresentedApiKey.Read(http.Request);
+        return keys.Find(key) ?? throw new ServerErrorException(PresentedApiKey.Unauthenticated(key));
     }
 }

@@ -28,6 +28,13 @@ internal static class InferenceHttpHandlers
         });
     }
 
+    /// <summary>The model configuration (Triton's <c>model_configuration</c> extension), as Triton writes it in JSON.</summary>
+    public static IResult ModelConfig(HttpContext http, ModelRepository repository, string model, string? version)
+    {
+        var (_, served) = InferenceViews.Describe(repository, InferenceHttpFilter.Caller(http), model, version ?? "");
+        return Results.Text(ModelConfigView.ToJson(ModelConfigView.Describe(served)), "application/json");
+    }
+
     /// <summary>200 when ready, 400 when the model is known but not ready, 404 when unknown (the protocol's boolean as a status).</summary>
     public static IResult ModelReady(HttpContext http, ModelRepository repository, string model, string? version)
     {

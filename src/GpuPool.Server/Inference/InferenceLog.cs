@@ -20,6 +20,9 @@ internal static partial class InferenceLog
     [LoggerMessage(EventId = 2404, EventName = "RepositoryOpened", Level = LogLevel.Information, Message = "Model repository {Path}: {Ready} of {Count} model(s) ready")]
     public static partial void RepositoryOpened(ILogger logger, string path, int ready, int count);
 
+    [LoggerMessage(EventId = 2405, EventName = "RepositoryStaleLeaseReleased", Level = LogLevel.Information, Message = "Repository lease {LeaseId} of tenant {Tenant}, restored from before a restart, released: its model is loaded again in a new lease")]
+    public static partial void StaleLeaseReleased(ILogger logger, string leaseId, string tenant);
+
     [LoggerMessage(EventId = 2410, EventName = "InferenceHttpFailed", Level = LogLevel.Error, Message = "HTTP {Method} {Path} failed")]
     public static partial void HttpFailed(ILogger logger, string method, string path, Exception exception);
 }

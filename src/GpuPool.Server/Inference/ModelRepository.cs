@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using GpuPool.Protocol;
 using GpuPool.Protocol.Conversion;
+using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
@@ -24,6 +25,7 @@ internal sealed class ModelRepository(
     LeaseOperations leases,
     ServerModels models,
     ApiKeyRegistry keys,
+    DeviceInventory inventory,
     IOptions<ModelRepositoryOptions> options,
     ILogger<ModelRepository> logger)
 {
@@ -181,9 +183,32 @@ internal sealed class ModelRepository(
         }
     }
 
+    /// <summary>
+    /// Gives back the leases this node's repository holds that no served version uses: after a restart with
+    /// persistence on, the leases of the versions served before (restored from the journal with their models)
+    /// would otherwise hold their capacity and quota until their time-to-live ran out, while the repository loads
+    /// its models again in new leases. Call before loading at start-up; returns how many were released.
+    /// </summary>
+    public async Task<int> ReleaseStaleLeasesAsync(CancellationToken cancellationToken)
+    {
+        var served = _models.Values.SelectMany(m => m.Versions).Select(v => v.Lease.Id).ToHashSet(StringComparer.Ordinal);
+        var released = 0;
+        foreach (var lease in leases.List(null))
+        {
+            if (lease.IsActive && !served.Contains(lease.Id) && RepositoryLeaseTag.IsRepositoryLease(lease.Request, inventory.Node)
+                && await leases.ReleaseAsync(lease, cancellationToken).ConfigureAwait(false))
+            {
+                InferenceLog.StaleLeaseReleased(logger, lease.Id, lease.Tenant);
+                released++;
+            }
+        }
+
+        return released;
+    }
+
     private async Task<RepositoryModelVersion> LoadVersionAsync(RepositoryModelSource source, string tenant, RepositoryVersionFile file, bool wait, CancellationToken cancellationToken)
     {
-        var slice = source.Config.ToSlice(_options.LeaseTimeToLive, _options.LoadWaitTimeout);
+        var slice = source.Config.ToSlice(_options.LeaseTimeToLive, _options.LoadWaitTimeout) with { ClientRequestId = RepositoryLeaseTag.New(inventory.Node) };
         var request = new V1.AcquireRequest { Slice = WireFormat.ToWire(slice), Wait = wait };
         var lease = await leases.AcquireAsync(new CallerIdentity(tenant, false), request, cancellationToken).ConfigureAwait(false)
             ?? throw new CapacityExceededException($"No slice is free for model '{source.Name}' version {file.Version} now ({slice.MemoryBytes} bytes, compute {slice.ComputeMilli ?? 0}/1000).", TimeSpan.FromSeconds(1));
@@ -191,7 +216,7 @@ internal sealed class ModelRepository(
         {
             var bytes = await File.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);
             var (id, loaded) = models.Load(lease, bytes, source.Config.ToModelOptions(source.Name), source.Name);
-            return new RepositoryModelVersion(source.Name, file.Version, lease, id, loaded);
+            return new RepositoryModelVersion(source.Name, file.Version, lease, id, loaded, source.Config);
         }
         catch
         {

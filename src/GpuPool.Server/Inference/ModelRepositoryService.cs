@@ -21,6 +21,8 @@ internal sealed class ModelRepositoryService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Before loading: leases restored from the journal for the versions served before a restart go back.
+        await repository.ReleaseStaleLeasesAsync(cancellationToken).ConfigureAwait(false);
         if (options.Value.Path is { Length: > 0 } path)
         {
             await LoadAtStartAsync(cancellationToken).ConfigureAwait(false);

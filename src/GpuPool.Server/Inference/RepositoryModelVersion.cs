@@ -3,8 +3,8 @@ using GpuPool.Runtime.Models;
 
 namespace GpuPool.Server.Inference;
 
-/// <summary>A loaded version of a repository model: the lease it runs in, the loaded model and its counters.</summary>
-internal sealed class RepositoryModelVersion(string modelName, long version, LeaseEntry lease, string modelId, LoadedModel model)
+/// <summary>A loaded version of a repository model: the configuration it was loaded with, the lease it runs in, the loaded model and its counters.</summary>
+internal sealed class RepositoryModelVersion(string modelName, long version, LeaseEntry lease, string modelId, LoadedModel model, RepositoryModelConfig config)
 {
     public string ModelName { get; } = modelName;
 
@@ -18,6 +18,9 @@ internal sealed class RepositoryModelVersion(string modelName, long version, Lea
     public string ModelId { get; } = modelId;
 
     public LoadedModel Model { get; } = model;
+
+    /// <summary>The model's <c>gpupool.json</c> as read when this version was loaded.</summary>
+    public RepositoryModelConfig Config { get; } = config;
 
     public InferenceStatistics Statistics { get; } = new();
 

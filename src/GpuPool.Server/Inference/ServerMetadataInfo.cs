@@ -11,7 +11,7 @@ internal static class ServerMetadataInfo
     public const string OnnxPlatform = "onnxruntime_onnx";
 
     /// <summary>The protocol extensions served.</summary>
-    public static readonly IReadOnlyList<string> Extensions = ["model_repository", "statistics", "binary_tensor_data"];
+    public static readonly IReadOnlyList<string> Extensions = ["model_repository", "statistics", "binary_tensor_data", "model_configuration"];
 
     public static string Version { get; } =
         typeof(ServerMetadataInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";

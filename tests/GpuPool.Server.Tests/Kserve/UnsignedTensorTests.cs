@@ -8,11 +8,12 @@ using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using Grpc.Core;
 using Xunit.Abstractions;
+using Input = GpuPool.Server.Inference.Wire.ModelInferRequest.Types.InferInputTensor;
 
 namespace GpuPool.Server.Tests.Kserve;
 
 /// <summary>
-/// UINT16/UINT32/UINT64 end to end on a real ONNX model (<see cref="TestModels.Unsigned"/>), with values past
+/// UINT16/UINT32/UINT64 end to end on a real ONNX model (<see cref="TestModels.UnsignedIntegers"/>), with values past
 /// the signed range so that a signed conversion anywhere would show: SDK embedded and remote, KServe gRPC typed
 /// and raw, HTTP JSON.
 /// </summary>
@@ -27,7 +28,7 @@ public sealed class UnsignedTensorTests : IDisposable
     public UnsignedTensorTests(ITestOutputHelper output)
     {
         _output = output;
-        _repository.AddModel("unsigned", """{ "tenant": "alpha", "memoryBytes": 67108864, "computeMilli": 100 }""", TestModels.Unsigned());
+        _repository.AddModel("unsigned", """{ "tenant": "alpha", "memoryBytes": 67108864, "computeMilli": 100 }""", TestModels.UnsignedIntegers());
     }
 
     private static uint[] U32Twice => [.. U32.Select(v => unchecked(v * 2))];
@@ -44,9 +45,9 @@ public sealed class UnsignedTensorTests : IDisposable
             ["u64"] = TensorValue.FromArray(U64, 3),
         };
 
-        var embedded = await SdkRuns.EmbeddedAsync(TestModels.Unsigned(), inputs);
+        var embedded = await SdkRuns.EmbeddedAsync(TestModels.UnsignedIntegers(), inputs);
         await using var server = await ServerHost.StartAsync(_output);
-        var remote = await SdkRuns.RemoteAsync(server, TestModels.Unsigned(), inputs);
+        var remote = await SdkRuns.RemoteAsync(server, TestModels.UnsignedIntegers(), inputs);
 
         foreach (var outputs in new[] { embedded, remote })
         {
@@ -63,13 +64,13 @@ public sealed class UnsignedTensorTests : IDisposable
         await using var server = await ServerHost.StartAsync(_output, settings: _repository.Settings());
         using var client = new KserveClient(server.Address, Keys.Alpha);
         var typed = new ModelInferRequest { ModelName = "unsigned" };
-        typed.Inputs.Add(new() { Name = "u16", Datatype = "UINT16", Shape = { 3 }, Contents = new() { UintContents = { U16.Select(v => (uint)v) } } });
-        typed.Inputs.Add(new() { Name = "u32", Datatype = "UINT32", Shape = { 3 }, Contents = new() { UintContents = { U32 } } });
-        typed.Inputs.Add(new() { Name = "u64", Datatype = "UINT64", Shape = { 3 }, Contents = new() { Uint64Contents = { U64 } } });
+        typed.Inputs.Add(new Input { Name = "u16", Datatype = "UINT16", Shape = { 3 }, Contents = new() { UintContents = { U16.Select(v => (uint)v) } } });
+        typed.Inputs.Add(new Input { Name = "u32", Datatype = "UINT32", Shape = { 3 }, Contents = new() { UintContents = { U32 } } });
+        typed.Inputs.Add(new Input { Name = "u64", Datatype = "UINT64", Shape = { 3 }, Contents = new() { Uint64Contents = { U64 } } });
         var raw = new ModelInferRequest { ModelName = "unsigned" };
-        raw.Inputs.Add(new() { Name = "u16", Datatype = "UINT16", Shape = { 3 } });
-        raw.Inputs.Add(new() { Name = "u32", Datatype = "UINT32", Shape = { 3 } });
-        raw.Inputs.Add(new() { Name = "u64", Datatype = "UINT64", Shape = { 3 } });
+        raw.Inputs.Add(new Input { Name = "u16", Datatype = "UINT16", Shape = { 3 } });
+        raw.Inputs.Add(new Input { Name = "u32", Datatype = "UINT32", Shape = { 3 } });
+        raw.Inputs.Add(new Input { Name = "u64", Datatype = "UINT64", Shape = { 3 } });
         raw.RawInputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(U16.AsSpan())));
         raw.RawInputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(U32.AsSpan())));
         raw.RawInputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(U64.AsSpan())));
@@ -94,9 +95,9 @@ public sealed class UnsignedTensorTests : IDisposable
         await using var server = await ServerHost.StartAsync(_output, settings: _repository.Settings());
         using var client = new KserveClient(server.Address, Keys.Alpha);
         var request = new ModelInferRequest { ModelName = "unsigned" };
-        request.Inputs.Add(new() { Name = "u16", Datatype = "UINT16", Shape = { 3 }, Contents = new() { UintContents = { 1, 70_000, 3 } } });
-        request.Inputs.Add(new() { Name = "u32", Datatype = "UINT32", Shape = { 3 }, Contents = new() { UintContents = { U32 } } });
-        request.Inputs.Add(new() { Name = "u64", Datatype = "UINT64", Shape = { 3 }, Contents = new() { Uint64Contents = { U64 } } });
+        request.Inputs.Add(new Input { Name = "u16", Datatype = "UINT16", Shape = { 3 }, Contents = new() { UintContents = { 1, 70_000, 3 } } });
+        request.Inputs.Add(new Input { Name = "u32", Datatype = "UINT32", Shape = { 3 }, Contents = new() { UintContents = { U32 } } });
+        request.Inputs.Add(new Input { Name = "u64", Datatype = "UINT64", Shape = { 3 }, Contents = new() { Uint64Contents = { U64 } } });
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.Client.ModelInferAsync(request, client.Headers).ResponseAsync);
 
