@@ -11,7 +11,6 @@ namespace GpuPool.Server.Inference;
 /// </summary>
 internal static class GrpcTensorDecoder
 {
-
     public static Dictionary<string, TensorValue> Decode(ModelInferRequest request, long maxTensorBytes)
     {
         if (request.Inputs.Count == 0)
