@@ -30,6 +30,7 @@ public sealed class StringTensorTests : IDisposable
     {
         _output = output;
         _repository.AddModel("strings", """{ "tenant": "alpha", "memoryBytes": 67108864, "computeMilli": 100 }""", TestModels.Strings());
+        _repository.AddModel("strings-isolated", """{ "tenant": "alpha", "memoryBytes": 134217728, "computeMilli": 100, "isolation": "Process" }""", TestModels.Strings());
     }
 
     private static float[] Parsed => [.. Numbers.Select(n => float.Parse(n, CultureInfo.InvariantCulture))];
@@ -58,16 +59,18 @@ public sealed class StringTensorTests : IDisposable
         Assert.Equal(embedded["echo"].Data.ToArray(), remote["echo"].Data.ToArray());
     }
 
-    [Fact]
-    public async Task ModelInfer_TypedBytesContents_AnswersBytesContents()
+    [Theory]
+    [InlineData("strings")]
+    [InlineData("strings-isolated")] // in a worker process: strings cross the worker protocol too
+    public async Task ModelInfer_TypedBytesContents_AnswersBytesContents(string model)
     {
         await using var server = await ServerHost.StartAsync(_output, settings: _repository.Settings());
         using var client = new KserveClient(server.Address, Keys.Alpha);
-        var request = new ModelInferRequest { ModelName = "strings" };
+        var request = new ModelInferRequest { ModelName = model };
         request.Inputs.Add(Typed("text", Text));
         request.Inputs.Add(Typed("number", Numbers));
 
-        var metadata = await client.Client.ModelMetadataAsync(new ModelMetadataRequest { Name = "strings" }, client.Headers);
+        var metadata = await client.Client.ModelMetadataAsync(new ModelMetadataRequest { Name = model }, client.Headers);
         var response = await client.Client.ModelInferAsync(request, client.Headers);
 
         Assert.Equal("BYTES", metadata.Inputs.Single(i => i.Name == "text").Datatype);
