@@ -49,7 +49,8 @@ internal static class ClusterServiceCollectionExtensions
         services.TryAddSingleton<ClusterNode>();
         services.TryAddSingleton<CapacitySignal>();
         services.TryAddSingleton(sp => new NodeRegistry(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<NodeRegistry>>()));
-        services.TryAddSingleton(sp => new ClusterLeaseStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<ITenantQuotaPolicy>()));
+        services.TryAddSingleton(sp => new ClusterLeaseStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton(sp => new LeaseGrants(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<ITenantQuotaPolicy>()));
         services.TryAddSingleton(sp =>
         {
             var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;

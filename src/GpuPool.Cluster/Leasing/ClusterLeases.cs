@@ -25,6 +25,7 @@ internal sealed class ClusterLeases
     private readonly ConcurrentDictionary<string, LeaseEntry> _handles = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<LeaseEntry, string> _owners = [];
     private readonly ClusterLeaseStore _store;
+    private readonly LeaseGrants _grants;
     private readonly ClusterPlacer _placer;
     private readonly ClusterNode _node;
     private readonly LeaseTable _table;
@@ -35,9 +36,10 @@ internal sealed class ClusterLeases
     private readonly ILogger _logger;
     private long _retries;
 
-    public ClusterLeases(ClusterLeaseStore store, ClusterPlacer placer, ClusterNode node, LeaseTable table, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterLeases> logger)
+    public ClusterLeases(ClusterLeaseStore store, LeaseGrants grants, ClusterPlacer placer, ClusterNode node, LeaseTable table, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterLeases> logger)
     {
         _store = store;
+        _grants = grants;
         _placer = placer;
         _node = node;
         _table = table;
@@ -374,7 +376,7 @@ internal sealed class ClusterLeases
             TimeToLive = ttl,
         };
         var sent = _node.Time.GetUtcNow();
-        var outcome = await _store.GrantAsync(_node.Registration, plan, cancellationToken).ConfigureAwait(false);
+        var outcome = await _grants.GrantAsync(_node.Registration, plan, cancellationToken).ConfigureAwait(false);
         return outcome.Kind switch
         {
             GrantOutcomeKind.Granted => await MaterializeAsync(outcome.Lease!, sent + ttl, pool, cancellationToken).ConfigureAwait(false),

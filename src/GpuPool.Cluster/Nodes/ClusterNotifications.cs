@@ -1,18 +1,20 @@
 using GpuPool.Cluster.Diagnostics;
 using GpuPool.Cluster.Leasing;
+using GpuPool.Cluster.Store;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GpuPool.Cluster.Nodes;
 
 /// <summary>
-/// LISTENs on the pool's channel and wakes this server when a lease was granted, ended or a node changed:
-/// acquires waiting for capacity try again, and the node agent reconciles its leases at once instead of at
-/// its next heartbeat. A lost connection only delays that until the next heartbeat.
+/// LISTENs on the pool's channel and wakes this server when a lease ended or a node changed: acquires waiting
+/// for capacity try again, and the node agent reconciles its leases at once instead of at its next heartbeat
+/// (for a release, only the lease's owner does: under load every node reconciling on every release was most
+/// of the database's work). A lost connection only delays that until the next heartbeat.
 /// </summary>
 internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, ClusterNode node, ILogger<ClusterNotifications> logger)
 {
-    /// <summary>Completes at the next notification (of any kind).</summary>
+    /// <summary>Completes at the next notification that calls for this node to reconcile its leases.</summary>
     public Task Next => _next.Task;
 
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,10 +27,13 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
             {
                 var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
-                connection.Notification += (_, _) =>
+                connection.Notification += (_, e) =>
                 {
                     capacity.Signal();
-                    Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                    if (PoolNotification.CallsForReconciling(e.Payload, node.Registration.NodeId))
+                    {
+                        Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                    }
                 };
                 var listen = new NpgsqlCommand("LISTEN gpupool_leases", connection);
                 await using (listen.ConfigureAwait(false))

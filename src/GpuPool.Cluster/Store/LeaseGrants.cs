@@ -1,0 +1,130 @@
+using GpuPool.Cluster.Nodes;
+using GpuPool.Runtime.Leasing;
+using Npgsql;
+
+namespace GpuPool.Cluster.Store;
+
+/// <summary>
+/// Commits grants: the capacity check under the devices' row locks and the insert run as one server-side
+/// function (<c>gpupool_grant</c>, one round trip, locks held only while it runs). A grant that depends on the
+/// tenant (its quota, or an earlier try of the same client request) first takes the tenant's lock in the same
+/// transaction.
+/// </summary>
+internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy? quotas = null)
+{
+    /// <summary>Commits a grant in one transaction: tenant quota and idempotency under the tenant's lock, capacity under the devices' row locks.</summary>
+    public async Task<GrantOutcome> GrantAsync(NodeRegistration writer, GrantPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(plan);
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var quotaBound = quotas is not null && !Unlimited(plan);
+        if (!quotaBound && plan.Request.ClientRequestId is null)
+        {
+            // An unlimited tenant's grant without a request id contends only on the devices it takes: one statement.
+            return await CommitAsync(connection, writer, plan, cancellationToken).ConfigureAwait(false);
+        }
+
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+        await Sql.ExecuteAsync(connection, LeaseSql.LockTenant, cancellationToken, ("tenant", plan.Tenant)).ConfigureAwait(false);
+        if (plan.Request.ClientRequestId is { } requestId)
+        {
+            await Sql.ExecuteAsync(connection, LeaseSql.EndExpiredRequest, cancellationToken, ("tenant", plan.Tenant), ("request", requestId)).ConfigureAwait(false);
+            var existing = await LeaseReader.ReadAllAsync(connection, LeaseSql.FindRequest, cancellationToken, ("tenant", plan.Tenant), ("request", requestId)).ConfigureAwait(false);
+            if (existing.Count > 0)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return new GrantOutcome(GrantOutcomeKind.Existing, existing[0]);
+            }
+        }
+
+        if (quotaBound && await QuotaRefusalAsync(connection, plan, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            return new GrantOutcome(GrantOutcomeKind.QuotaRefused, Message: refusal);
+        }
+
+        var outcome = await CommitAsync(connection, writer, plan, cancellationToken).ConfigureAwait(false);
+        if (outcome.Kind == GrantOutcomeKind.Granted)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome;
+    }
+
+    private static async Task<GrantOutcome> CommitAsync(NpgsqlConnection connection, NodeRegistration writer, GrantPlan plan, CancellationToken cancellationToken)
+    {
+        var command = Sql.Command(
+            connection,
+            LeaseSql.Grant,
+            ("writer", writer.NodeId),
+            ("writer_epoch", writer.Epoch),
+            ("id", plan.LeaseId),
+            ("tenant", plan.Tenant),
+            ("node", plan.NodeId),
+            ("devices", plan.DeviceIds.ToArray()),
+            ("memory", plan.MemoryBytes),
+            ("milli", plan.Milli),
+            ("full_milli", SliceRequest.FullDeviceMilli),
+            ("cpu", plan.Request.CpuMilli),
+            ("host", plan.Request.HostMemoryBytes),
+            ("priority", (int)plan.Request.Priority),
+            ("ttl_ms", (long)plan.TimeToLive.TotalMilliseconds),
+            ("request", (object?)plan.Request.ClientRequestId ?? DBNull.Value),
+            ("whole", plan.WholeDevices),
+            ("isolation", (int)plan.Request.Isolation),
+            ("hard_cap", plan.Request.HardCap));
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return reader.GetInt32(0) switch
+        {
+            0 => new GrantOutcome(GrantOutcomeKind.Granted, Granted(plan, reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4), reader.GetInt64(5))),
+            1 => new GrantOutcome(GrantOutcomeKind.WriterFenced, Message: $"Node {writer.NodeId} epoch {writer.Epoch} is no longer current."),
+            2 => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"Node {plan.NodeId} is not alive."),
+            _ => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"The devices chosen on {plan.NodeId} no longer hold the request."),
+        };
+    }
+
+    private static ClusterLease Granted(GrantPlan plan, long fencingToken, DateTimeOffset grantedAt, DateTimeOffset expiresAt, long memory, long nodeEpoch) => new()
+    {
+        LeaseId = plan.LeaseId,
+        Tenant = plan.Tenant,
+        NodeId = plan.NodeId,
+        NodeEpoch = nodeEpoch,
+        NodeAddress = "",
+        DeviceIds = plan.DeviceIds,
+        MemoryBytes = memory,
+        Milli = plan.Milli,
+        CpuMilli = plan.Request.CpuMilli,
+        HostMemoryBytes = plan.Request.HostMemoryBytes,
+        Priority = (int)plan.Request.Priority,
+        TimeToLive = plan.TimeToLive,
+        FencingToken = fencingToken,
+        GrantedAt = grantedAt,
+        ExpiresAt = expiresAt,
+        ClientRequestId = plan.Request.ClientRequestId,
+        WholeDevices = plan.WholeDevices,
+        Isolation = plan.Request.Isolation,
+        HardCap = plan.Request.HardCap,
+        IsLive = true,
+    };
+
+    // A tenant whose quota allows this request on top of any usage has no quota to check.
+    private bool Unlimited(GrantPlan plan) =>
+        quotas!.Check(plan.Tenant, plan.Request, plan.QuotaMemoryBytes, plan.QuotaMilli, new TenantUsage(int.MaxValue / 4, long.MaxValue / 4, long.MaxValue / 4)) is null;
+
+    private async Task<string?> QuotaRefusalAsync(NpgsqlConnection connection, GrantPlan plan, CancellationToken cancellationToken)
+    {
+        var command = Sql.Command(connection, LeaseSql.TenantUsage, ("tenant", plan.Tenant));
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var usage = new TenantUsage((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return quotas!.Check(plan.Tenant, plan.Request, plan.QuotaMemoryBytes, plan.QuotaMilli, usage);
+    }
+}
