@@ -44,6 +44,18 @@ internal static class ClusterServiceCollectionExtensions
                 builder.CommandTimeout = 5;
             }
 
+            // Every grant, renewal and release is the same few statements: prepared once per connection, and no
+            // reset on return to the pool (the cluster sets no session state; the grant's lock timeout is the function's own).
+            if (!builder.ContainsKey("Max Auto Prepare"))
+            {
+                builder.MaxAutoPrepare = 32;
+            }
+
+            if (!builder.ContainsKey("No Reset On Close"))
+            {
+                builder.NoResetOnClose = true;
+            }
+
             return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         });
         services.TryAddSingleton<ClusterNode>();

@@ -355,37 +355,60 @@ internal sealed class ClusterLeases
     private async Task<LeaseEntry?> AttemptAsync(SliceRequest request, PlacementRequest placement, string tenant, CancellationToken cancellationToken)
     {
         var pool = await _store.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
-        if (_placer.Choose(pool, placement) is not { } decision)
+        HashSet<(string Node, string Device)>? busy = null;
+        while (true)
         {
-            return null;
-        }
+            // Grants placed at the same moment choose the same devices: rather than queue on their row locks,
+            // a grant that finds one held places again without it, and waits only when nothing else would do.
+            var decision = _placer.Choose(pool, placement, busy);
+            var wait = decision is null && busy is not null;
+            if (wait)
+            {
+                decision = _placer.Choose(pool, placement);
+            }
 
-        var ttl = request.TimeToLive ?? _settings.DefaultTimeToLive;
-        var plan = new GrantPlan
-        {
-            LeaseId = NewLeaseId(),
-            Tenant = tenant,
-            Request = request,
-            NodeId = decision.NodeId,
-            DeviceIds = decision.DeviceIds,
-            MemoryBytes = placement.WholeDevices ? placement.MemoryBytes : decision.MemoryBytes,
-            Milli = placement.Milli,
-            WholeDevices = placement.WholeDevices,
-            QuotaMemoryBytes = decision.MemoryBytes * placement.DeviceCount,
-            QuotaMilli = (long)placement.Milli * placement.DeviceCount,
-            TimeToLive = ttl,
-        };
-        var sent = _node.Time.GetUtcNow();
-        var outcome = await _grants.GrantAsync(_node.Registration, plan, cancellationToken).ConfigureAwait(false);
-        return outcome.Kind switch
-        {
-            GrantOutcomeKind.Granted => await MaterializeAsync(outcome.Lease!, sent + ttl, pool, cancellationToken).ConfigureAwait(false),
-            GrantOutcomeKind.Existing => await MaterializeAsync(outcome.Lease!, outcome.Lease!.ExpiresAt, pool, cancellationToken).ConfigureAwait(false),
-            GrantOutcomeKind.QuotaRefused => throw new QuotaExceededException(outcome.Message!),
-            GrantOutcomeKind.WriterFenced => throw new PoolUnavailableException("This server's epoch is no longer current; it joins the pool again.", _node.Options.RetryAfter),
-            _ => throw new GrantConflictException(outcome.Message ?? plan.NodeId),
-        };
+            if (decision is null)
+            {
+                return null;
+            }
+
+            var plan = Plan(request, placement, tenant, decision);
+            var sent = _node.Time.GetUtcNow();
+            var outcome = await _grants.GrantAsync(_node.Registration, plan, skipLocked: !wait, cancellationToken).ConfigureAwait(false);
+            switch (outcome.Kind)
+            {
+                case GrantOutcomeKind.Granted:
+                    return await MaterializeAsync(outcome.Lease!, sent + plan.TimeToLive, pool, cancellationToken).ConfigureAwait(false);
+                case GrantOutcomeKind.Existing:
+                    return await MaterializeAsync(outcome.Lease!, outcome.Lease!.ExpiresAt, pool, cancellationToken).ConfigureAwait(false);
+                case GrantOutcomeKind.Busy:
+                    busy ??= [];
+                    busy.UnionWith(plan.DeviceIds.Select(d => (plan.NodeId, d)));
+                    break;
+                case GrantOutcomeKind.QuotaRefused:
+                    throw new QuotaExceededException(outcome.Message!);
+                case GrantOutcomeKind.WriterFenced:
+                    throw new PoolUnavailableException("This server's epoch is no longer current; it joins the pool again.", _node.Options.RetryAfter);
+                default:
+                    throw new GrantConflictException(outcome.Message ?? plan.NodeId);
+            }
+        }
     }
+
+    private GrantPlan Plan(SliceRequest request, PlacementRequest placement, string tenant, PlacementDecision decision) => new()
+    {
+        LeaseId = NewLeaseId(),
+        Tenant = tenant,
+        Request = request,
+        NodeId = decision.NodeId,
+        DeviceIds = decision.DeviceIds,
+        MemoryBytes = placement.WholeDevices ? placement.MemoryBytes : decision.MemoryBytes,
+        Milli = placement.Milli,
+        WholeDevices = placement.WholeDevices,
+        QuotaMemoryBytes = decision.MemoryBytes * placement.DeviceCount,
+        QuotaMilli = (long)placement.Milli * placement.DeviceCount,
+        TimeToLive = request.TimeToLive ?? _settings.DefaultTimeToLive,
+    };
 
     private async Task<LeaseEntry?> MaterializeAsync(ClusterLease lease, DateTimeOffset expiresAt, IReadOnlyList<PoolDevice> pool, CancellationToken cancellationToken)
     {

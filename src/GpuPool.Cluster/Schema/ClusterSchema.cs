@@ -65,12 +65,13 @@ internal static class ClusterSchema
         // 3: the grant as one server-side function: one round trip, and the device row locks are held only for
         // the function's own statements (each reads a fresh snapshot under READ COMMITTED, so the capacity
         // check after the locks sees every grant committed before them). Outcome: 0 granted, 1 the writer's
-        // epoch is not current, 2 the owner is not alive, 3 the devices no longer hold the request.
+        // epoch is not current, 2 the owner is not alive, 3 the devices no longer hold the request, 4 (when asked
+        // to skip locked devices) another grant holds one of them right now.
         """
         CREATE FUNCTION gpupool_grant(
             p_writer text, p_writer_epoch bigint, p_id text, p_tenant text, p_node text, p_devices text[],
             p_memory bigint, p_milli integer, p_full_milli integer, p_cpu integer, p_host bigint, p_priority integer,
-            p_ttl_ms bigint, p_request text, p_whole boolean, p_isolation integer, p_hard_cap boolean)
+            p_ttl_ms bigint, p_request text, p_whole boolean, p_isolation integer, p_hard_cap boolean, p_skip_locked boolean)
         RETURNS TABLE (outcome integer, fencing_token bigint, granted_at timestamptz, expires_at timestamptz, memory_bytes bigint, node_epoch bigint)
         LANGUAGE plpgsql VOLATILE
         SET lock_timeout = 1000
@@ -79,6 +80,7 @@ internal static class ClusterSchema
         DECLARE
             v_epoch bigint;
             v_count integer;
+            v_locked integer;
             v_smallest bigint;
             v_memory bigint;
         BEGIN
@@ -96,7 +98,18 @@ internal static class ClusterSchema
             END IF;
 
             -- Row locks on the chosen devices, in one order everywhere.
-            PERFORM 1 FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) ORDER BY d.device_id FOR UPDATE;
+            IF p_skip_locked THEN
+                -- A device another grant holds right now is left to it: placement chooses again without it.
+                SELECT count(*) INTO v_locked FROM (
+                    SELECT 1 FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) ORDER BY d.device_id FOR UPDATE SKIP LOCKED) x;
+                IF v_locked < (SELECT count(*) FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices)) THEN
+                    RETURN QUERY SELECT 4, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    RETURN;
+                END IF;
+            ELSE
+                PERFORM 1 FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) ORDER BY d.device_id FOR UPDATE;
+            END IF;
+
             SELECT count(*), min(d.memory_bytes) INTO v_count, v_smallest
             FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) AND NOT d.draining;
             v_memory := CASE WHEN p_whole AND p_memory = 0 THEN v_smallest ELSE p_memory END;

@@ -12,6 +12,9 @@ internal enum GrantOutcomeKind
     /// <summary>The capacity placement chose is gone (another server took it, the node died or drains): place again.</summary>
     Conflict,
 
+    /// <summary>Another grant holds one of the chosen devices right now (asked not to wait for it): place again without it.</summary>
+    Busy,
+
     /// <summary>The tenant's pool-wide quota refuses it.</summary>
     QuotaRefused,
 

@@ -12,8 +12,12 @@ namespace GpuPool.Cluster.Store;
 /// </summary>
 internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy? quotas = null)
 {
-    /// <summary>Commits a grant in one transaction: tenant quota and idempotency under the tenant's lock, capacity under the devices' row locks.</summary>
-    public async Task<GrantOutcome> GrantAsync(NodeRegistration writer, GrantPlan plan, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Commits a grant in one transaction: tenant quota and idempotency under the tenant's lock, capacity under
+    /// the devices' row locks. With <paramref name="skipLocked"/>, a grant that does not depend on the tenant
+    /// does not queue behind another on a device: it answers <see cref="GrantOutcomeKind.Busy"/>.
+    /// </summary>
+    public async Task<GrantOutcome> GrantAsync(NodeRegistration writer, GrantPlan plan, bool skipLocked = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(plan);
@@ -23,7 +27,7 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
         if (!quotaBound && plan.Request.ClientRequestId is null)
         {
             // An unlimited tenant's grant without a request id contends only on the devices it takes: one statement.
-            return await CommitAsync(connection, writer, plan, cancellationToken).ConfigureAwait(false);
+            return await CommitAsync(connection, writer, plan, skipLocked, cancellationToken).ConfigureAwait(false);
         }
 
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -45,7 +49,7 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
             return new GrantOutcome(GrantOutcomeKind.QuotaRefused, Message: refusal);
         }
 
-        var outcome = await CommitAsync(connection, writer, plan, cancellationToken).ConfigureAwait(false);
+        var outcome = await CommitAsync(connection, writer, plan, skipLocked: false, cancellationToken).ConfigureAwait(false);
         if (outcome.Kind == GrantOutcomeKind.Granted)
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -54,7 +58,7 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
         return outcome;
     }
 
-    private static async Task<GrantOutcome> CommitAsync(NpgsqlConnection connection, NodeRegistration writer, GrantPlan plan, CancellationToken cancellationToken)
+    private static async Task<GrantOutcome> CommitAsync(NpgsqlConnection connection, NodeRegistration writer, GrantPlan plan, bool skipLocked, CancellationToken cancellationToken)
     {
         var command = Sql.Command(
             connection,
@@ -75,7 +79,8 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
             ("request", (object?)plan.Request.ClientRequestId ?? DBNull.Value),
             ("whole", plan.WholeDevices),
             ("isolation", (int)plan.Request.Isolation),
-            ("hard_cap", plan.Request.HardCap));
+            ("hard_cap", plan.Request.HardCap),
+            ("skip_locked", skipLocked));
         await using var commandScope = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -85,6 +90,7 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
             0 => new GrantOutcome(GrantOutcomeKind.Granted, Granted(plan, reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4), reader.GetInt64(5))),
             1 => new GrantOutcome(GrantOutcomeKind.WriterFenced, Message: $"Node {writer.NodeId} epoch {writer.Epoch} is no longer current."),
             2 => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"Node {plan.NodeId} is not alive."),
+            4 => new GrantOutcome(GrantOutcomeKind.Busy, Message: $"Another grant holds a device chosen on {plan.NodeId}."),
             _ => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"The devices chosen on {plan.NodeId} no longer hold the request."),
         };
     }
