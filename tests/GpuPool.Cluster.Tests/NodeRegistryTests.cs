@@ -39,7 +39,7 @@ public sealed class NodeRegistryTests(PostgresFixture postgres)
         Assert.Equal(["n1"], dead);
         var rows = (await pool.Leases.GetAsync([lost.LeaseId, kept.LeaseId])).ToDictionary(r => r.LeaseId);
         Assert.False(rows[lost.LeaseId].IsLive);
-        Assert.Equal(LeaseLostReason.ServerRestarted, rows[lost.LeaseId].EndReason);
+        Assert.Equal(LeaseLostReason.NodeLost, rows[lost.LeaseId].EndReason);
         Assert.True(rows[kept.LeaseId].IsLive);
         Assert.False(await pool.Nodes.HeartbeatAsync(silent));
         Assert.DoesNotContain(await pool.Leases.ReadPoolAsync(), d => d.NodeId == "n1");

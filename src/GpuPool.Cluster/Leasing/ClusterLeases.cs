@@ -517,7 +517,7 @@ internal sealed class ClusterLeases
         null => LeaseLostReason.Revoked,
         { EndReason: not LeaseLostReason.None } => row.EndReason,
         _ when row.ExpiresAt <= _node.Time.GetUtcNow() => LeaseLostReason.Expired,
-        _ => LeaseLostReason.ServerRestarted, // not ended, yet not live: its node died or restarted
+        _ => LeaseLostReason.NodeLost, // not ended, yet not live: its node is no longer alive in the lease's epoch
     };
 
     private static string NewLeaseId()

@@ -127,7 +127,7 @@ internal sealed class ClusterNodeAgent(
         if (!await registry.HeartbeatAsync(node.Registration, cancellationToken).ConfigureAwait(false))
         {
             // Declared dead (or replaced) while cut off: the pool has ended this epoch's leases.
-            var ended = leases.EndAllHere(LeaseLostReason.ServerRestarted);
+            var ended = leases.EndAllHere(LeaseLostReason.NodeLost);
             ClusterLog.NodeFenced(logger, node.Registration.NodeId, node.Registration.Epoch, ended);
             await JoinAsync(cancellationToken).ConfigureAwait(false);
             return;

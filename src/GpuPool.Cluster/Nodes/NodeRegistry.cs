@@ -76,7 +76,7 @@ internal sealed class NodeRegistry(NpgsqlDataSource database, ILogger logger)
             return dead;
         }
 
-        var ended = await Sql.ExecuteAsync(connection, NodeSql.EndLeasesOf, cancellationToken, ("nodes", dead.ToArray()), ("reason", (int)LeaseLostReason.ServerRestarted)).ConfigureAwait(false);
+        var ended = await Sql.ExecuteAsync(connection, NodeSql.EndLeasesOf, cancellationToken, ("nodes", dead.ToArray()), ("reason", (int)LeaseLostReason.NodeLost)).ConfigureAwait(false);
         await Sql.ExecuteAsync(connection, NodeSql.Notify, cancellationToken, ("payload", PoolNotification.Dead)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         ClusterLog.NodesDeclaredDead(logger, string.Join(", ", dead), grace, ended);
