@@ -68,6 +68,10 @@ internal static class ClusterServiceCollectionExtensions
             var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;
             return new ClusterPlacer(() => PlacementPolicies.Create(policy));
         });
+        services.TryAddSingleton(sp => new WaiterStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton<PoolQueue>();
+        services.TryAddSingleton<NodeLeases>();
+        services.TryAddSingleton<ClusterAcquirer>();
         services.TryAddSingleton(sp => IsConfigured(sp) ? ActivatorUtilities.CreateInstance<ClusterLeases>(sp) : null!);
         services.TryAddSingleton<ClusterNotifications>();
         services.TryAddSingleton<ClusterNodeAgent>();

@@ -15,6 +15,12 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database)
     {
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
+        return await ReadPoolAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The pool's devices as the connection's transaction sees them (its own grants included).</summary>
+    public static async Task<IReadOnlyList<PoolDevice>> ReadPoolAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
         var command = Sql.Command(connection, LeaseSql.Pool);
         await using var commandScope = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

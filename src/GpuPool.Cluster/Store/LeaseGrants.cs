@@ -13,9 +13,10 @@ namespace GpuPool.Cluster.Store;
 internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy? quotas = null)
 {
     /// <summary>
-    /// Commits a grant in one transaction: tenant quota and idempotency under the tenant's lock, capacity under
-    /// the devices' row locks. With <paramref name="skipLocked"/>, a grant that does not depend on the tenant
-    /// does not queue behind another on a device: it answers <see cref="GrantOutcomeKind.Busy"/>.
+    /// Commits a new request's grant in one transaction: tenant quota and idempotency under the tenant's lock,
+    /// capacity under the devices' row locks; never ahead of a queued waiter of its priority or above
+    /// (<see cref="GrantOutcomeKind.Yielded"/>). With <paramref name="skipLocked"/>, a grant that does not depend
+    /// on the tenant does not queue behind another on a device: it answers <see cref="GrantOutcomeKind.Busy"/>.
     /// </summary>
     public async Task<GrantOutcome> GrantAsync(NodeRegistration writer, GrantPlan plan, bool skipLocked = false, CancellationToken cancellationToken = default)
     {
@@ -27,7 +28,7 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
         if (!quotaBound && plan.Request.ClientRequestId is null)
         {
             // An unlimited tenant's grant without a request id contends only on the devices it takes: one statement.
-            return await CommitAsync(connection, writer, plan, skipLocked, cancellationToken).ConfigureAwait(false);
+            return await CommitAsync(connection, writer, plan, new(skipLocked, Yield: true, WaiterId: null), cancellationToken).ConfigureAwait(false);
         }
 
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -49,7 +50,7 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
             return new GrantOutcome(GrantOutcomeKind.QuotaRefused, Message: refusal);
         }
 
-        var outcome = await CommitAsync(connection, writer, plan, skipLocked: false, cancellationToken).ConfigureAwait(false);
+        var outcome = await CommitAsync(connection, writer, plan, new(SkipLocked: false, Yield: true, WaiterId: null), cancellationToken).ConfigureAwait(false);
         if (outcome.Kind == GrantOutcomeKind.Granted)
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -58,7 +59,27 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
         return outcome;
     }
 
-    private static async Task<GrantOutcome> CommitAsync(NpgsqlConnection connection, NodeRegistration writer, GrantPlan plan, bool skipLocked, CancellationToken cancellationToken)
+    /// <summary>
+    /// Grants a queued waiter inside the caller's transaction (the queue's dispatch, which holds the queue's
+    /// lock): the tenant's quota as for any grant; the waiter's row marked with the lease in the same statement.
+    /// </summary>
+    public async Task<GrantOutcome> GrantWaiterAsync(NpgsqlConnection connection, NodeRegistration writer, GrantPlan plan, string waiterId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(plan);
+        if (quotas is not null && !Unlimited(plan))
+        {
+            await Sql.ExecuteAsync(connection, LeaseSql.LockTenant, cancellationToken, ("tenant", plan.Tenant)).ConfigureAwait(false);
+            if (await QuotaRefusalAsync(connection, plan, cancellationToken).ConfigureAwait(false) is { } refusal)
+            {
+                return new GrantOutcome(GrantOutcomeKind.QuotaRefused, Message: refusal);
+            }
+        }
+
+        return await CommitAsync(connection, writer, plan, new(SkipLocked: false, Yield: false, waiterId), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<GrantOutcome> CommitAsync(NpgsqlConnection connection, NodeRegistration writer, GrantPlan plan, GrantMode mode, CancellationToken cancellationToken)
     {
         var command = Sql.Command(
             connection,
@@ -80,7 +101,9 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
             ("whole", plan.WholeDevices),
             ("isolation", (int)plan.Request.Isolation),
             ("hard_cap", plan.Request.HardCap),
-            ("skip_locked", skipLocked));
+            ("skip_locked", mode.SkipLocked),
+            ("yield", mode.Yield),
+            ("waiter", (object?)mode.WaiterId ?? DBNull.Value));
         await using var commandScope = command.ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -91,6 +114,8 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
             1 => new GrantOutcome(GrantOutcomeKind.WriterFenced, Message: $"Node {writer.NodeId} epoch {writer.Epoch} is no longer current."),
             2 => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"Node {plan.NodeId} is not alive."),
             4 => new GrantOutcome(GrantOutcomeKind.Busy, Message: $"Another grant holds a device chosen on {plan.NodeId}."),
+            5 => new GrantOutcome(GrantOutcomeKind.Yielded, Message: "A waiter of this priority or above is queued in the pool."),
+            6 => new GrantOutcome(GrantOutcomeKind.WaiterGone, Message: $"Waiter {mode.WaiterId} has left the queue."),
             _ => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"The devices chosen on {plan.NodeId} no longer hold the request."),
         };
     }
@@ -133,4 +158,6 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
         var usage = new TenantUsage((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         return quotas!.Check(plan.Tenant, plan.Request, plan.QuotaMemoryBytes, plan.QuotaMilli, usage);
     }
+
+    private readonly record struct GrantMode(bool SkipLocked, bool Yield, string? WaiterId);
 }

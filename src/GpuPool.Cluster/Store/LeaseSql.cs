@@ -59,7 +59,7 @@ internal static class LeaseSql
     public const string Grant = """
         SELECT outcome, fencing_token, granted_at, expires_at, memory_bytes, node_epoch
         FROM gpupool_grant(@writer, @writer_epoch, @id, @tenant, @node, @devices, @memory, @milli, @full_milli, @cpu, @host,
-                           @priority, @ttl_ms, @request, @whole, @isolation, @hard_cap, @skip_locked)
+                           @priority, @ttl_ms, @request, @whole, @isolation, @hard_cap, @skip_locked, @yield, @waiter)
         """;
 
     /// <summary>Extends a live lease from the database's now.</summary>

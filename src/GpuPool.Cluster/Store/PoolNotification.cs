@@ -12,6 +12,9 @@ internal static class PoolNotification
     /// <summary>A lease ended otherwise (revoked, expired), or a device resumed: its owner ends it, handles elsewhere too.</summary>
     public const string Ended = "ended";
 
+    /// <summary>The pool's queue granted waiters (they take their leases; no node reconciles).</summary>
+    public const string Queue = "queue";
+
     /// <summary>A node joined with a new epoch.</summary>
     public const string Joined = "joined";
 
@@ -25,7 +28,7 @@ internal static class PoolNotification
     {
         var separator = payload.IndexOf(':', StringComparison.Ordinal);
         return separator < 0
-            || !payload.AsSpan(0, separator).SequenceEqual(Released)
+            || !(payload.AsSpan(0, separator).SequenceEqual(Released) || payload.AsSpan(0, separator).SequenceEqual(Queue))
             || payload.AsSpan(separator + 1).SequenceEqual(node);
     }
 }
