@@ -229,17 +229,7 @@ internal sealed class ClusterAcquirer
         }
     }
 
-    private async Task<T> Database<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
-        {
-            throw DatabaseFailures.Unavailable(ex, _node.Options.RetryAfter);
-        }
-    }
+    private Task<T> Database<T>(Func<Task<T>> call) => DatabaseFailures.GuardAsync(call, _node.Options.RetryAfter);
 
     private async Task Database(Func<Task> call) => await Database(async () =>
     {

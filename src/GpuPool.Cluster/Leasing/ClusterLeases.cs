@@ -142,27 +142,7 @@ internal sealed class ClusterLeases(ClusterAcquirer acquirer, NodeLeases leases,
     /// <inheritdoc cref="NodeLeases.EndAllHere"/>
     public int EndAllHere(LeaseLostReason reason) => leases.EndAllHere(reason);
 
-    private T Database<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
-        {
-            throw DatabaseFailures.Unavailable(ex, node.Options.RetryAfter);
-        }
-    }
+    private T Database<T>(Func<T> call) => DatabaseFailures.Guard(call, node.Options.RetryAfter);
 
-    private async Task<T> DatabaseAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
-        {
-            throw DatabaseFailures.Unavailable(ex, node.Options.RetryAfter);
-        }
-    }
+    private Task<T> DatabaseAsync<T>(Func<Task<T>> call) => DatabaseFailures.GuardAsync(call, node.Options.RetryAfter);
 }

@@ -155,6 +155,15 @@ internal sealed class NodeLeases
         return true;
     }
 
+    /// <summary>Ends the copy here of a lease released through any server (its row has ended).</summary>
+    public void EndReleased(string leaseId)
+    {
+        if (_table.TryGet(leaseId, out var lease) || _handles.TryGetValue(leaseId, out lease))
+        {
+            EndHere(lease, LeaseLostReason.Released);
+        }
+    }
+
     /// <summary>Takes the database's expiry for a lease renewed through this server.</summary>
     public void Renewed(LeaseEntry lease, DateTimeOffset expiresAt)
     {

@@ -9,10 +9,11 @@ namespace GpuPool.Cluster.Nodes;
 /// <summary>
 /// LISTENs on the pool's channel and wakes this server when a lease ended or a node changed: acquires waiting
 /// for capacity try again, and the node agent reconciles its leases at once instead of at its next heartbeat
-/// (for a release, only the lease's owner does: under load every node reconciling on every release was most
-/// of the database's work). A lost connection only delays that until the next heartbeat.
+/// (not for a release: the notification names the lease, and whoever holds a copy ends it without reading the
+/// database — under load every node reconciling on every release was most of the database's work). A lost
+/// connection only delays that until the next heartbeat.
 /// </summary>
-internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, ClusterNode node, ILogger<ClusterNotifications> logger)
+internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, NodeLeases leases, ClusterNode node, ILogger<ClusterNotifications> logger)
 {
     /// <summary>Completes at the next notification that calls for this node to reconcile its leases.</summary>
     public Task Next => _next.Task;
@@ -29,8 +30,15 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
                 await using var connectionScope = connection.ConfigureAwait(false);
                 connection.Notification += (_, e) =>
                 {
+                    var notification = PoolNotification.Parse(e.Payload);
+                    if (notification is { Kind: PoolNotification.Released, LeaseId: { } released })
+                    {
+                        // The row is ended (the notification commits with it): end the copy here without reading it back.
+                        ThreadPool.QueueUserWorkItem(static state => state.Leases.EndReleased(state.Id), (Leases: leases, Id: released), preferLocal: false);
+                    }
+
                     capacity.Signal();
-                    if (PoolNotification.CallsForReconciling(e.Payload, node.Registration.NodeId))
+                    if (notification.CallsForReconciling)
                     {
                         Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                     }

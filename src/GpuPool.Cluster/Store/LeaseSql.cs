@@ -81,7 +81,7 @@ internal static class LeaseSql
         UPDATE gpupool_leases SET ended_at = now(), end_reason = @reason
         WHERE lease_id = @id AND ended_at IS NULL AND (@reason <> 1 OR expires_at <= now())
         RETURNING node_id)
-        SELECT node_id, pg_notify('gpupool_leases', @kind || ':' || node_id) FROM ended
+        SELECT node_id, pg_notify('gpupool_leases', @kind || ':' || node_id || ':' || @id) FROM ended
         """;
 
     public const string Get = "SELECT " + Columns + """

@@ -1,15 +1,18 @@
 namespace GpuPool.Cluster.Store;
 
 /// <summary>
-/// The payloads on the pool's channel, <c>kind:node</c>. Every one may mean capacity freed (waiting acquires try
-/// again); only some call for the nodes to reconcile their leases with the database at once.
+/// A payload on the pool's channel, <c>kind:node[:lease]</c>. Every one may mean capacity freed (waiting
+/// acquires try again); only some call for the nodes to reconcile their leases with the database at once.
 /// </summary>
-internal static class PoolNotification
+/// <param name="Kind">One of the kinds below.</param>
+/// <param name="Node">The node concerned (empty when none).</param>
+/// <param name="LeaseId">The lease concerned, for ends.</param>
+internal readonly record struct PoolNotification(string Kind, string Node, string? LeaseId)
 {
-    /// <summary>A holder released a lease: only its owner has anything to reconcile.</summary>
+    /// <summary>A holder released a lease: whoever holds it here ends it, nothing to read back.</summary>
     public const string Released = "released";
 
-    /// <summary>A lease ended otherwise (revoked, expired), or a device resumed: its owner ends it, handles elsewhere too.</summary>
+    /// <summary>A lease ended otherwise (revoked, expired), or a device resumed: every node reconciles.</summary>
     public const string Ended = "ended";
 
     /// <summary>The pool's queue granted waiters (they take their leases; no node reconciles).</summary>
@@ -21,14 +24,15 @@ internal static class PoolNotification
     /// <summary>Nodes were declared dead.</summary>
     public const string Dead = "dead";
 
+    /// <summary>Whether the nodes should reconcile their leases with the database on this notification.</summary>
+    public bool CallsForReconciling => Kind is not (Released or Queue);
+
     public static string Payload(string kind, string node) => kind + ":" + node;
 
-    /// <summary>Whether a node should reconcile its leases on this payload.</summary>
-    public static bool CallsForReconciling(string payload, string node)
+    public static PoolNotification Parse(string payload)
     {
-        var separator = payload.IndexOf(':', StringComparison.Ordinal);
-        return separator < 0
-            || !(payload.AsSpan(0, separator).SequenceEqual(Released) || payload.AsSpan(0, separator).SequenceEqual(Queue))
-            || payload.AsSpan(separator + 1).SequenceEqual(node);
+        ArgumentNullException.ThrowIfNull(payload);
+        var parts = payload.Split(':', 3);
+        return new PoolNotification(parts[0], parts.Length > 1 ? parts[1] : "", parts.Length > 2 ? parts[2] : null);
     }
 }
