@@ -112,6 +112,38 @@ public sealed class PoolQueueTests(PostgresFixture postgres, ITestOutputHelper o
         }
     }
 
+    [PostgresFact]
+    public async Task LeaseAsync_CancelledWhileQueued_LeavesTheQueueAndTakesNothing()
+    {
+        await using var servers = await ClusterServers.StartAsync(postgres.Server, output, count: 2);
+        await using var database = NpgsqlDataSource.Create(servers.ConnectionString);
+        await using var first = SdkClients.For(servers.Address(0));
+        await using var second = SdkClients.For(servers.Address(1));
+        var pool = first.GetRequiredService<IGpuPool>();
+        var holders = new List<GpuLease>();
+        for (var i = 0; i < 4; i++)
+        {
+            holders.Add(await pool.LeaseAsync(Device));
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var waiter = second.GetRequiredService<IGpuPool>().LeaseAsync(Device, cancel.Token).AsTask();
+        await Eventually.TrueAsync(async () => await WaitersAsync(database) == 1, Patience, "the waiter is in the pool's queue");
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(Patience));
+        await Eventually.TrueAsync(async () => await AllWaitersAsync(database) == 0, Patience, "the cancelled waiter leaves the queue");
+        await holders[0].DisposeAsync();
+        var next = pool.TryLease(Device);
+
+        Assert.NotNull(next);
+        await next.DisposeAsync();
+        foreach (var holder in holders)
+        {
+            await holder.DisposeAsync();
+        }
+    }
+
     private static async Task<GpuLease> WaitAsync(IGpuPool pool, SliceRequest request, string name, ConcurrentQueue<string> served)
     {
         var lease = await pool.LeaseAsync(request);
@@ -122,6 +154,12 @@ public sealed class PoolQueueTests(PostgresFixture postgres, ITestOutputHelper o
     private static async Task<long> WaitersAsync(NpgsqlDataSource database)
     {
         await using var command = database.CreateCommand("SELECT count(*) FROM gpupool_waiters WHERE lease_id IS NULL");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<long> AllWaitersAsync(NpgsqlDataSource database)
+    {
+        await using var command = database.CreateCommand("SELECT count(*) FROM gpupool_waiters");
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
