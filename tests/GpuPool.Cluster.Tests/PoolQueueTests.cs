@@ -84,14 +84,9 @@ public sealed class PoolQueueTests(PostgresFixture postgres, ITestOutputHelper o
         await using var first = SdkClients.For(servers.Address(0));
         await using var second = SdkClients.For(servers.Address(1));
         var pool = first.GetRequiredService<IGpuPool>();
-        var holders = new List<GpuLease>();
-        for (var i = 0; i < 4; i++)
-        {
-            holders.Add(await pool.LeaseAsync(Device));
-        }
+        var holders = await HoldEveryDeviceAsync(pool, 4);
 
-        var waiter = second.GetRequiredService<IGpuPool>().LeaseAsync(Device with { Constraints = new DeviceConstraints { Node = ClusterServers.Node(0) } }).AsTask();
-        await Eventually.TrueAsync(async () => await WaitersAsync(database) == 1, Patience, "the waiter is in the pool's queue");
+        var waiter = await QueuedAsync(second, Device with { Constraints = new DeviceConstraints { Node = ClusterServers.Node(0) } }, database, CancellationToken.None);
         await holders.First(h => h.Devices[0].Node == ClusterServers.Node(1)).DisposeAsync(); // free, but not where the waiter fits
 
         var same = pool.TryLease(Device);
@@ -120,15 +115,10 @@ public sealed class PoolQueueTests(PostgresFixture postgres, ITestOutputHelper o
         await using var first = SdkClients.For(servers.Address(0));
         await using var second = SdkClients.For(servers.Address(1));
         var pool = first.GetRequiredService<IGpuPool>();
-        var holders = new List<GpuLease>();
-        for (var i = 0; i < 4; i++)
-        {
-            holders.Add(await pool.LeaseAsync(Device));
-        }
+        var holders = await HoldEveryDeviceAsync(pool, 4);
 
         using var cancel = new CancellationTokenSource();
-        var waiter = second.GetRequiredService<IGpuPool>().LeaseAsync(Device, cancel.Token).AsTask();
-        await Eventually.TrueAsync(async () => await WaitersAsync(database) == 1, Patience, "the waiter is in the pool's queue");
+        var waiter = await QueuedAsync(second, Device, database, cancel.Token);
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter.WaitAsync(Patience));
@@ -142,6 +132,25 @@ public sealed class PoolQueueTests(PostgresFixture postgres, ITestOutputHelper o
         {
             await holder.DisposeAsync();
         }
+    }
+
+    private static async Task<List<GpuLease>> HoldEveryDeviceAsync(IGpuPool pool, int devices)
+    {
+        var holders = new List<GpuLease>();
+        for (var i = 0; i < devices; i++)
+        {
+            holders.Add(await pool.LeaseAsync(Device));
+        }
+
+        return holders;
+    }
+
+    // The only waiter: started through the given client, returned once it is in the pool's queue.
+    private static async Task<Task<GpuLease>> QueuedAsync(IServiceProvider client, SliceRequest request, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        var waiter = client.GetRequiredService<IGpuPool>().LeaseAsync(request, cancellationToken).AsTask();
+        await Eventually.TrueAsync(async () => await WaitersAsync(database) == 1, Patience, "the waiter is in the pool's queue");
+        return waiter;
     }
 
     private static async Task<GpuLease> WaitAsync(IGpuPool pool, SliceRequest request, string name, ConcurrentQueue<string> served)
