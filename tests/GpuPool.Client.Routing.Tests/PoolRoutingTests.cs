@@ -74,7 +74,7 @@ public sealed class PoolRoutingTests(PostgresFixture postgres, ITestOutputHelper
         var leaseTook = next.Elapsed;
         output.WriteLine($"LeaseLost {lostAfter.TotalMilliseconds:F0} ms after the stop; the next LeaseAsync took {leaseTook.TotalMilliseconds:F0} ms");
 
-        Assert.NotEqual(LeaseLostReason.None, leases[1].LostReason);
+        Assert.Equal(LeaseLostReason.NodeLost, leases[1].LostReason);
         var error = await Assert.ThrowsAsync<LeaseLostException>(() => PoolApp.RunQuickStartAsync(leases[1]));
         Assert.Equal(leases[1].LostReason, error.Reason);
         Assert.False(leases[0].LeaseLost.IsCancellationRequested);
@@ -82,7 +82,6 @@ public sealed class PoolRoutingTests(PostgresFixture postgres, ITestOutputHelper
         await PoolApp.RunQuickStartAsync(leases[0]);
         await PoolApp.RunQuickStartAsync(leases[2]);
         Assert.NotEqual(ClusterServers.Node(1), survivor.Devices[0].Node);
-        Assert.True(leaseTook < TimeSpan.FromSeconds(1), $"the next LeaseAsync took {leaseTook}");
         await PoolApp.RunQuickStartAsync(survivor); // uploaded to its node without the app doing anything
         await leases[0].DisposeAsync();
         await leases[2].DisposeAsync();

@@ -18,7 +18,7 @@ public sealed class ClusterLeaseStoreTests(PostgresFixture postgres)
         };
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 64).Select(i =>
-            Task.Run(() => pool.Leases.GrantAsync(writers[i % 3], Pool.Share("n1", "d0", 1, 50)))));
+            Task.Run(() => pool.Grants.GrantAsync(writers[i % 3], Pool.Share("n1", "d0", 1, 50)))));
 
         Assert.Equal(10, outcomes.Count(o => o.Kind == GrantOutcomeKind.Granted));
         Assert.Equal(54, outcomes.Count(o => o.Kind == GrantOutcomeKind.Conflict));
@@ -32,8 +32,8 @@ public sealed class ClusterLeaseStoreTests(PostgresFixture postgres)
         await using var pool = await Pool.CreateAsync(postgres.Server);
         var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
 
-        var first = await pool.Leases.GrantAsync(node, Pool.Share("n1", "d0", 1, 50, requestId: "req-1"));
-        var retry = await pool.Leases.GrantAsync(node, Pool.Share("n1", "d0", 1, 50, requestId: "req-1"));
+        var first = await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 1, 50, requestId: "req-1"));
+        var retry = await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 1, 50, requestId: "req-1"));
 
         Assert.Equal(GrantOutcomeKind.Granted, first.Kind);
         Assert.Equal(GrantOutcomeKind.Existing, retry.Kind);
@@ -46,7 +46,7 @@ public sealed class ClusterLeaseStoreTests(PostgresFixture postgres)
     {
         await using var pool = await Pool.CreateAsync(postgres.Server);
         var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
-        var lease = (await pool.Leases.GrantAsync(node, Pool.Share("n1", "d0", 1, 50))).Lease!;
+        var lease = (await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 1, 50))).Lease!;
 
         Assert.NotNull(await pool.Leases.RenewAsync(lease.LeaseId, TimeSpan.FromMinutes(1)));
         Assert.True(await pool.Leases.EndAsync(lease.LeaseId, LeaseLostReason.Released));
@@ -59,7 +59,7 @@ public sealed class ClusterLeaseStoreTests(PostgresFixture postgres)
     {
         await using var pool = await Pool.CreateAsync(postgres.Server);
         var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
-        var lease = (await pool.Leases.GrantAsync(node, Pool.Share("n1", "d0", 1, 50))).Lease!;
+        var lease = (await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 1, 50))).Lease!;
 
         Assert.False(await pool.Leases.EndAsync(lease.LeaseId, LeaseLostReason.Expired));
         Assert.True(Assert.Single(await pool.Leases.GetAsync([lease.LeaseId])).IsLive);

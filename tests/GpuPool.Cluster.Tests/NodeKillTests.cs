@@ -31,7 +31,7 @@ public sealed class NodeKillTests(PostgresFixture postgres, ITestOutputHelper ou
         await lost.Task.WaitAsync(ClusterServers.Grace * 4);
         output.WriteLine($"LeaseLost {killed.ElapsedMilliseconds} ms after SIGKILL (grace {ClusterServers.Grace.TotalMilliseconds} ms, heartbeat 200 ms)");
 
-        Assert.Equal(LeaseLostReason.ServerRestarted, doomed.LostReason);
+        Assert.Equal(LeaseLostReason.NodeLost, doomed.LostReason);
         Assert.False(kept.LeaseLost.IsCancellationRequested);
         await using var survivor = await pool.LeaseAsync(Quarter);
         Assert.NotEqual(ClusterServers.Node(2), survivor.Devices[0].Node);

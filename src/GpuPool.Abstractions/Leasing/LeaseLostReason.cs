@@ -23,4 +23,7 @@ public enum LeaseLostReason
 
     /// <summary>The lease was released by its holder.</summary>
     Released = 6,
+
+    /// <summary>The pool declared the node that served it dead (silent past the pool's grace).</summary>
+    NodeLost = 7,
 }

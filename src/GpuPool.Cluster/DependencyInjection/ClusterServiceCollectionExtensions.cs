@@ -44,17 +44,34 @@ internal static class ClusterServiceCollectionExtensions
                 builder.CommandTimeout = 5;
             }
 
+            // Every grant, renewal and release is the same few statements: prepared once per connection, and no
+            // reset on return to the pool (the cluster sets no session state; the grant's lock timeout is the function's own).
+            if (!builder.ContainsKey("Max Auto Prepare"))
+            {
+                builder.MaxAutoPrepare = 32;
+            }
+
+            if (!builder.ContainsKey("No Reset On Close"))
+            {
+                builder.NoResetOnClose = true;
+            }
+
             return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         });
         services.TryAddSingleton<ClusterNode>();
         services.TryAddSingleton<CapacitySignal>();
         services.TryAddSingleton(sp => new NodeRegistry(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ILogger<NodeRegistry>>()));
-        services.TryAddSingleton(sp => new ClusterLeaseStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<ITenantQuotaPolicy>()));
+        services.TryAddSingleton(sp => new ClusterLeaseStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton(sp => new LeaseGrants(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetService<ITenantQuotaPolicy>()));
         services.TryAddSingleton(sp =>
         {
             var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;
             return new ClusterPlacer(() => PlacementPolicies.Create(policy));
         });
+        services.TryAddSingleton(sp => new WaiterStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton<PoolQueue>();
+        services.TryAddSingleton<NodeLeases>();
+        services.TryAddSingleton<ClusterAcquirer>();
         services.TryAddSingleton(sp => IsConfigured(sp) ? ActivatorUtilities.CreateInstance<ClusterLeases>(sp) : null!);
         services.TryAddSingleton<ClusterNotifications>();
         services.TryAddSingleton<ClusterNodeAgent>();

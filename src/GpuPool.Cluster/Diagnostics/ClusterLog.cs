@@ -37,4 +37,10 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 6009, EventName = "DatabaseBack", Level = LogLevel.Information, Message = "Node {NodeId} reaches the cluster database again")]
     public static partial void DatabaseBack(ILogger logger, string nodeId);
+
+    [LoggerMessage(EventId = 6011, EventName = "QueueServed", Level = LogLevel.Debug, Message = "The pool's queue granted {Granted} of {Waiting} waiters")]
+    public static partial void QueueServed(ILogger logger, int granted, int waiting);
+
+    [LoggerMessage(EventId = 6012, EventName = "QueueDispatchFailed", Level = LogLevel.Debug, Message = "Serving the pool's queue failed; its waiters try again")]
+    public static partial void QueueDispatchFailed(ILogger logger, Exception exception);
 }

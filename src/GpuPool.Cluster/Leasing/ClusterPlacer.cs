@@ -10,9 +10,12 @@ namespace GpuPool.Cluster.Leasing;
 /// </summary>
 internal sealed class ClusterPlacer(Func<IPlacementPolicy> policies)
 {
-    /// <summary>The node and devices placement chooses, or <see langword="null"/> when nothing in the pool fits now.</summary>
+    /// <summary>
+    /// The node and devices placement chooses, or <see langword="null"/> when nothing in the pool fits now;
+    /// <paramref name="busy"/> devices (another grant holds them this moment) are left out, as if draining.
+    /// </summary>
     /// <exception cref="InvalidPoolRequestException">No device in the pool could ever hold the request.</exception>
-    public PlacementDecision? Choose(IReadOnlyList<PoolDevice> pool, in PlacementRequest request)
+    public PlacementDecision? Choose(IReadOnlyList<PoolDevice> pool, in PlacementRequest request, IReadOnlySet<(string Node, string Device)>? busy = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         if (pool.Count == 0)
@@ -34,7 +37,7 @@ internal sealed class ClusterPlacer(Func<IPlacementPolicy> policies)
                     allocator.TryAllocateOn(new PlacementChoice(n, [d]), used);
                 }
 
-                if (device.Draining)
+                if (device.Draining || busy?.Contains((device.NodeId, device.Descriptor.Id)) == true)
                 {
                     allocator.SetDraining(device.NodeId, device.Descriptor.Id, draining: true);
                 }

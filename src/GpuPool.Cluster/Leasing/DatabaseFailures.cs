@@ -20,4 +20,30 @@ internal static class DatabaseFailures
 
     public static PoolUnavailableException Unavailable(Exception exception, TimeSpan retryAfter) =>
         new("The pool's database cannot be reached; nothing is granted or renewed without a committed row. Retry later.", retryAfter, exception);
+
+    /// <summary>Runs a database call; an unreachable database becomes <see cref="PoolUnavailableException"/> with the retry-after.</summary>
+    public static T Guard<T>(Func<T> call, TimeSpan retryAfter)
+    {
+        try
+        {
+            return call();
+        }
+        catch (Exception ex) when (IsUnreachable(ex))
+        {
+            throw Unavailable(ex, retryAfter);
+        }
+    }
+
+    /// <inheritdoc cref="Guard{T}(Func{T}, TimeSpan)"/>
+    public static async Task<T> GuardAsync<T>(Func<Task<T>> call, TimeSpan retryAfter)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnreachable(ex))
+        {
+            throw Unavailable(ex, retryAfter);
+        }
+    }
 }

@@ -13,7 +13,8 @@ namespace GpuPool.Cluster.Nodes;
 /// The node's life in the pool: at start it migrates the schema and joins with a new epoch; then, every
 /// heartbeat, it proves it is alive (a heartbeat refused means its epoch is stale: it ends its leases here and
 /// joins again), declares silent nodes dead (only once it has itself reached the database for a whole grace,
-/// so that an outage that silenced everyone does not kill everyone), ends expired rows, and reconciles its
+/// so that an outage that silenced everyone does not kill everyone), ends expired rows, drops the queued waiters
+/// of servers no longer alive, and reconciles its
 /// leases, also at once when notified.
 /// </summary>
 internal sealed class ClusterNodeAgent(
@@ -21,6 +22,7 @@ internal sealed class ClusterNodeAgent(
     ClusterNode node,
     NodeRegistry registry,
     ClusterLeaseStore store,
+    WaiterStore waiters,
     ClusterLeases leases,
     ClusterNotifications notifications,
     DeviceInventory inventory,
@@ -127,7 +129,7 @@ internal sealed class ClusterNodeAgent(
         if (!await registry.HeartbeatAsync(node.Registration, cancellationToken).ConfigureAwait(false))
         {
             // Declared dead (or replaced) while cut off: the pool has ended this epoch's leases.
-            var ended = leases.EndAllHere(LeaseLostReason.ServerRestarted);
+            var ended = leases.EndAllHere(LeaseLostReason.NodeLost);
             ClusterLog.NodeFenced(logger, node.Registration.NodeId, node.Registration.Epoch, ended);
             await JoinAsync(cancellationToken).ConfigureAwait(false);
             return;
@@ -138,6 +140,7 @@ internal sealed class ClusterNodeAgent(
         {
             await registry.DeclareDeadAsync(node.Options.Grace, cancellationToken).ConfigureAwait(false);
             await store.EndExpiredAsync(cancellationToken).ConfigureAwait(false);
+            await waiters.DeleteOrphansAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await leases.SynchronizeAsync(cancellationToken).ConfigureAwait(false);

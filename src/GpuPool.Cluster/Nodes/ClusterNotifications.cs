@@ -1,18 +1,21 @@
 using GpuPool.Cluster.Diagnostics;
 using GpuPool.Cluster.Leasing;
+using GpuPool.Cluster.Store;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace GpuPool.Cluster.Nodes;
 
 /// <summary>
-/// LISTENs on the pool's channel and wakes this server when a lease was granted, ended or a node changed:
-/// acquires waiting for capacity try again, and the node agent reconciles its leases at once instead of at
-/// its next heartbeat. A lost connection only delays that until the next heartbeat.
+/// LISTENs on the pool's channel and wakes this server when a lease ended or a node changed: acquires waiting
+/// for capacity try again, and the node agent reconciles its leases at once instead of at its next heartbeat
+/// (not for a release: the notification names the lease, and whoever holds a copy ends it without reading the
+/// database — under load every node reconciling on every release was most of the database's work). A lost
+/// connection only delays that until the next heartbeat.
 /// </summary>
-internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, ClusterNode node, ILogger<ClusterNotifications> logger)
+internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, NodeLeases leases, ClusterNode node, ILogger<ClusterNotifications> logger)
 {
-    /// <summary>Completes at the next notification (of any kind).</summary>
+    /// <summary>Completes at the next notification that calls for this node to reconcile its leases.</summary>
     public Task Next => _next.Task;
 
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -25,10 +28,20 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
             {
                 var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
-                connection.Notification += (_, _) =>
+                connection.Notification += (_, e) =>
                 {
+                    var notification = PoolNotification.Parse(e.Payload);
+                    if (notification is { Kind: PoolNotification.Released, LeaseId: { } released })
+                    {
+                        // The row is ended (the notification commits with it): end the copy here without reading it back.
+                        ThreadPool.QueueUserWorkItem(static state => state.Leases.EndReleased(state.Id), (Leases: leases, Id: released), preferLocal: false);
+                    }
+
                     capacity.Signal();
-                    Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                    if (notification.CallsForReconciling)
+                    {
+                        Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                    }
                 };
                 var listen = new NpgsqlCommand("LISTEN gpupool_leases", connection);
                 await using (listen.ConfigureAwait(false))

@@ -37,7 +37,7 @@ internal sealed class NodeRegistry(NpgsqlDataSource database, ILogger logger)
                 ("memory", device.TotalMemoryBytes)).ConfigureAwait(false);
         }
 
-        await Sql.ExecuteAsync(connection, NodeSql.Notify, cancellationToken, ("payload", "joined:" + nodeId)).ConfigureAwait(false);
+        await Sql.ExecuteAsync(connection, NodeSql.Notify, cancellationToken, ("payload", PoolNotification.Payload(PoolNotification.Joined, nodeId))).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         ClusterLog.NodeRegistered(logger, nodeId, address, epoch, devices.Count, ended);
         return new NodeRegistration(nodeId, address, epoch);
@@ -76,8 +76,8 @@ internal sealed class NodeRegistry(NpgsqlDataSource database, ILogger logger)
             return dead;
         }
 
-        var ended = await Sql.ExecuteAsync(connection, NodeSql.EndLeasesOf, cancellationToken, ("nodes", dead.ToArray()), ("reason", (int)LeaseLostReason.ServerRestarted)).ConfigureAwait(false);
-        await Sql.ExecuteAsync(connection, NodeSql.Notify, cancellationToken, ("payload", "dead")).ConfigureAwait(false);
+        var ended = await Sql.ExecuteAsync(connection, NodeSql.EndLeasesOf, cancellationToken, ("nodes", dead.ToArray()), ("reason", (int)LeaseLostReason.NodeLost)).ConfigureAwait(false);
+        await Sql.ExecuteAsync(connection, NodeSql.Notify, cancellationToken, ("payload", PoolNotification.Dead)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         ClusterLog.NodesDeclaredDead(logger, string.Join(", ", dead), grace, ended);
         return dead;

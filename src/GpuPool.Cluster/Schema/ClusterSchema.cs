@@ -61,6 +61,126 @@ internal static class ClusterSchema
         CREATE UNIQUE INDEX gpupool_leases_request_id ON gpupool_leases (tenant, client_request_id)
             WHERE ended_at IS NULL AND client_request_id IS NOT NULL;
         """,
+
+        // 3: the pool's queue of waiting acquires (served by priority, then arrival, pool-wide), and the grant
+        // as one server-side function: one round trip, and the device row locks are held only for
+        // the function's own statements (each reads a fresh snapshot under READ COMMITTED, so the capacity
+        // check after the locks sees every grant committed before them). Outcome: 0 granted, 1 the writer's
+        // epoch is not current, 2 the owner is not alive, 3 the devices no longer hold the request, 4 (when asked
+        // to skip locked devices) another grant holds one of them right now, 5 (when asked to yield) a waiter of
+        // the request's priority or above is queued, 6 the waiter it is for has left the queue.
+        """
+        CREATE SEQUENCE gpupool_waiter_arrivals;
+        CREATE TABLE gpupool_waiters (
+            waiter_id   text    PRIMARY KEY,
+            tenant      text    NOT NULL,
+            node_id     text    NOT NULL REFERENCES gpupool_nodes (node_id),
+            node_epoch  bigint  NOT NULL,
+            priority    integer NOT NULL,
+            arrival     bigint  NOT NULL DEFAULT nextval('gpupool_waiter_arrivals'),
+            request     jsonb   NOT NULL,
+            lease_id    text
+        );
+        CREATE INDEX gpupool_waiters_queue ON gpupool_waiters (priority DESC, arrival) WHERE lease_id IS NULL;
+
+        CREATE FUNCTION gpupool_grant(
+            p_writer text, p_writer_epoch bigint, p_id text, p_tenant text, p_node text, p_devices text[],
+            p_memory bigint, p_milli integer, p_full_milli integer, p_cpu integer, p_host bigint, p_priority integer,
+            p_ttl_ms bigint, p_request text, p_whole boolean, p_isolation integer, p_hard_cap boolean, p_skip_locked boolean,
+            p_yield boolean, p_waiter text)
+        RETURNS TABLE (outcome integer, fencing_token bigint, granted_at timestamptz, expires_at timestamptz, memory_bytes bigint, node_epoch bigint)
+        LANGUAGE plpgsql VOLATILE
+        SET lock_timeout = 1000
+        AS $$
+        #variable_conflict use_column
+        DECLARE
+            v_epoch bigint;
+            v_count integer;
+            v_locked integer;
+            v_smallest bigint;
+            v_memory bigint;
+        BEGIN
+            PERFORM 1 FROM gpupool_nodes n WHERE n.node_id = p_writer AND n.epoch = p_writer_epoch AND n.state = 'alive';
+            IF NOT FOUND THEN
+                RETURN QUERY SELECT 1, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                RETURN;
+            END IF;
+
+            IF p_yield AND EXISTS (
+                SELECT 1 FROM gpupool_waiters w JOIN gpupool_nodes n ON n.node_id = w.node_id AND n.epoch = w.node_epoch AND n.state = 'alive'
+                WHERE w.lease_id IS NULL AND w.priority >= p_priority)
+            THEN
+                RETURN QUERY SELECT 5, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                RETURN;
+            END IF;
+
+            -- The share lock holds off a concurrent death declaration until the grant commits.
+            SELECT n.epoch INTO v_epoch FROM gpupool_nodes n WHERE n.node_id = p_node AND n.state = 'alive' FOR SHARE;
+            IF NOT FOUND THEN
+                RETURN QUERY SELECT 2, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                RETURN;
+            END IF;
+
+            -- Row locks on the chosen devices, in one order everywhere.
+            IF p_skip_locked THEN
+                -- A device another grant holds right now is left to it: placement chooses again without it.
+                SELECT count(*) INTO v_locked FROM (
+                    SELECT 1 FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) ORDER BY d.device_id FOR UPDATE SKIP LOCKED) x;
+                IF v_locked < (SELECT count(*) FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices)) THEN
+                    RETURN QUERY SELECT 4, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    RETURN;
+                END IF;
+            ELSE
+                PERFORM 1 FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) ORDER BY d.device_id FOR UPDATE;
+            END IF;
+
+            SELECT count(*), min(d.memory_bytes) INTO v_count, v_smallest
+            FROM gpupool_devices d WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) AND NOT d.draining;
+            v_memory := CASE WHEN p_whole AND p_memory = 0 THEN v_smallest ELSE p_memory END;
+            IF v_count <> cardinality(p_devices) OR EXISTS (
+                SELECT 1
+                FROM gpupool_devices d
+                LEFT JOIN LATERAL (
+                    SELECT sum(l.memory_bytes) AS memory, sum(l.milli) AS milli, count(*) AS leases
+                    FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
+                    WHERE l.node_id = p_node AND l.ended_at IS NULL AND l.expires_at > now() AND d.device_id = ANY(l.device_ids)
+                ) u ON true
+                WHERE d.node_id = p_node AND d.device_id = ANY(p_devices) AND CASE
+                    WHEN p_whole THEN u.leases > 0 OR v_memory > d.memory_bytes
+                    ELSE coalesce(u.memory, 0) + v_memory > d.memory_bytes OR coalesce(u.milli, 0) + p_milli > p_full_milli
+                END)
+            THEN
+                RETURN QUERY SELECT 3, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                RETURN;
+            END IF;
+
+            -- A request id held by a live row (a queued retry of a granted request) is not granted twice.
+            IF p_request IS NOT NULL AND EXISTS (
+                SELECT 1 FROM gpupool_leases l WHERE l.tenant = p_tenant AND l.client_request_id = p_request AND l.ended_at IS NULL)
+            THEN
+                RETURN QUERY SELECT 3, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                RETURN;
+            END IF;
+
+            -- The waiter's row is locked by this update until the grant commits: a waiter leaving the queue
+            -- meanwhile either finds the lease (and owns it) or is gone before it is granted.
+            IF p_waiter IS NOT NULL THEN
+                UPDATE gpupool_waiters w SET lease_id = p_id WHERE w.waiter_id = p_waiter AND w.lease_id IS NULL;
+                IF NOT FOUND THEN
+                    RETURN QUERY SELECT 6, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    RETURN;
+                END IF;
+            END IF;
+
+            RETURN QUERY
+            INSERT INTO gpupool_leases AS l (lease_id, tenant, node_id, node_epoch, device_ids, memory_bytes, milli, cpu_milli, host_memory_bytes,
+                                             priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id, whole_devices, isolation, hard_cap)
+            VALUES (p_id, p_tenant, p_node, v_epoch, p_devices, v_memory, p_milli, p_cpu, p_host, p_priority, p_ttl_ms, now(),
+                    now() + p_ttl_ms * interval '1 millisecond', nextval('gpupool_fencing_tokens'), p_request, p_whole, p_isolation, p_hard_cap)
+            RETURNING 0, l.fencing_token, l.granted_at, l.expires_at, l.memory_bytes, l.node_epoch;
+        END
+        $$;
+        """,
     ];
 
     /// <summary>The version this build writes and reads.</summary>

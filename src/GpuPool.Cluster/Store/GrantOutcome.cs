@@ -12,6 +12,15 @@ internal enum GrantOutcomeKind
     /// <summary>The capacity placement chose is gone (another server took it, the node died or drains): place again.</summary>
     Conflict,
 
+    /// <summary>Another grant holds one of the chosen devices right now (asked not to wait for it): place again without it.</summary>
+    Busy,
+
+    /// <summary>A waiter of the request's priority or above is queued in the pool: a new request does not overtake it.</summary>
+    Yielded,
+
+    /// <summary>The queued waiter the grant was for has left the queue.</summary>
+    WaiterGone,
+
     /// <summary>The tenant's pool-wide quota refuses it.</summary>
     QuotaRefused,
 

@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using GpuPool.Cluster.Leasing;
+using GpuPool.Runtime.Placement;
+
 namespace GpuPool.Cluster.Store;
 
 /// <summary>What a server decided to grant: the request, the tenant, and where placement put it.</summary>
@@ -26,4 +30,27 @@ internal sealed record GrantPlan
     public required long QuotaMilli { get; init; }
 
     public required TimeSpan TimeToLive { get; init; }
+
+    /// <summary>The grant of <paramref name="request"/> where placement decided, under a new lease id.</summary>
+    public static GrantPlan For(SliceRequest request, in PlacementRequest placement, string tenant, PlacementDecision decision, TimeSpan defaultTimeToLive) => new()
+    {
+        LeaseId = NewLeaseId(),
+        Tenant = tenant,
+        Request = request,
+        NodeId = decision.NodeId,
+        DeviceIds = decision.DeviceIds,
+        MemoryBytes = placement.WholeDevices ? placement.MemoryBytes : decision.MemoryBytes,
+        Milli = placement.Milli,
+        WholeDevices = placement.WholeDevices,
+        QuotaMemoryBytes = decision.MemoryBytes * placement.DeviceCount,
+        QuotaMilli = (long)placement.Milli * placement.DeviceCount,
+        TimeToLive = request.TimeToLive ?? defaultTimeToLive,
+    };
+
+    private static string NewLeaseId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        return "ls_" + Convert.ToHexStringLower(bytes);
+    }
 }

@@ -45,4 +45,20 @@ internal static class LeaseReader
         };
         return new PoolDevice(node, reader.GetString(1), reader.GetInt64(2), descriptor, reader.GetBoolean(8), reader.GetInt64(9), (int)reader.GetInt64(10), (int)reader.GetInt64(11));
     }
+
+    /// <summary>Runs a query of <see cref="LeaseSql"/> that returns lease rows and reads them all.</summary>
+    public static async Task<IReadOnlyList<ClusterLease>> ReadAllAsync(Npgsql.NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var command = Sql.Command(connection, sql, parameters);
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        List<ClusterLease> leases = [];
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            leases.Add(Read(reader));
+        }
+
+        return leases;
+    }
 }

@@ -49,49 +49,17 @@ internal static class LeaseSql
         WHERE l.tenant = @tenant AND l.client_request_id = @request AND
         """ + Live;
 
-    /// <summary>The writer's fence: a server writes only while its own epoch is current.</summary>
-    public const string WriterCurrent = "SELECT count(*) FROM gpupool_nodes WHERE node_id = @node AND epoch = @epoch AND state = 'alive'";
-
     public const string TenantUsage = """
         SELECT count(*), coalesce(sum(l.memory_bytes * cardinality(l.device_ids)), 0), coalesce(sum(l.milli::bigint * cardinality(l.device_ids)), 0)
         FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
         WHERE l.tenant = @tenant AND
         """ + Live;
 
-    /// <summary>A grant waits this long at most for a device another grant holds, then places again (a conflict).</summary>
-    public const string LockTimeout = "SET LOCAL lock_timeout = 1000";
-
-    /// <summary>The owner must be alive; the share lock holds off a concurrent death declaration until the grant commits.</summary>
-    public const string LockOwner = "SELECT epoch FROM gpupool_nodes WHERE node_id = @node AND state = 'alive' FOR SHARE";
-
-    /// <summary>Row locks on the chosen devices, in one order everywhere, so that concurrent grants on a device serialise.</summary>
-    public const string LockDevices = """
-        SELECT device_id, memory_bytes, draining FROM gpupool_devices
-        WHERE node_id = @node AND device_id = ANY(@devices)
-        ORDER BY device_id FOR UPDATE
-        """;
-
-    /// <summary>
-    /// What live leases take of the chosen devices. A statement of its own, after the row locks: under READ
-    /// COMMITTED it reads a snapshot taken once the locks are held, so it sees every grant committed before.
-    /// </summary>
-    public const string DeviceUsage = """
-        SELECT dev, sum(l.memory_bytes), sum(l.milli), count(*)
-        FROM gpupool_leases l CROSS JOIN LATERAL unnest(l.device_ids) AS dev
-        JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
-        WHERE l.node_id = @node AND l.ended_at IS NULL AND l.expires_at > now() AND dev = ANY(@devices)
-        GROUP BY dev
-        """;
-
-    /// <summary>Inserts the lease and notifies the servers in one statement (committed together).</summary>
-    public const string Insert = """
-        WITH inserted AS (
-        INSERT INTO gpupool_leases (lease_id, tenant, node_id, node_epoch, device_ids, memory_bytes, milli, cpu_milli, host_memory_bytes,
-                                    priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id, whole_devices, isolation, hard_cap)
-        VALUES (@id, @tenant, @node, @epoch, @devices, @memory, @milli, @cpu, @host, @priority, @ttl_ms, now(), now() + @ttl,
-                nextval('gpupool_fencing_tokens'), @request, @whole, @isolation, @hard_cap)
-        RETURNING fencing_token, granted_at, expires_at)
-        SELECT fencing_token, granted_at, expires_at, pg_notify('gpupool_leases', @payload) FROM inserted
+    /// <summary>The grant: writer fence, owner and device locks, capacity check and insert in one function (schema version 3).</summary>
+    public const string Grant = """
+        SELECT outcome, fencing_token, granted_at, expires_at, memory_bytes, node_epoch
+        FROM gpupool_grant(@writer, @writer_epoch, @id, @tenant, @node, @devices, @memory, @milli, @full_milli, @cpu, @host,
+                           @priority, @ttl_ms, @request, @whole, @isolation, @hard_cap, @skip_locked, @yield, @waiter)
         """;
 
     /// <summary>Extends a live lease from the database's now.</summary>
@@ -104,11 +72,16 @@ internal static class LeaseSql
         RETURNING l.expires_at
         """;
 
-    /// <summary>Ends a lease; an expiry only when the database agrees it has expired (it may have been renewed through another server).</summary>
+    /// <summary>
+    /// Ends a lease (an expiry only when the database agrees it has expired: it may have been renewed through
+    /// another server) and wakes the servers, committed together.
+    /// </summary>
     public const string End = """
+        WITH ended AS (
         UPDATE gpupool_leases SET ended_at = now(), end_reason = @reason
         WHERE lease_id = @id AND ended_at IS NULL AND (@reason <> 1 OR expires_at <= now())
-        RETURNING node_id
+        RETURNING node_id)
+        SELECT node_id, pg_notify('gpupool_leases', @kind || ':' || node_id || ':' || @id) FROM ended
         """;
 
     public const string Get = "SELECT " + Columns + """

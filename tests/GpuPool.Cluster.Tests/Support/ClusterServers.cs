@@ -12,6 +12,14 @@ namespace GpuPool.Cluster.Tests.Support;
 /// PostgreSQL: node-0, node-1, … with two simulated 16 GiB devices each, tenants alpha and limited (3 leases).
 /// Heartbeats every 200 ms, grace 2 s, leases confirmed for 1 s.
 /// </summary>
+/// <remarks>
+/// A node's address is in its configuration before it starts, so its port is picked first and bound by the
+/// server a moment later. Test assemblies run in parallel, each starting servers on ports picked the same
+/// way: a port can be taken in between (the start fails: it is started again on another port), and a stopped
+/// node's port can be taken by another assembly's server while this test's clients still call the stopped
+/// node's address (they would reach a stranger and fail oddly). So a stopped node's port stays reserved — bound,
+/// not listening: calls to it are refused, as for any stopped server — until the node starts again there.
+/// </remarks>
 internal sealed class ClusterServers : IAsyncDisposable
 {
     public const string AlphaKey = "alpha-key";
@@ -20,6 +28,7 @@ internal sealed class ClusterServers : IAsyncDisposable
     public static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(1);
     private readonly LoopbackServer?[] _servers;
     private readonly int[] _ports;
+    private readonly Socket?[] _reserved;
     private readonly string _connectionString;
     private readonly ITestOutputHelper _output;
     private IDictionary<string, string?>? _overrides;
@@ -28,6 +37,7 @@ internal sealed class ClusterServers : IAsyncDisposable
     {
         _servers = new LoopbackServer?[count];
         _ports = [.. Enumerable.Range(0, count).Select(_ => FreePort())];
+        _reserved = new Socket?[count];
         _connectionString = connectionString;
         _output = output;
     }
@@ -87,9 +97,30 @@ internal sealed class ClusterServers : IAsyncDisposable
         ["GpuPoolServer:Tenants:limited:MaxLeases"] = "3",
     };
 
-    /// <summary>Starts (or starts again) server <paramref name="index"/> on its port.</summary>
-    public async Task StartAsync(int index) =>
-        _servers[index] = await LoopbackServer.StartAsync(WithOverrides(Settings(_connectionString, index, _ports[index])), grpcPort: _ports[index], logs: new XunitLoggerProvider(_output));
+    /// <summary>Starts (or starts again) server <paramref name="index"/> on its port; a first start whose port was taken meanwhile moves to another.</summary>
+    public async Task StartAsync(int index)
+    {
+        var restart = _reserved[index] is not null;
+        _reserved[index]?.Dispose();
+        _reserved[index] = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _servers[index] = await LoopbackServer.StartAsync(WithOverrides(Settings(_connectionString, index, _ports[index])), grpcPort: _ports[index], logs: new XunitLoggerProvider(_output));
+                return;
+            }
+            catch (IOException ex) when (attempt < 5 && IsAddressInUse(ex))
+            {
+                // The health port (LoopbackServer's own pick) or, on a first start, this node's port was taken.
+                _output.WriteLine($"node-{index}: {ex.Message}; starting again");
+                if (!restart)
+                {
+                    _ports[index] = FreePort();
+                }
+            }
+        }
+    }
 
     /// <summary>Stops server <paramref name="index"/> (it stops heartbeating; its leases stay in the database until the others declare it dead).</summary>
     public async Task StopAsync(int index)
@@ -98,6 +129,7 @@ internal sealed class ClusterServers : IAsyncDisposable
         {
             _servers[index] = null;
             await server.DisposeAsync();
+            _reserved[index] = Reserve(_ports[index]);
         }
     }
 
@@ -106,6 +138,28 @@ internal sealed class ClusterServers : IAsyncDisposable
         for (var i = 0; i < _servers.Length; i++)
         {
             await StopAsync(i);
+            _reserved[i]?.Dispose();
+        }
+    }
+
+    private static bool IsAddressInUse(Exception exception) =>
+        exception is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+        || (exception.InnerException is { } inner && IsAddressInUse(inner))
+        || exception.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+
+    // Bound without listening: connections are refused, and no other process can bind the port meanwhile.
+    private static Socket? Reserve(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return socket;
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null; // already taken (in TIME_WAIT by our own server it binds; otherwise nothing to hold)
         }
     }
 

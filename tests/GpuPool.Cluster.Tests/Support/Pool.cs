@@ -15,6 +15,7 @@ internal sealed class Pool : IAsyncDisposable
         Database = database;
         Nodes = new NodeRegistry(database, NullLogger.Instance);
         Leases = new ClusterLeaseStore(database);
+        Grants = new LeaseGrants(database);
     }
 
     public NpgsqlDataSource Database { get; }
@@ -22,6 +23,8 @@ internal sealed class Pool : IAsyncDisposable
     public NodeRegistry Nodes { get; }
 
     public ClusterLeaseStore Leases { get; }
+
+    public LeaseGrants Grants { get; }
 
     public static async Task<Pool> CreateAsync(PostgresServer server, int? schemaVersion = null)
     {

@@ -1,0 +1,38 @@
+namespace GpuPool.Cluster.Store;
+
+/// <summary>
+/// A payload on the pool's channel, <c>kind:node[:lease]</c>. Every one may mean capacity freed (waiting
+/// acquires try again); only some call for the nodes to reconcile their leases with the database at once.
+/// </summary>
+/// <param name="Kind">One of the kinds below.</param>
+/// <param name="Node">The node concerned (empty when none).</param>
+/// <param name="LeaseId">The lease concerned, for ends.</param>
+internal readonly record struct PoolNotification(string Kind, string Node, string? LeaseId)
+{
+    /// <summary>A holder released a lease: whoever holds it here ends it, nothing to read back.</summary>
+    public const string Released = "released";
+
+    /// <summary>A lease ended otherwise (revoked, expired), or a device resumed: every node reconciles.</summary>
+    public const string Ended = "ended";
+
+    /// <summary>The pool's queue granted waiters (they take their leases; no node reconciles).</summary>
+    public const string Queue = "queue";
+
+    /// <summary>A node joined with a new epoch.</summary>
+    public const string Joined = "joined";
+
+    /// <summary>Nodes were declared dead.</summary>
+    public const string Dead = "dead";
+
+    /// <summary>Whether the nodes should reconcile their leases with the database on this notification.</summary>
+    public bool CallsForReconciling => Kind is not (Released or Queue);
+
+    public static string Payload(string kind, string node) => kind + ":" + node;
+
+    public static PoolNotification Parse(string payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var parts = payload.Split(':', 3);
+        return new PoolNotification(parts[0], parts.Length > 1 ? parts[1] : "", parts.Length > 2 ? parts[2] : null);
+    }
+}
