@@ -1,3 +1,4 @@
+using System.Buffers;
 using GpuPool.Runtime.Models;
 using Microsoft.ML.OnnxRuntime;
 
@@ -8,6 +9,9 @@ internal sealed class OnnxModelInstance : IModelInstance
 {
     private readonly InferenceSession _session;
     private readonly string[] _outputNames;
+
+    // Runs only read their options (no run is ever terminated through them), so one serves every run.
+    private readonly RunOptions _runOptions = new();
 
     public OnnxModelInstance(InferenceSession session)
     {
@@ -23,21 +27,23 @@ internal sealed class OnnxModelInstance : IModelInstance
 
     public IReadOnlyDictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, in RunContext context)
     {
-        var values = new Dictionary<string, OrtValue>(inputs.Count, StringComparer.Ordinal);
+        var names = new string[inputs.Count];
+        var values = new OrtValue[inputs.Count];
+        var pins = new MemoryHandle[inputs.Count];
+        var made = 0;
         try
         {
             foreach (var (name, tensor) in inputs)
             {
-                var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, OnnxTypes.ToOrt(tensor.ElementType), [.. tensor.Shape]);
-                values.Add(name, value);
-                tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());
+                names[made] = name;
+                values[made] = Wrap(tensor, out pins[made]);
+                made++;
             }
 
-            using var runOptions = new RunOptions();
             IDisposableReadOnlyCollection<OrtValue> results;
             try
             {
-                results = _session.Run(runOptions, values, _outputNames);
+                results = _session.Run(_runOptions, names, values, _outputNames);
             }
             catch (OnnxRuntimeException ex)
             {
@@ -60,14 +66,41 @@ internal sealed class OnnxModelInstance : IModelInstance
         }
         finally
         {
-            foreach (var value in values.Values)
+            for (var i = 0; i < made; i++)
             {
-                value.Dispose();
+                values[i].Dispose();
+                pins[i].Dispose();
             }
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    /// <summary>
+    /// The tensor as an ONNX Runtime value over its own (pinned) bytes, without a copy: ONNX Runtime only reads
+    /// inputs, during the run. An empty tensor gets an allocated value (there is no memory to point at).
+    /// </summary>
+    private static OrtValue Wrap(TensorValue tensor, out MemoryHandle pin)
+    {
+        var type = OnnxTypes.ToOrt(tensor.ElementType);
+        long[] shape = [.. tensor.Shape];
+        if (tensor.Data.IsEmpty)
+        {
+            pin = default;
+            return OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
+        }
+
+        pin = tensor.Data.Pin();
+        unsafe
+        {
+            return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, (nint)pin.Pointer, tensor.Data.Length);
+        }
+    }
+
 
     private static TensorInfo Describe(string name, NodeMetadata metadata) =>
         new(name, OnnxTypes.ToPool(metadata.ElementDataType), [.. metadata.Dimensions.Select(d => (long)d)]);
