@@ -13,7 +13,7 @@ public sealed class RunStreamCallTests(ITestOutputHelper output)
     [Fact]
     public async Task RunStream_DuplicateCallIdInFlight_RefusesThatCallOnlyAndTheFirstCompletes()
     {
-        var gated = new GatedBackend();
+        using var gated = new GatedBackend();
         await using var server = await SingleSlotServer.StartAsync(output, gated);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var (lease, model) = await LoadAsync(raw);
@@ -47,7 +47,7 @@ public sealed class RunStreamCallTests(ITestOutputHelper output)
     [Fact]
     public async Task RunStream_CancelOfQueuedRun_AnswersCancelledAndTheRunNeverStarts()
     {
-        var gated = new GatedBackend();
+        using var gated = new GatedBackend();
         await using var server = await SingleSlotServer.StartAsync(output, gated);
         using var raw = Clients.RawClient(server.Address, Keys.Alpha);
         var (lease, model) = await LoadAsync(raw);
@@ -78,7 +78,8 @@ public sealed class RunStreamCallTests(ITestOutputHelper output)
     {
         var lease = (await raw.Leases.AcquireAsync(new V1.AcquireRequest { Wait = true, Slice = new V1.SliceRequest { MemoryBytes = ByteSize.MiB(64), ComputeMilli = 500 } }, raw.Headers)).Lease;
         using var upload = raw.Inference.LoadModel(raw.Headers);
-        var bytes = new byte[16];
+        // Any ONNX file: the gated backend echoes whatever it is.
+        var bytes = GpuPool.Testing.TestModels.Linear(1, 1);
         await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Header = new V1.ModelHeader { LeaseId = lease.Id, Name = "gated", TotalBytes = bytes.Length } });
         await upload.RequestStream.WriteAsync(new V1.LoadModelChunk { Data = ByteString.CopyFrom(bytes) });
         await upload.RequestStream.CompleteAsync();
