@@ -11,8 +11,10 @@ namespace GpuPool.Benchmarks.Overhead;
 /// What a lease costs a model run: three models (a tiny MLP, the samples' MiniLM, ResNet18 at 224×224), each run
 /// by a plain <see cref="Microsoft.ML.OnnxRuntime.InferenceSession"/> with default options, in a lease of the
 /// embedded pool alone on the CPU device, and in a lease of a server in this process over TCP loopback (and a Unix
-/// socket), in alternating rounds of the same process. Figures are medians of per-run latencies;
-/// ratio = plain / lease (1.0 is parity), remote_ratio = plain / remote, remote_added_us = remote − lease.
+/// socket), in rounds of the same process that rotate the order of the sides. Times are medians of per-run latencies;
+/// ratio = plain / lease (1.0 is parity), remote_ratio = plain / remote and remote_added_us = remote − lease are
+/// medians over rounds of the same figure from each round's medians (a shared machine's foreign load moves the
+/// sides of one round alike).
 /// </summary>
 internal sealed class OverheadBenchmark : IBenchmark
 {
@@ -23,8 +25,8 @@ internal sealed class OverheadBenchmark : IBenchmark
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
         var choice = args.Get("model", "all");
-        var rounds = args.GetInt("rounds", 8);
-        var roundSeconds = args.GetDouble("round-seconds", 0.4);
+        var rounds = args.GetInt("rounds", 15);
+        var roundSeconds = args.GetDouble("round-seconds", 0.25);
         var milli = args.GetInt("milli", 250);
         var models = AccountingModel.All.Where(m => choice == "all" || string.Equals(m.Name, choice, StringComparison.OrdinalIgnoreCase)).ToArray();
         if (models.Length == 0)
@@ -83,7 +85,8 @@ internal sealed class OverheadBenchmark : IBenchmark
                 }
             }
 
-            var (plainUs, leaseUs, tcpUs, udsUs) = (sides[0].MedianUs, sides[1].MedianUs, sides[2].MedianUs, sides[3].MedianUs);
+            var (plain0, lease0, tcp0, uds0) = (sides[0], sides[1], sides[2], sides[3]);
+            var (plainUs, leaseUs, tcpUs, udsUs) = (plain0.MedianUs, lease0.MedianUs, tcp0.MedianUs, uds0.MedianUs);
             Console.WriteLine($"{model.Name}: plain {plainUs:F1} µs, lease {leaseUs:F1} µs, remote tcp {tcpUs:F1} µs, uds {udsUs:F1} µs ({runs} runs a round)");
             JsonLine.Write(new Dictionary<string, object?>
             {
@@ -91,18 +94,18 @@ internal sealed class OverheadBenchmark : IBenchmark
                 ["model"] = model.Name,
                 ["plain_ms"] = Math.Round(plainUs / 1000, 4),
                 ["lease_ms"] = Math.Round(leaseUs / 1000, 4),
-                ["ratio"] = Math.Round(plainUs / leaseUs, 3),
+                ["ratio"] = Math.Round(plain0.PairedMedian(lease0, static (p, l) => p / l), 3),
                 ["remote_ms"] = Math.Round(tcpUs / 1000, 4),
-                ["remote_ratio"] = Math.Round(plainUs / tcpUs, 3),
-                ["remote_added_us"] = Math.Round(tcpUs - leaseUs, 1),
+                ["remote_ratio"] = Math.Round(plain0.PairedMedian(tcp0, static (p, r) => p / r), 3),
+                ["remote_added_us"] = Math.Round(tcp0.PairedMedian(lease0, static (r, l) => r - l), 1),
             });
             JsonLine.Write(new Dictionary<string, object?>
             {
                 ["bench"] = "overhead-uds",
                 ["model"] = model.Name,
                 ["remote_ms"] = Math.Round(udsUs / 1000, 4),
-                ["remote_ratio"] = Math.Round(plainUs / udsUs, 3),
-                ["remote_added_us"] = Math.Round(udsUs - leaseUs, 1),
+                ["remote_ratio"] = Math.Round(plain0.PairedMedian(uds0, static (p, r) => p / r), 3),
+                ["remote_added_us"] = Math.Round(uds0.PairedMedian(lease0, static (r, l) => r - l), 1),
             });
         }
 
