@@ -68,9 +68,10 @@ internal sealed class RemoteModel : PooledModel
             {
                 return await connection.Runs.RunAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException ex) when (ex.Trailers.GetValue(ErrorKinds.Trailer) == ErrorKinds.LeaseElsewhere)
+            catch (RpcException ex) when (ex.Trailers.GetValue(ErrorKinds.Trailer) == ErrorKinds.LeaseElsewhere || ex.StatusCode == StatusCode.Unimplemented)
             {
                 // A stream reply carries no redirect address: the unary call's status names the lease's node.
+                // A server without RunStream (a proxy that only passes unary calls) gets the run as a unary call.
             }
         }
 
