@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using GpuPool.Protocol;
 using GpuPool.Protocol.Conversion;
 using Grpc.Core;
@@ -30,6 +31,13 @@ internal sealed class RunStreamClient(RemoteConnection connection) : IDisposable
 
         var callId = Interlocked.Increment(ref _nextCallId);
         request.CallId = callId;
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            // One stream carries many runs: each run's trace context travels in its own request.
+            request.Traceparent = current.Id;
+            request.Tracestate = current.TraceStateString ?? string.Empty;
+        }
+
         var reply = new TaskCompletionSource<V1.RunResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         OpenStream stream;
         await _writeGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);

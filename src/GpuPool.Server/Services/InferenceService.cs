@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using GpuPool.Protocol;
@@ -199,6 +200,7 @@ internal sealed class InferenceService(
 
     private async Task RunQueuedAsync(CallerIdentity caller, V1.RunRequest request, ChannelWriter<QueuedReply> replies, StreamCalls calls, CancellationToken cancellationToken)
     {
+        using var activity = StreamRunTrace.Start(request);
         var held = budget.Open(caller.Tenant);
         V1.RunResponse response;
         try
@@ -223,6 +225,7 @@ internal sealed class InferenceService(
             held.Dispose();
             held = budget.Open(caller.Tenant);
             response = new V1.RunResponse { CallId = request.CallId, Error = errors.Map(ex, cancellationToken).ToCallError() };
+            activity?.SetStatus(ActivityStatusCode.Error, ((Grpc.Core.StatusCode)response.Error.Code).ToString());
         }
 
         // Answered: the client may use the id again once it reads the reply.
