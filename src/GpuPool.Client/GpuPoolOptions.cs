@@ -45,6 +45,14 @@ public sealed class GpuPoolOptions
     [Range(1024, int.MaxValue)]
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// Model runs whose request is at most this many bytes share one long-lived stream per server (replies matched
+    /// by call id), which saves the cost of a call per run; larger runs are calls of their own, so that a large
+    /// tensor never holds up small runs behind it. 0 sends every run as a call of its own. Default 64 KiB.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int RunStreamMaxBytes { get; set; } = 64 * 1024;
+
     /// <summary>True when a server (or a pool of them) is configured.</summary>
     public bool IsRemote => !string.IsNullOrWhiteSpace(Server) || Servers.Any(s => !string.IsNullOrWhiteSpace(s));
 }

@@ -6,7 +6,8 @@ namespace GpuPool.OnnxRuntime;
 
 /// <summary>
 /// Runs ONNX models with ONNX Runtime: the CUDA provider (device_id, gpu_mem_limit = the lease's
-/// memory) on NVIDIA devices, the CPU provider elsewhere, with intra-op threads from the share.
+/// memory) on NVIDIA devices, the CPU provider elsewhere. Sessions share ONNX Runtime's global intra-op thread
+/// pool, so a lone run uses every core and concurrent runs divide them (the scheduler's run slots bound how many).
 /// </summary>
 /// <remarks>
 /// <see cref="EstimateMemory"/> is the model's size, the floor checked before anything is allocated. On the
@@ -18,10 +19,22 @@ namespace GpuPool.OnnxRuntime;
 public sealed class OnnxModelBackend : IModelBackend
 {
     /// <summary>
-    /// Creates the backend and starts ONNX Runtime (its native library and environment, about 30 MiB once per
-    /// process), so that this start-up is the process's and not charged to the first lease that loads a model.
+    /// Creates the backend and starts ONNX Runtime (its native library and environment with its global thread pool,
+    /// about 30 MiB once per process), so that this start-up is the process's and not charged to the first lease
+    /// that loads a model.
     /// </summary>
-    public OnnxModelBackend() => _ = OrtEnv.Instance();
+    /// <remarks>
+    /// If the application started ONNX Runtime before (by creating a session of its own), the environment has no
+    /// global thread pool and each session gets the run slot's share of the cores as threads of its own.
+    /// </remarks>
+    public OnnxModelBackend()
+    {
+        UsesGlobalThreadPool = GlobalThreadPools.Enabled;
+        _ = OrtEnv.Instance();
+    }
+
+    /// <summary>Whether sessions share ONNX Runtime's global thread pool (see <see cref="OnnxModelBackend()"/>).</summary>
+    internal bool UsesGlobalThreadPool { get; }
 
     /// <inheritdoc />
     public ModelFormat Format => ModelFormat.Onnx;
@@ -36,6 +49,11 @@ public sealed class OnnxModelBackend : IModelBackend
     public IModelInstance Load(in ModelLoadContext context)
     {
         using var options = OnnxSessionOptions.Create(context.Device, context.MemoryLimitBytes, context.IntraOpThreads);
+        if (UsesGlobalThreadPool)
+        {
+            options.DisablePerSessionThreads();
+        }
+
         InferenceSession session;
         try
         {

@@ -10,6 +10,7 @@ internal sealed class RemoteConnection : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly Metadata _headers;
+    private RunStreamClient? _runs;
 
     public RemoteConnection(GpuPoolOptions options)
         : this(options, PoolAddresses.Of(options))
@@ -36,6 +37,7 @@ internal sealed class RemoteConnection : IDisposable
         }
 
         MaxMessageBytes = options.MaxMessageBytes;
+        RunStreamMaxBytes = options.RunStreamMaxBytes;
         Leases = new V1.Leases.LeasesClient(_channel);
         Inference = new V1.Inference.InferenceClient(_channel);
         Admin = new V1.Admin.AdminClient(_channel);
@@ -49,6 +51,12 @@ internal sealed class RemoteConnection : IDisposable
 
     public int MaxMessageBytes { get; }
 
+    /// <summary>Runs whose request is at most this many bytes go over <see cref="Runs"/>; larger ones are unary calls.</summary>
+    public int RunStreamMaxBytes { get; }
+
+    /// <summary>The connection's stream for small runs, opened on first use.</summary>
+    public RunStreamClient Runs => LazyInitializer.EnsureInitialized(ref _runs, () => new RunStreamClient(this));
+
     public V1.Leases.LeasesClient Leases { get; }
 
     public V1.Inference.InferenceClient Inference { get; }
@@ -59,7 +67,11 @@ internal sealed class RemoteConnection : IDisposable
     public CallOptions Options(CancellationToken cancellationToken, DateTime? deadline = null) =>
         new(_headers, deadline, cancellationToken);
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _runs?.Dispose();
+        _channel.Dispose();
+    }
 
     private static string? ResolveApiKey(GpuPoolOptions options)
     {

@@ -1,10 +1,15 @@
 using GpuPool.Diagnostics;
+using GpuPool.Protocol;
+using Grpc.Core;
 using GpuPool.Protocol.Conversion;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Remote;
 
-/// <summary>A model loaded into a remote lease; runs are unary calls to the server.</summary>
+/// <summary>
+/// A model loaded into a remote lease. Small runs go over the connection's run stream (<see cref="RunStreamClient"/>),
+/// larger ones (over <see cref="GpuPoolOptions.RunStreamMaxBytes"/>) are unary calls.
+/// </summary>
 internal sealed class RemoteModel : PooledModel
 {
     private readonly RemoteLease _lease;
@@ -45,13 +50,32 @@ internal sealed class RemoteModel : PooledModel
         using var activity = ClientActivity.Start(GpuPoolInstruments.RunSpan);
         try
         {
-            var response = await _lease.CallAsync((c, ct) => c.Inference.RunAsync(request, c.Options(ct)).ResponseAsync, cancellationToken).ConfigureAwait(false);
+            var size = request.CalculateSize();
+            var response = await _lease.CallAsync((c, ct) => RunOnAsync(c, request, size, ct), cancellationToken).ConfigureAwait(false);
             return WireFormat.FromWire(response.Outputs);
         }
         catch (Exception ex) when (ClientActivity.Failed(activity, ex))
         {
             throw;
         }
+    }
+
+    private static async Task<V1.RunResponse> RunOnAsync(RemoteConnection connection, V1.RunRequest request, int size, CancellationToken cancellationToken)
+    {
+        if (size <= connection.RunStreamMaxBytes)
+        {
+            try
+            {
+                return await connection.Runs.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (ex.Trailers.GetValue(ErrorKinds.Trailer) == ErrorKinds.LeaseElsewhere || ex.StatusCode == StatusCode.Unimplemented)
+            {
+                // A stream reply carries no redirect address: the unary call's status names the lease's node.
+                // A server without RunStream (a proxy that only passes unary calls) gets the run as a unary call.
+            }
+        }
+
+        return await connection.Inference.RunAsync(request, connection.Options(cancellationToken)).ResponseAsync.ConfigureAwait(false);
     }
 
     public override async ValueTask UnloadAsync(CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using GpuPool.Runtime.Models;
 using Microsoft.ML.OnnxRuntime;
 
@@ -8,6 +9,9 @@ internal sealed class OnnxModelInstance : IModelInstance
 {
     private readonly InferenceSession _session;
     private readonly string[] _outputNames;
+
+    // Runs only read their options (no run is ever terminated through them), so one serves every run.
+    private readonly RunOptions _runOptions = new();
 
     public OnnxModelInstance(InferenceSession session)
     {
@@ -23,19 +27,23 @@ internal sealed class OnnxModelInstance : IModelInstance
 
     public IReadOnlyDictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, in RunContext context)
     {
-        var values = new Dictionary<string, OrtValue>(inputs.Count, StringComparer.Ordinal);
+        var names = new string[inputs.Count];
+        var values = new OrtValue[inputs.Count];
+        var pins = new MemoryHandle[inputs.Count];
+        var made = 0;
         try
         {
             foreach (var (name, tensor) in inputs)
             {
-                values.Add(name, OnnxTensors.ToOrt(tensor));
+                names[made] = name;
+                values[made] = OnnxTensors.Wrap(tensor, out pins[made]);
+                made++;
             }
 
-            using var runOptions = new RunOptions();
             IDisposableReadOnlyCollection<OrtValue> results;
             try
             {
-                results = _session.Run(runOptions, values, _outputNames);
+                results = _session.Run(_runOptions, names, values, _outputNames);
             }
             catch (OnnxRuntimeException ex)
             {
@@ -56,14 +64,24 @@ internal sealed class OnnxModelInstance : IModelInstance
         }
         finally
         {
-            foreach (var value in values.Values)
+            for (var i = 0; i < made; i++)
             {
-                value.Dispose();
+                values[i].Dispose();
+            }
+
+            // Every pin, also one taken by a Wrap that then failed (an unset pin disposes as a no-op).
+            foreach (var pin in pins)
+            {
+                pin.Dispose();
             }
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 
     private static TensorInfo Describe(string name, NodeMetadata metadata) =>
         new(name, OnnxTypes.ToPool(metadata.ElementDataType), [.. metadata.Dimensions.Select(d => (long)d)]);

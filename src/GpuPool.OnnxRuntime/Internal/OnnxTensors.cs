@@ -1,40 +1,40 @@
+using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
 
 namespace GpuPool.OnnxRuntime.Internal;
 
 /// <summary>
-/// Tensors between GpuPool and ONNX Runtime: numeric ones by one copy of their bytes, string ones element by
+/// Tensors between GpuPool and ONNX Runtime: numeric inputs over their own pinned bytes, outputs by one copy, string ones element by
 /// element through ONNX Runtime's string tensor API (UTF-8 bytes both ways, so any bytes survive).
 /// </summary>
 internal static class OnnxTensors
 {
-    /// <summary>A new ONNX Runtime tensor holding a copy of <paramref name="tensor"/>; the caller disposes it.</summary>
-    public static OrtValue ToOrt(TensorValue tensor)
+    /// <summary>
+    /// The tensor as an ONNX Runtime value the caller disposes (and then <paramref name="pin"/>). A numeric
+    /// tensor is wrapped over its own pinned bytes without a copy: ONNX Runtime only reads inputs, during the
+    /// run. An empty tensor gets an allocated value (there is no memory to point at); a string tensor is
+    /// copied element by element into ONNX Runtime's string tensor.
+    /// </summary>
+    public static OrtValue Wrap(TensorValue tensor, out MemoryHandle pin)
     {
+        pin = default;
         long[] shape = [.. tensor.Shape];
         if (tensor.ElementType == TensorDataType.String)
         {
-            var strings = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
-            try
-            {
-                var elements = tensor.ToByteStrings();
-                for (var i = 0; i < elements.Count; i++)
-                {
-                    strings.StringTensorSetElementAt(elements[i].Span, i);
-                }
-
-                return strings;
-            }
-            catch
-            {
-                strings.Dispose();
-                throw;
-            }
+            return CopyStrings(tensor, shape);
         }
 
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, OnnxTypes.ToOrt(tensor.ElementType), shape);
-        tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());
-        return value;
+        var type = OnnxTypes.ToOrt(tensor.ElementType);
+        if (tensor.Data.IsEmpty)
+        {
+            return OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
+        }
+
+        pin = tensor.Data.Pin();
+        unsafe
+        {
+            return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, shape, (nint)pin.Pointer, tensor.Data.Length);
+        }
     }
 
     /// <summary>An ONNX Runtime output copied into a tensor.</summary>
@@ -54,5 +54,25 @@ internal static class OnnxTensors
         }
 
         return TensorValue.FromByteStrings(elements, info.Shape);
+    }
+
+    private static OrtValue CopyStrings(TensorValue tensor, long[] shape)
+    {
+        var strings = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
+        try
+        {
+            var elements = tensor.ToByteStrings();
+            for (var i = 0; i < elements.Count; i++)
+            {
+                strings.StringTensorSetElementAt(elements[i].Span, i);
+            }
+
+            return strings;
+        }
+        catch
+        {
+            strings.Dispose();
+            throw;
+        }
     }
 }

@@ -17,9 +17,10 @@ namespace GpuPool.Runtime.Scheduling;
 /// </summary>
 /// <remarks>
 /// Execution model: each device has a fixed number of run slots (<see cref="FairSchedulerOptions"/>).
-/// On the CPU device the cores are divided evenly among the slots (<see cref="RunContext.IntraOpThreads"/>),
-/// so concurrent runs do not oversubscribe the cores and a lease's share of the CPU is its share of slot
-/// time. On NVIDIA each run carries its lease's stream (<see cref="ILeaseStreamProvider"/>), so runs of
+/// On the CPU device ONNX models share ONNX Runtime's global thread pool, so the runs in the slots divide the
+/// cores among themselves and a lone run uses them all (work conservation in cores);
+/// <see cref="RunContext.IntraOpThreads"/> (the cores divided among the slots) sizes backends that need a count.
+/// A lease's share of the CPU is its share of slot time. On NVIDIA each run carries its lease's stream (<see cref="ILeaseStreamProvider"/>), so runs of
 /// different leases overlap on the card. Decisions read the injected <see cref="TimeProvider"/>; execution
 /// time is measured on the execution clock (by default the same provider, whose timestamps come from
 /// <see cref="System.Diagnostics.Stopwatch"/> on the system clock).

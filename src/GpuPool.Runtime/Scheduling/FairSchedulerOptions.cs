@@ -7,7 +7,9 @@ public sealed class FairSchedulerOptions
 {
     /// <summary>
     /// Runs that may execute at once on one CPU device; <see langword="null"/> picks
-    /// <c>max(2, cores / 2)</c>. The device's cores are divided evenly among these run slots.
+    /// <c>max(2, cores / 2)</c>. ONNX models share one process-wide thread pool, so busy runs divide the cores
+    /// among themselves (a lone run uses them all); <see cref="Models.RunContext.IntraOpThreads"/> is the cores
+    /// divided among these slots, for backends that size their threads per run.
     /// </summary>
     [Range(1, 1024)]
     public int? CpuConcurrentRuns { get; set; }

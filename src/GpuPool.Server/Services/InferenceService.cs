@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using GpuPool.Protocol;
@@ -162,15 +163,30 @@ internal sealed class InferenceService(
         var replies = Channel.CreateBounded<QueuedReply>(new BoundedChannelOptions(MaxRunsInFlightPerStream) { SingleReader = true });
         using var inFlight = new SemaphoreSlim(MaxRunsInFlightPerStream);
         var writer = WriteAllAsync(replies.Reader, responseStream, inFlight, stop);
+        var calls = new StreamCalls(cancellationToken);
         var runs = new List<Task>();
         try
         {
             while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
             {
                 var request = requestStream.Current;
+                if (request.Cancel)
+                {
+                    calls.Cancel(request.CallId);
+                    continue;
+                }
+
                 await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
                 runs.RemoveAll(t => t.IsCompleted);
-                runs.Add(Task.Run(() => RunQueuedAsync(caller, request, replies.Writer, cancellationToken), cancellationToken));
+                if (!calls.TryStart(request.CallId, out var runCancelled))
+                {
+                    // That call only: the run already in flight with this id goes on.
+                    var duplicate = new InvalidPoolRequestException($"call_id {request.CallId} is already in flight on this stream.");
+                    replies.Writer.TryWrite(new QueuedReply(new V1.RunResponse { CallId = request.CallId, Error = errors.Map(duplicate, cancellationToken).ToCallError() }, budget.Open(caller.Tenant)));
+                    continue;
+                }
+
+                runs.Add(Task.Run(() => RunQueuedAsync(caller, request, replies.Writer, calls, runCancelled), cancellationToken));
             }
 
             await Task.WhenAll(runs).ConfigureAwait(false);
@@ -182,8 +198,9 @@ internal sealed class InferenceService(
         }
     }
 
-    private async Task RunQueuedAsync(CallerIdentity caller, V1.RunRequest request, ChannelWriter<QueuedReply> replies, CancellationToken cancellationToken)
+    private async Task RunQueuedAsync(CallerIdentity caller, V1.RunRequest request, ChannelWriter<QueuedReply> replies, StreamCalls calls, CancellationToken cancellationToken)
     {
+        using var activity = StreamRunTrace.Start(request);
         var held = budget.Open(caller.Tenant);
         V1.RunResponse response;
         try
@@ -208,7 +225,11 @@ internal sealed class InferenceService(
             held.Dispose();
             held = budget.Open(caller.Tenant);
             response = new V1.RunResponse { CallId = request.CallId, Error = errors.Map(ex, cancellationToken).ToCallError() };
+            activity?.SetStatus(ActivityStatusCode.Error, ((Grpc.Core.StatusCode)response.Error.Code).ToString());
         }
+
+        // Answered: the client may use the id again once it reads the reply.
+        calls.Finish(request.CallId);
 
         // Never blocks: the in-flight slots bound the queue to its capacity.
         if (!replies.TryWrite(new QueuedReply(response, held)))

@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using OrtType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
+
+namespace GpuPool.Benchmarks.Overhead;
+
+/// <summary>
+/// The baseline of the overhead benchmark: a plain <see cref="InferenceSession"/> with default options, as an
+/// application would use it without a pool. Its inputs are made once (pinned, no copy per run); each run reads its
+/// outputs into arrays, as the caller of a lease gets them.
+/// </summary>
+internal sealed class PlainSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly List<GCHandle> _pins = [];
+    private readonly Dictionary<string, OrtValue> _inputs = new(StringComparer.Ordinal);
+    private readonly string[] _outputNames;
+    private readonly RunOptions _runOptions = new();
+
+    public PlainSession(byte[] model, IReadOnlyDictionary<string, TensorValue> inputs)
+    {
+        _session = new InferenceSession(model);
+        _outputNames = [.. _session.OutputMetadata.Keys];
+        foreach (var (name, tensor) in inputs)
+        {
+            var bytes = tensor.Data.ToArray();
+            var pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+            _pins.Add(pin);
+            _inputs.Add(name, OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, ToOrt(tensor.ElementType), [.. tensor.Shape], pin.AddrOfPinnedObject(), bytes.Length));
+        }
+    }
+
+    /// <summary>One run; returns the total output bytes (so the copies cannot be optimised away).</summary>
+    public long Run()
+    {
+        using var results = _session.Run(_runOptions, _inputs, _outputNames);
+        long total = 0;
+        foreach (var result in results)
+        {
+            total += result.GetTensorDataAsSpan<byte>().ToArray().Length;
+        }
+
+        return total;
+    }
+
+    public void Dispose()
+    {
+        foreach (var value in _inputs.Values)
+        {
+            value.Dispose();
+        }
+
+        foreach (var pin in _pins)
+        {
+            pin.Free();
+        }
+
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    private static OrtType ToOrt(TensorDataType type) => type switch
+    {
+        TensorDataType.Float32 => OrtType.Float,
+        TensorDataType.Int64 => OrtType.Int64,
+        TensorDataType.Int32 => OrtType.Int32,
+        _ => throw new NotSupportedException($"The overhead benchmark's models take no {type} inputs."),
+    };
+}
