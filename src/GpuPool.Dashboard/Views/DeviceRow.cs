@@ -21,6 +21,16 @@ internal sealed record DeviceRow
 
     public required string ComputeAllocated { get; init; }
 
+    /// <summary>Measured utilisation over the busy window and the busy total (the scheduler's execution time).</summary>
+    public required string Busy { get; init; }
+
+    /// <summary>The vendor's own utilisation figure (NVML), where reported.</summary>
+    public required string VendorUtilization { get; init; }
+
+    public required string Temperature { get; init; }
+
+    public required string Power { get; init; }
+
     public required string Leases { get; init; }
 
     public required bool Draining { get; init; }

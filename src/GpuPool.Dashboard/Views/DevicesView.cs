@@ -15,6 +15,8 @@ internal sealed record DevicesView(IReadOnlyList<DeviceRow> Devices, IReadOnlyLi
                 var device = status.Device;
                 var leases = snapshot.Leases.Where(l => l.Devices.Any(d => d.Id == device.Id && d.Node == device.Node)).Select(l => l.Id);
                 var op = status.Draining ? "undrain" : "drain";
+                var key = PoolUsage.DeviceKey(device.Node, device.Id);
+                var usage = snapshot.Usage.Devices.GetValueOrDefault(key);
                 rows.Add(new DeviceRow
                 {
                     Pool = snapshot.Name,
@@ -26,6 +28,10 @@ internal sealed record DevicesView(IReadOnlyList<DeviceRow> Devices, IReadOnlyLi
                     MemoryAllocated = $"{Units.Bytes(status.AllocatedMemoryBytes)} ({Units.Percent(status.AllocatedMemoryBytes, device.TotalMemoryBytes)})",
                     MemoryUsedElsewhere = Units.Bytes(status.ExternalMemoryBytes),
                     ComputeAllocated = $"{Units.Devices(status.AllocatedMilli)} of 1",
+                    Busy = UsageText.Busy(usage, snapshot.Busy.TryGetValue(key, out var busy) ? busy : null),
+                    VendorUtilization = UsageText.VendorUtilization(usage),
+                    Temperature = UsageText.Temperature(usage),
+                    Power = UsageText.Power(usage),
                     Leases = $"{status.ActiveLeases}",
                     Draining = status.Draining,
                     ActionUrl = ConfirmUrl.Device(op, snapshot.Name, device.Node, device.Id),

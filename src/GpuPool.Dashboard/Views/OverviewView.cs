@@ -11,6 +11,8 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
         var up = snapshots.Where(s => s.IsUp).ToList();
         var total = Figures(up.SelectMany(s => s.Devices).ToList(), up.SelectMany(s => s.Leases).ToList(), up.Sum(s => s.WaitingAcquires)) with
         {
+            ComputeBusy = Busy(up),
+            Refused = Refused(up),
             Pool = "All pools",
             State = $"{up.Count} of {snapshots.Count} up",
         };
@@ -21,7 +23,7 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
     {
         var row = snapshot.Status switch
         {
-            PoolStatus.Up => Figures(snapshot.Devices, snapshot.Leases, snapshot.WaitingAcquires) with { State = "Up" },
+            PoolStatus.Up => Figures(snapshot.Devices, snapshot.Leases, snapshot.WaitingAcquires) with { State = "Up", ComputeBusy = Busy([snapshot]), Refused = Refused([snapshot]) },
             PoolStatus.Down => new OverviewRow { Pool = "", State = "Down", Problem = snapshot.Problem ?? "", IsDown = true },
             _ => new OverviewRow { Pool = "", State = "Connecting" },
         };
@@ -34,6 +36,20 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
             MemoryTrend = Sparkline.Points([.. trend.Select(p => (double?)p.MemoryAllocatedBytes)]),
         };
     }
+
+    /// <summary>Busy fractions summed, in devices, over the devices that report one.</summary>
+    private static string Busy(IReadOnlyList<PoolSnapshot> pools)
+    {
+        var measured = pools.SelectMany(p => p.Busy.Values).ToList();
+        return measured.Count == 0
+            ? Units.NotReported
+            : $"{Units.Devices((long)Math.Round(measured.Sum() * 1000))} of {measured.Count} device(s)";
+    }
+
+    private static string Refused(IReadOnlyList<PoolSnapshot> pools) =>
+        pools.All(p => ReferenceEquals(p.Usage, PoolUsage.None))
+            ? Units.NotReported
+            : $"{pools.Sum(p => p.Usage.Tenants.Values.Sum(t => t.RejectionCount))}";
 
     private static OverviewRow Figures(IReadOnlyList<Protocol.V1.DeviceStatus> devices, IReadOnlyList<Protocol.V1.Lease> leases, int waiting)
     {

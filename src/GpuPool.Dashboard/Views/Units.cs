@@ -34,5 +34,15 @@ internal static class Units
         _ => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours} h {span.Minutes} min"),
     };
 
+    /// <summary>Measured seconds: "0.042 s", "12.3 s".</summary>
+    public static string Seconds(double seconds) =>
+        seconds.ToString(seconds < 1 ? "0.###" : "0.#", CultureInfo.InvariantCulture) + " s";
+
+    /// <summary>A fraction as a whole percentage: 0.354 → "35%".</summary>
+    public static string Fraction(double fraction) => fraction.ToString("0%", CultureInfo.InvariantCulture);
+
+    /// <summary>What a page shows for a figure the device or server does not report.</summary>
+    public const string NotReported = "—";
+
     public static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 }
