@@ -44,6 +44,7 @@ public sealed class ClusterTests(BrowserFixture browser, ITestOutputHelper outpu
         // Measured by node-1, which serves the lease: read from node-1 although only node-0 is configured.
         await Expect(await Operator.CellAsync(page, "Leases", remote.Id, "Models")).ToHaveTextAsync("far-model");
         await Expect(await Operator.CellAsync(page, "Leases", remote.Id, "Runs")).ToHaveTextAsync("1");
+        await Expect(await Operator.CellAsync(page, "Leases", remote.Id, "In use")).Not.ToHaveTextAsync("0 B");
         await Screenshots.SaveAsync(page, "dashboard-cluster-leases");
 
         await page.GetByRole(AriaRole.Link, new() { Name = $"Revoke {remote.Id}" }).ClickAsync();
@@ -64,7 +65,8 @@ public sealed class ClusterTests(BrowserFixture browser, ITestOutputHelper outpu
 
         var target = Operator.Row(page, "Devices", "node-1").Filter(new() { HasText = "sim0" });
         await Expect(target).ToHaveCountAsync(1);
-        await Expect(await Operator.CellAsync(page, "Devices", "node-1", "Busy (measured)")).ToContainTextAsync("runs");
+        // The run measured by node-1's scheduler shows on the node-1 device that ran it, once.
+        await Expect(Operator.Row(page, "Devices", "node-1").Filter(new() { HasText = "1 run)" })).ToHaveCountAsync(1);
         await target.GetByRole(AriaRole.Link, new() { Name = "Drain" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Drain device" }).ClickAsync();
         await Expect(target).ToContainTextAsync("Draining");

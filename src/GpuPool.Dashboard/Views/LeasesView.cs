@@ -48,7 +48,8 @@ internal sealed record LeasesView(IReadOnlyList<LeaseRow> Leases, IReadOnlyList<
         Node = string.Join(", ", lease.Devices.Select(d => d.Node).Distinct(StringComparer.Ordinal)),
         Device = string.Join(", ", lease.Devices.Select(d => d.Id)),
         Memory = Units.Bytes(lease.MemoryBytes),
-        MemoryUsed = Units.Bytes(lease.MemoryUsedBytes),
+        // The serving node's figure: in a pool, the node that lists a lease served elsewhere cannot know it.
+        MemoryUsed = Units.Bytes(usage?.MemoryUsedBytes ?? lease.MemoryUsedBytes),
         Share = Units.Devices(lease.ComputeMilli),
         Priority = lease.Priority.ToString().Replace("LeasePriority", "", StringComparison.Ordinal),
         Isolation = lease.Isolation.ToString().Replace("LeaseIsolation", "", StringComparison.Ordinal),

@@ -9,10 +9,8 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
     {
         var rows = snapshots.Select(s => Row(s, trends.For(s.Name), now)).ToList();
         var up = snapshots.Where(s => s.IsUp).ToList();
-        var total = Figures(up.SelectMany(s => s.Devices).ToList(), up.SelectMany(s => s.Leases).ToList(), up.Sum(s => s.WaitingAcquires)) with
+        var total = Figures(up) with
         {
-            ComputeBusy = Busy(up),
-            Refused = Refused(up),
             Pool = "All pools",
             State = $"{up.Count} of {snapshots.Count} up",
         };
@@ -23,7 +21,7 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
     {
         var row = snapshot.Status switch
         {
-            PoolStatus.Up => Figures(snapshot.Devices, snapshot.Leases, snapshot.WaitingAcquires) with { State = "Up", ComputeBusy = Busy([snapshot]), Refused = Refused([snapshot]) },
+            PoolStatus.Up => Figures([snapshot]) with { State = "Up" },
             PoolStatus.Down => new OverviewRow { Pool = "", State = "Down", Problem = snapshot.Problem ?? "", IsDown = true },
             _ => new OverviewRow { Pool = "", State = "Connecting" },
         };
@@ -51,11 +49,18 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
             ? Units.NotReported
             : $"{pools.Sum(p => p.Usage.Tenants.Values.Sum(t => t.RejectionCount))}";
 
-    private static OverviewRow Figures(IReadOnlyList<Protocol.V1.DeviceStatus> devices, IReadOnlyList<Protocol.V1.Lease> leases, int waiting)
+    /// <summary>Memory the leases' models are charged (the serving node's figure where it reported one) plus memory used outside leases.</summary>
+    private static long MemoryInUse(PoolSnapshot pool) =>
+        pool.Leases.Sum(l => pool.Usage.Leases.TryGetValue(l.Id, out var usage) ? usage.MemoryUsedBytes : l.MemoryUsedBytes)
+        + pool.Devices.Sum(d => d.ExternalMemoryBytes);
+
+    private static OverviewRow Figures(IReadOnlyList<PoolSnapshot> pools)
     {
+        var devices = pools.SelectMany(p => p.Devices).ToList();
+        var leases = pools.SelectMany(p => p.Leases).ToList();
         var memoryTotal = devices.Sum(d => d.Device.TotalMemoryBytes);
         var memoryAllocated = devices.Sum(d => d.AllocatedMemoryBytes);
-        var memoryUsed = leases.Sum(l => l.MemoryUsedBytes) + devices.Sum(d => d.ExternalMemoryBytes);
+        var memoryUsed = pools.Sum(MemoryInUse);
         var milli = devices.Sum(d => (long)d.AllocatedMilli);
         return new OverviewRow
         {
@@ -67,7 +72,9 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
             ComputeAllocated = $"{Units.Devices(milli)} of {devices.Count} device(s)",
             Leases = $"{leases.Count}",
             Tenants = $"{leases.Select(l => l.Tenant).Distinct(StringComparer.Ordinal).Count()}",
-            Waiting = $"{waiting}",
+            Waiting = $"{pools.Sum(p => p.WaitingAcquires)}",
+            ComputeBusy = Busy(pools),
+            Refused = Refused(pools),
         };
     }
 }

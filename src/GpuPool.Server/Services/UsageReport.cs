@@ -34,7 +34,7 @@ internal static class UsageReport
         foreach (var lease in table.List())
         {
             var runs = ledger.Lease(lease.Id);
-            var usage = new V1.LeaseUsage { LeaseId = lease.Id, Runs = runs.Runs, ComputeSeconds = runs.Time.TotalSeconds };
+            var usage = new V1.LeaseUsage { LeaseId = lease.Id, Runs = runs.Runs, ComputeSeconds = runs.Time.TotalSeconds, MemoryUsedBytes = lease.MemoryUsedBytes };
             usage.Models.AddRange(host.ModelsOf(lease.Id).Where(m => !m.IsUnloaded).Select(m => m.Name));
             response.Leases.Add(usage);
         }
