@@ -49,6 +49,7 @@ public sealed partial class UsageTests(BrowserFixture browser, ITestOutputHelper
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Devices" }).ClickAsync();
         await Expect(await Operator.CellAsync(page, "Devices", "cpu0", "Busy (measured)")).ToHaveTextAsync(BusyPattern());
+        await Expect(await Operator.CellAsync(page, "Devices", "cpu0", "In use")).Not.ToHaveTextAsync("0 B"); // the model's charge
         // The CPU reports no temperature, power or vendor utilisation: a dash, not a zero.
         await Expect(await Operator.CellAsync(page, "Devices", "cpu0", "Temperature")).ToHaveTextAsync("—");
         await Expect(await Operator.CellAsync(page, "Devices", "cpu0", "Power")).ToHaveTextAsync("—");

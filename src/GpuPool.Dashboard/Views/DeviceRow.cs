@@ -17,6 +17,9 @@ internal sealed record DeviceRow
 
     public required string MemoryAllocated { get; init; }
 
+    /// <summary>Memory the leases' models are charged on the device plus memory used outside leases.</summary>
+    public required string MemoryInUse { get; init; }
+
     public required string MemoryUsedElsewhere { get; init; }
 
     public required string ComputeAllocated { get; init; }
