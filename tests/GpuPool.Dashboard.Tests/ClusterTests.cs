@@ -36,6 +36,17 @@ public sealed class ClusterTests(BrowserFixture browser, ITestOutputHelper outpu
         await Expect(await Operator.CellAsync(page, "Pools", "cluster", "Devices")).ToHaveTextAsync("4", new() { Timeout = 2000 });
         await Expect(await Operator.CellAsync(page, "Pools", "cluster", "Leases")).ToHaveTextAsync("2");
 
+        // An acquire waiting on node-1 (both its devices whole, one is leased) counts in the pool's total.
+        using (var stop = new CancellationTokenSource())
+        {
+            var waiting = there.GetRequiredService<IGpuPool>().LeaseAsync(SliceRequest.ForDevices(2) with { Constraints = new DeviceConstraints { Node = "node-1" } }, stop.Token).AsTask();
+            await Expect(await Operator.CellAsync(page, "Pools", "cluster", "Waiting")).ToHaveTextAsync("1", new() { Timeout = 2000 });
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+
+        await Expect(await Operator.CellAsync(page, "Pools", "cluster", "Waiting")).ToHaveTextAsync("0", new() { Timeout = 2000 });
+
         await page.GetByRole(AriaRole.Link, new() { Name = "Leases" }).ClickAsync();
         await Expect(page.GetByText("2 lease(s)")).ToBeVisibleAsync();
         await Expect(Operator.Row(page, "Leases", local.Id)).ToHaveCountAsync(1);

@@ -20,6 +20,9 @@ internal sealed record PoolUsage
     /// <summary>Tenants by name, summed over the nodes.</summary>
     public IReadOnlyDictionary<string, TenantTotals> Tenants { get; init; } = new Dictionary<string, TenantTotals>();
 
+    /// <summary>Acquires waiting on the nodes that answered, summed; null where the pool does not report usage.</summary>
+    public int? WaitingAcquires { get; init; }
+
     /// <summary>Nodes of the pool whose figures could not be read this time.</summary>
     public IReadOnlyList<string> MissingNodes { get; init; } = [];
 
@@ -49,6 +52,6 @@ internal sealed record PoolUsage
             }
         }
 
-        return new PoolUsage { Devices = devices, Leases = leases, Tenants = tenants, MissingNodes = missingNodes };
+        return new PoolUsage { Devices = devices, Leases = leases, Tenants = tenants, MissingNodes = missingNodes, WaitingAcquires = reports.Sum(r => r.WaitingAcquires) };
     }
 }

@@ -72,7 +72,8 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
             ComputeAllocated = $"{Units.Devices(milli)} of {devices.Count} device(s)",
             Leases = $"{leases.Count}",
             Tenants = $"{leases.Select(l => l.Tenant).Distinct(StringComparer.Ordinal).Count()}",
-            Waiting = $"{pools.Sum(p => p.WaitingAcquires)}",
+            // Every node's own count where the pool reports usage (ListTenants counts only the node that answered).
+            Waiting = $"{pools.Sum(p => p.Usage.WaitingAcquires ?? p.WaitingAcquires)}",
             ComputeBusy = Busy(pools),
             Refused = Refused(pools),
         };

@@ -7,6 +7,7 @@ using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Models;
 using GpuPool.Runtime.Scheduling;
+using GpuPool.Server.Leasing;
 using Microsoft.Extensions.DependencyInjection;
 using V1 = GpuPool.Protocol.V1;
 
@@ -29,6 +30,8 @@ internal static class UsageReport
             Node = inventory.Node,
             TakenAtUnixMs = WireFormat.ToUnixMs(table.TimeProvider.GetUtcNow()),
         };
+        var operations = services.GetRequiredService<LeaseOperations>();
+        response.WaitingAcquires = operations.Tenants.Sum(t => operations.Waiting(t.Key));
         AddDevices(response, inventory, ledger, services.GetService<FairDeviceScheduler>(), services.GetService<NvidiaTelemetryService>());
         var host = services.GetRequiredService<ModelHost>();
         foreach (var lease in table.List())
