@@ -21,6 +21,7 @@ internal static class DashboardApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PoolDirectory>();
         services.AddSingleton<TrendHistory>();
+        services.AddSingleton<BusyMeter>();
         services.AddSingleton<PoolMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<PoolMonitor>());
         services.AddSingleton<PoolActions>();

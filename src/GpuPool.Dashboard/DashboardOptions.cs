@@ -22,4 +22,7 @@ internal sealed class DashboardOptions
 
     /// <summary>How often a trend point is kept.</summary>
     public TimeSpan TrendInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Over how long a device's measured busy time is turned into its utilisation.</summary>
+    public TimeSpan BusyWindow { get; set; } = TimeSpan.FromSeconds(10);
 }

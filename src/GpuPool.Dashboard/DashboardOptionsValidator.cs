@@ -43,6 +43,11 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
             errors.Add($"Dashboard: CallTimeout ({options.CallTimeout}) and TrendInterval ({options.TrendInterval}) must be positive and TrendWindow ({options.TrendWindow}) at least TrendInterval.");
         }
 
+        if (options.BusyWindow < options.RefreshInterval || options.BusyWindow > options.TrendWindow)
+        {
+            errors.Add($"Dashboard:BusyWindow ({options.BusyWindow}) must be at least RefreshInterval ({options.RefreshInterval}) and at most TrendWindow ({options.TrendWindow}).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GpuPool.Protocol;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -7,7 +8,8 @@ namespace GpuPool.Dashboard.Pools;
 
 /// <summary>
 /// The admin API of one pool. A pool of several servers is one pool: a call goes to the server that
-/// answered last and moves on to the next address when that one is unreachable.
+/// answered last and moves on to the next address when that one is unreachable. A node of a pool that
+/// only the pool knows (an address the pool reports, not a configured one) is reached on a channel of its own.
 /// </summary>
 internal sealed class PoolClient : IDisposable
 {
@@ -15,6 +17,7 @@ internal sealed class PoolClient : IDisposable
     private readonly V1.Admin.AdminClient[] _clients;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _nodes = new(StringComparer.Ordinal);
     private int _preferred;
 
     public PoolClient(PoolOptions options, TimeSpan timeout, TimeProvider time)
@@ -43,13 +46,9 @@ internal sealed class PoolClient : IDisposable
         for (var i = 0; i < _clients.Length; i++)
         {
             var index = (first + i) % _clients.Length;
-            var options = new CallOptions(
-                new Metadata { { ErrorKinds.ApiKeyHeader, apiKey } },
-                _time.GetUtcNow().UtcDateTime + _timeout,
-                cancellationToken);
             try
             {
-                var result = await call(_clients[index], options).ResponseAsync.ConfigureAwait(false);
+                var result = await call(_clients[index], Options(apiKey, cancellationToken)).ResponseAsync.ConfigureAwait(false);
                 Volatile.Write(ref _preferred, index);
                 return result;
             }
@@ -62,11 +61,23 @@ internal sealed class PoolClient : IDisposable
         throw last ?? new RpcException(new Status(StatusCode.Unavailable, "The pool has no address."));
     }
 
+    /// <summary>Calls one node of the pool at <paramref name="address"/> (as the pool reports it), without moving on to another.</summary>
+    public async Task<T> CallNodeAsync<T>(string address, string apiKey, Func<V1.Admin.AdminClient, CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    {
+        var channel = _nodes.GetOrAdd(address, static a => new Lazy<GrpcChannel>(() => GrpcChannel.ForAddress(a))).Value;
+        return await call(new V1.Admin.AdminClient(channel), Options(apiKey, cancellationToken)).ResponseAsync.ConfigureAwait(false);
+    }
+
     public void Dispose()
     {
-        foreach (var channel in _channels)
+        foreach (var channel in _channels.Concat(_nodes.Values.Where(n => n.IsValueCreated).Select(n => n.Value)))
         {
             channel.Dispose();
         }
     }
+
+    private CallOptions Options(string apiKey, CancellationToken cancellationToken) => new(
+        new Metadata { { ErrorKinds.ApiKeyHeader, apiKey } },
+        _time.GetUtcNow().UtcDateTime + _timeout,
+        cancellationToken);
 }

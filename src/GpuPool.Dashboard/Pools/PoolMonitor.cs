@@ -9,7 +9,7 @@ namespace GpuPool.Dashboard.Pools;
 /// Reads every pool each <see cref="DashboardOptions.RefreshInterval"/>, each pool on its own loop (a pool
 /// that hangs until the call timeout does not hold the others back), publishes the snapshots and keeps the trends.
 /// </summary>
-internal sealed class PoolMonitor(PoolDirectory directory, TrendHistory trends, TimeProvider time, IOptions<DashboardOptions> options, ILogger<PoolMonitor> logger) : BackgroundService
+internal sealed class PoolMonitor(PoolDirectory directory, TrendHistory trends, BusyMeter busy, TimeProvider time, IOptions<DashboardOptions> options, ILogger<PoolMonitor> logger) : BackgroundService
 {
     /// <summary>Reads one pool now (after an action, so that its effect shows at once).</summary>
     public async Task RefreshAsync(string pool, CancellationToken cancellationToken)
@@ -27,6 +27,11 @@ internal sealed class PoolMonitor(PoolDirectory directory, TrendHistory trends, 
     private async Task RefreshAsync(int index, CancellationToken cancellationToken)
     {
         var snapshot = await PoolReader.ReadAsync(directory.Pools[index], time, cancellationToken).ConfigureAwait(false);
+        if (snapshot.IsUp)
+        {
+            snapshot = snapshot with { Busy = busy.Record(snapshot.Name, snapshot.Usage, snapshot.TakenAt) };
+        }
+
         var previous = directory.Publish(index, snapshot);
         if (snapshot.Status != previous.Status)
         {

@@ -14,6 +14,7 @@ internal static class PoolReader
             var inventory = await pool.CallAsync(key, (c, o) => c.GetInventoryAsync(new V1.AdminGetInventoryRequest(), o), cancellationToken).ConfigureAwait(false);
             var leases = await pool.CallAsync(key, (c, o) => c.ListAllLeasesAsync(new V1.ListAllLeasesRequest(), o), cancellationToken).ConfigureAwait(false);
             var tenants = await ReadTenantsAsync(pool, cancellationToken).ConfigureAwait(false);
+            var usage = await UsageReader.ReadAsync(pool, cancellationToken).ConfigureAwait(false);
             return new PoolSnapshot
             {
                 Name = pool.Name,
@@ -24,6 +25,7 @@ internal static class PoolReader
                 Leases = leases.Leases,
                 Tenants = tenants.Tenants,
                 WaitingAcquires = tenants.WaitingAcquires,
+                Usage = usage,
             };
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)

@@ -24,5 +24,11 @@ internal sealed record PoolSnapshot
 
     public int WaitingAcquires { get; init; }
 
+    /// <summary>What the pool's engines measured (busy time, telemetry, runs, refusals).</summary>
+    public PoolUsage Usage { get; init; } = PoolUsage.None;
+
+    /// <summary>Each device's measured utilisation (0–1) over the busy window, by <see cref="PoolUsage.DeviceKey"/>.</summary>
+    public IReadOnlyDictionary<string, double> Busy { get; init; } = new Dictionary<string, double>();
+
     public bool IsUp => Status == PoolStatus.Up;
 }

@@ -17,9 +17,22 @@ internal sealed record DeviceRow
 
     public required string MemoryAllocated { get; init; }
 
+    /// <summary>Memory the leases' models are charged on the device plus memory used outside leases.</summary>
+    public required string MemoryInUse { get; init; }
+
     public required string MemoryUsedElsewhere { get; init; }
 
     public required string ComputeAllocated { get; init; }
+
+    /// <summary>Measured utilisation over the busy window and the busy total (the scheduler's execution time).</summary>
+    public required string Busy { get; init; }
+
+    /// <summary>The vendor's own utilisation figure (NVML), where reported.</summary>
+    public required string VendorUtilization { get; init; }
+
+    public required string Temperature { get; init; }
+
+    public required string Power { get; init; }
 
     public required string Leases { get; init; }
 

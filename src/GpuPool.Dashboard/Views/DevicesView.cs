@@ -13,8 +13,12 @@ internal sealed record DevicesView(IReadOnlyList<DeviceRow> Devices, IReadOnlyLi
             foreach (var status in snapshot.Devices)
             {
                 var device = status.Device;
-                var leases = snapshot.Leases.Where(l => l.Devices.Any(d => d.Id == device.Id && d.Node == device.Node)).Select(l => l.Id);
+                var leases = snapshot.Leases.Where(l => l.Devices.Any(d => d.Id == device.Id && d.Node == device.Node)).ToList();
+                // What the leases' models are charged here (the serving node's figure) plus what is used outside leases.
+                var inUse = leases.Sum(l => snapshot.Usage.Leases.TryGetValue(l.Id, out var u) ? u.MemoryUsedBytes : l.MemoryUsedBytes) + status.ExternalMemoryBytes;
                 var op = status.Draining ? "undrain" : "drain";
+                var key = PoolUsage.DeviceKey(device.Node, device.Id);
+                var usage = snapshot.Usage.Devices.GetValueOrDefault(key);
                 rows.Add(new DeviceRow
                 {
                     Pool = snapshot.Name,
@@ -24,12 +28,17 @@ internal sealed record DevicesView(IReadOnlyList<DeviceRow> Devices, IReadOnlyLi
                     Uuid = device.Uuid.Length == 0 ? "(none)" : device.Uuid,
                     MemoryTotal = Units.Bytes(device.TotalMemoryBytes),
                     MemoryAllocated = $"{Units.Bytes(status.AllocatedMemoryBytes)} ({Units.Percent(status.AllocatedMemoryBytes, device.TotalMemoryBytes)})",
+                    MemoryInUse = Units.Bytes(inUse),
                     MemoryUsedElsewhere = Units.Bytes(status.ExternalMemoryBytes),
                     ComputeAllocated = $"{Units.Devices(status.AllocatedMilli)} of 1",
+                    Busy = UsageText.Busy(usage, snapshot.Busy.TryGetValue(key, out var busy) ? busy : null),
+                    VendorUtilization = UsageText.VendorUtilization(usage),
+                    Temperature = UsageText.Temperature(usage),
+                    Power = UsageText.Power(usage),
                     Leases = $"{status.ActiveLeases}",
                     Draining = status.Draining,
                     ActionUrl = ConfirmUrl.Device(op, snapshot.Name, device.Node, device.Id),
-                    LeaseIds = string.Join(", ", leases),
+                    LeaseIds = string.Join(", ", leases.Select(l => l.Id)),
                 });
             }
         }

@@ -27,5 +27,12 @@ internal sealed record LeaseRow
 
     public required string ExpiresIn { get; init; }
 
+    public required string Models { get; init; }
+
+    public required string Runs { get; init; }
+
+    /// <summary>Measured execution time of its runs.</summary>
+    public required string ComputeSeconds { get; init; }
+
     public required string RevokeUrl { get; init; }
 }

@@ -19,6 +19,12 @@ internal sealed record OverviewRow
 
     public string ComputeAllocated { get; init; } = "";
 
+    /// <summary>Measured busy time over the busy window, in devices ("0.35 of 2 device(s)").</summary>
+    public string ComputeBusy { get; init; } = "";
+
+    /// <summary>Requests refused (leases and runs), counted by the servers since they started.</summary>
+    public string Refused { get; init; } = "";
+
     public string Leases { get; init; } = "";
 
     public string Tenants { get; init; } = "";

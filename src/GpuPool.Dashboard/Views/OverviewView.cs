@@ -9,7 +9,7 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
     {
         var rows = snapshots.Select(s => Row(s, trends.For(s.Name), now)).ToList();
         var up = snapshots.Where(s => s.IsUp).ToList();
-        var total = Figures(up.SelectMany(s => s.Devices).ToList(), up.SelectMany(s => s.Leases).ToList(), up.Sum(s => s.WaitingAcquires)) with
+        var total = Figures(up) with
         {
             Pool = "All pools",
             State = $"{up.Count} of {snapshots.Count} up",
@@ -21,7 +21,7 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
     {
         var row = snapshot.Status switch
         {
-            PoolStatus.Up => Figures(snapshot.Devices, snapshot.Leases, snapshot.WaitingAcquires) with { State = "Up" },
+            PoolStatus.Up => Figures([snapshot]) with { State = "Up" },
             PoolStatus.Down => new OverviewRow { Pool = "", State = "Down", Problem = snapshot.Problem ?? "", IsDown = true },
             _ => new OverviewRow { Pool = "", State = "Connecting" },
         };
@@ -35,11 +35,32 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
         };
     }
 
-    private static OverviewRow Figures(IReadOnlyList<Protocol.V1.DeviceStatus> devices, IReadOnlyList<Protocol.V1.Lease> leases, int waiting)
+    /// <summary>Busy fractions summed, in devices, over the devices that report one.</summary>
+    private static string Busy(IReadOnlyList<PoolSnapshot> pools)
     {
+        var measured = pools.SelectMany(p => p.Busy.Values).ToList();
+        return measured.Count == 0
+            ? Units.NotReported
+            : $"{Units.Devices((long)Math.Round(measured.Sum() * 1000))} of {measured.Count} device(s)";
+    }
+
+    private static string Refused(IReadOnlyList<PoolSnapshot> pools) =>
+        pools.All(p => ReferenceEquals(p.Usage, PoolUsage.None))
+            ? Units.NotReported
+            : $"{pools.Sum(p => p.Usage.Tenants.Values.Sum(t => t.RejectionCount))}";
+
+    /// <summary>Memory the leases' models are charged (the serving node's figure where it reported one) plus memory used outside leases.</summary>
+    private static long MemoryInUse(PoolSnapshot pool) =>
+        pool.Leases.Sum(l => pool.Usage.Leases.TryGetValue(l.Id, out var usage) ? usage.MemoryUsedBytes : l.MemoryUsedBytes)
+        + pool.Devices.Sum(d => d.ExternalMemoryBytes);
+
+    private static OverviewRow Figures(IReadOnlyList<PoolSnapshot> pools)
+    {
+        var devices = pools.SelectMany(p => p.Devices).ToList();
+        var leases = pools.SelectMany(p => p.Leases).ToList();
         var memoryTotal = devices.Sum(d => d.Device.TotalMemoryBytes);
         var memoryAllocated = devices.Sum(d => d.AllocatedMemoryBytes);
-        var memoryUsed = leases.Sum(l => l.MemoryUsedBytes) + devices.Sum(d => d.ExternalMemoryBytes);
+        var memoryUsed = pools.Sum(MemoryInUse);
         var milli = devices.Sum(d => (long)d.AllocatedMilli);
         return new OverviewRow
         {
@@ -51,7 +72,10 @@ internal sealed record OverviewView(IReadOnlyList<OverviewRow> Pools, OverviewRo
             ComputeAllocated = $"{Units.Devices(milli)} of {devices.Count} device(s)",
             Leases = $"{leases.Count}",
             Tenants = $"{leases.Select(l => l.Tenant).Distinct(StringComparer.Ordinal).Count()}",
-            Waiting = $"{waiting}",
+            // Every node's own count where the pool reports usage (ListTenants counts only the node that answered).
+            Waiting = $"{pools.Sum(p => p.Usage.WaitingAcquires ?? p.WaitingAcquires)}",
+            ComputeBusy = Busy(pools),
+            Refused = Refused(pools),
         };
     }
 }

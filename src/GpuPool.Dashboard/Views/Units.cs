@@ -34,5 +34,20 @@ internal static class Units
         _ => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours} h {span.Minutes} min"),
     };
 
+    /// <summary>Measured time: "0 s", "35 µs", "4.2 ms", "12.3 s" (small runs must not read as nothing).</summary>
+    public static string Seconds(double seconds) => seconds switch
+    {
+        <= 0 => "0 s",
+        < 0.001 => string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e6:0} µs"),
+        < 1 => string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e3:0.#} ms"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{seconds:0.#} s"),
+    };
+
+    /// <summary>A fraction as a whole percentage: 0.354 → "35%".</summary>
+    public static string Fraction(double fraction) => fraction.ToString("0%", CultureInfo.InvariantCulture);
+
+    /// <summary>What a page shows for a figure the device or server does not report.</summary>
+    public const string NotReported = "—";
+
     public static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 }

@@ -50,6 +50,9 @@ internal sealed class RuntimeMetrics
         _runRejected = meter.CreateCounter<long>(GpuPoolInstruments.RunRejected, "{run}", "Model runs refused by a device's scheduler");
     }
 
+    /// <summary>What the engine has measured so far, for the operator's API (fed at the same points as the instruments).</summary>
+    internal UsageLedger Usage { get; } = new();
+
     /// <summary>A metrics instance that records nothing anyone listens to (tests, tools).</summary>
     public static RuntimeMetrics CreateDetached() => new(new DetachedMeterFactory());
 
@@ -73,12 +76,18 @@ internal sealed class RuntimeMetrics
         }
 
         Allocated(lease, -1);
+        Usage.Forget(lease.Id);
     }
 
-    internal void Rejected(string tenant, string reason) => _rejected.Add(1, Tenant(tenant), Reason(reason));
-
-    internal void ModelRun(string tenant, string deviceId, TimeSpan elapsed)
+    internal void Rejected(string tenant, string reason)
     {
+        _rejected.Add(1, Tenant(tenant), Reason(reason));
+        Usage.Rejected(tenant, reason);
+    }
+
+    internal void ModelRun(string tenant, string deviceId, TimeSpan elapsed, string? leaseId = null)
+    {
+        Usage.Run(leaseId, tenant, deviceId, elapsed);
         var seconds = elapsed.TotalSeconds;
         _run.Record(seconds, Tenant(tenant), Device(deviceId));
         _runs.Add(1, Tenant(tenant), Device(deviceId));
@@ -88,7 +97,11 @@ internal sealed class RuntimeMetrics
 
     internal void RunQueued(string tenant, string deviceId, TimeSpan waited) => _queue.Record(waited.TotalSeconds, Tenant(tenant), Device(deviceId));
 
-    internal void RunRejected(string tenant, string deviceId, string reason) => _runRejected.Add(1, Tenant(tenant), Device(deviceId), Reason(reason));
+    internal void RunRejected(string tenant, string deviceId, string reason)
+    {
+        _runRejected.Add(1, Tenant(tenant), Device(deviceId), Reason(reason));
+        Usage.Rejected(tenant, "run_" + reason);
+    }
 
     internal void ModelLoaded(string tenant, long bytes, int delta)
     {

@@ -84,7 +84,7 @@ internal sealed class LoadedModel
                 {
                     var started = Stopwatch.GetTimestamp();
                     var outputs = Instance.Run(inputs, context);
-                    _host.Metrics.ModelRun(Lease.Tenant, Lease.Devices[0].Id, Stopwatch.GetElapsedTime(started));
+                    _host.Metrics.ModelRun(Lease.Tenant, Lease.Devices[0].Id, Stopwatch.GetElapsedTime(started), Lease.Id);
                     return outputs;
                 },
                 linked.Token).ConfigureAwait(false);

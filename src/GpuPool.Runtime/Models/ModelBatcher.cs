@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Scheduling;
 
@@ -17,6 +19,9 @@ namespace GpuPool.Runtime.Models;
 internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, IDeviceScheduler scheduler, BatchingOptions options, TimeProvider time)
 {
     private readonly Lock _lock = new();
+
+    /// <summary>Where each executed batch is counted (one run, its measured time), as unbatched runs are.</summary>
+    internal RuntimeMetrics? Metrics { get; init; }
     private readonly List<BatchRequest> _pending = [];
     private TaskCompletionSource _full = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _pendingRows;
@@ -27,7 +32,7 @@ internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, ID
     {
         if (BatchTensors.Describe(inputs) is not { } described || described.Rows >= options.MaxBatchSize || described.Rows == 0)
         {
-            return await scheduler.RunAsync(lease, context => instance.Run(inputs, context), cancellationToken).ConfigureAwait(false);
+            return await scheduler.RunAsync(lease, context => Measured(inputs, context), cancellationToken).ConfigureAwait(false);
         }
 
         var request = new BatchRequest(inputs, described.Rows, described.Signature);
@@ -79,7 +84,7 @@ internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, ID
 
         try
         {
-            var outputs = await scheduler.RunAsync(lease, context => instance.Run(BatchTensors.Combine(batch), context), lease.LostToken).ConfigureAwait(false);
+            var outputs = await scheduler.RunAsync(lease, context => Measured(BatchTensors.Combine(batch), context), lease.LostToken).ConfigureAwait(false);
             var split = BatchTensors.Split(outputs, batch);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -120,5 +125,13 @@ internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, ID
         }
 
         return batch;
+    }
+
+    private IReadOnlyDictionary<string, TensorValue> Measured(IReadOnlyDictionary<string, TensorValue> inputs, RunContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var outputs = instance.Run(inputs, context);
+        Metrics?.ModelRun(lease.Tenant, lease.Devices[0].Id, Stopwatch.GetElapsedTime(started), lease.Id);
+        return outputs;
     }
 }

@@ -307,7 +307,7 @@ internal sealed class ModelHost : ILeaseEndObserver
             return null;
         }
 
-        return new ModelBatcher(instance, lease, Scheduler, batching, _time);
+        return new ModelBatcher(instance, lease, Scheduler, batching, _time) { Metrics = Metrics };
     }
 
     /// <inheritdoc />

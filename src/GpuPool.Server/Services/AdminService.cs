@@ -86,4 +86,10 @@ internal sealed class AdminService(LeaseOperations operations, AdminRateLimiter 
         Admit(context);
         return Task.FromResult(TenantReport.Build(operations));
     }
+
+    public override Task<V1.GetUsageResponse> GetUsage(V1.GetUsageRequest request, ServerCallContext context)
+    {
+        Admit(context);
+        return UsageReport.BuildAsync(context.GetHttpContext().RequestServices, context.CancellationToken);
+    }
 }

@@ -46,16 +46,7 @@ internal sealed class DashboardHost : IAsyncDisposable
                 AddPool(settings, index, downPool, $"http://127.0.0.1:{FreePort.Next()}");
             }
 
-            var port = FreePort.Next();
-            settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}";
-            host._dashboard = DashboardApp.Build([], builder =>
-            {
-                builder.Configuration.AddInMemoryCollection(settings);
-                builder.Logging.ClearProviders();
-                builder.Logging.AddProvider(new XunitLoggerProvider(output));
-            });
-            await host._dashboard.StartAsync();
-            host.BaseUrl = new Uri($"http://127.0.0.1:{port}");
+            await host.StartDashboardAsync(output, settings);
             return host;
         }
         catch
@@ -63,6 +54,59 @@ internal sealed class DashboardHost : IAsyncDisposable
             await host.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A pool of <paramref name="nodes"/> servers sharing <paramref name="postgres"/> (node-0, node-1, …; two
+    /// simulated 16 GiB devices each), shown as one pool "cluster" whose only configured address is node-0's.
+    /// <see cref="Pools"/> holds the nodes by node name.
+    /// </summary>
+    public static async Task<DashboardHost> StartClusterAsync(ITestOutputHelper output, PostgresServer postgres, int nodes)
+    {
+        var host = new DashboardHost();
+        try
+        {
+            var database = await postgres.CreateDatabaseAsync();
+            for (var i = 0; i < nodes; i++)
+            {
+                var port = FreePort.Next();
+                var settings = ServerSettings($"node-{i}", suffix: "");
+                settings["GpuPool:Runtime:Cpu:Enabled"] = "false";
+                settings["GpuPool:Runtime:SimulatedDevices:0:Model"] = "sim";
+                settings["GpuPool:Runtime:SimulatedDevices:0:Count"] = "2";
+                settings["GpuPool:Runtime:SimulatedDevices:0:MemoryGiB"] = "16";
+                settings["GpuPool:Cluster:ConnectionString"] = database;
+                settings["GpuPool:Cluster:NodeId"] = $"node-{i}";
+                settings["GpuPool:Cluster:AdvertisedAddress"] = $"http://127.0.0.1:{port}";
+                var server = await LoopbackServer.StartAsync(settings, grpcPort: port, logs: new XunitLoggerProvider(output));
+                host._owned.Add(server);
+                host.Pools[$"node-{i}"] = server;
+            }
+
+            var dashboard = new Dictionary<string, string?>();
+            AddPool(dashboard, 0, "cluster", host.Pools["node-0"].Address.ToString());
+            await host.StartDashboardAsync(output, dashboard);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartDashboardAsync(ITestOutputHelper output, Dictionary<string, string?> settings)
+    {
+        var port = FreePort.Next();
+        settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}";
+        _dashboard = DashboardApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(new XunitLoggerProvider(output));
+        });
+        await _dashboard.StartAsync();
+        BaseUrl = new Uri($"http://127.0.0.1:{port}");
     }
 
     /// <summary>An SDK client of one pool, as an application builds it.</summary>
@@ -102,10 +146,10 @@ internal sealed class DashboardHost : IAsyncDisposable
         settings[$"Dashboard:Pools:{index}:AdminKey"] = Keys.Admin;
     }
 
-    private static Dictionary<string, string?> ServerSettings(string name) => new()
+    private static Dictionary<string, string?> ServerSettings(string name, string suffix = "-node") => new()
     {
         ["GpuPool:Runtime:Cpu:HostMemoryBytes"] = (8L << 30).ToString(CultureInfo.InvariantCulture),
-        ["GpuPool:Runtime:NodeName"] = name + "-node",
+        ["GpuPool:Runtime:NodeName"] = name + suffix,
         ["GpuPoolServer:Tenants:ops:ApiKeySha256:0"] = Keys.Hash(Keys.Admin),
         ["GpuPoolServer:Tenants:ops:Admin"] = "true",
         ["GpuPoolServer:Tenants:alpha:ApiKeySha256:0"] = Keys.Hash(Keys.Alpha),

@@ -23,4 +23,13 @@ internal static class Operator
 
     public static ILocator Row(IPage page, string table, string text) =>
         page.GetByRole(AriaRole.Table, new() { Name = table }).GetByRole(AriaRole.Row).Filter(new() { HasText = text });
+
+    /// <summary>The cell under the column headed <paramref name="column"/> in the row that shows <paramref name="text"/>.</summary>
+    public static async Task<ILocator> CellAsync(IPage page, string table, string text, string column)
+    {
+        var headers = await page.GetByRole(AriaRole.Table, new() { Name = table }).Locator("thead th").AllInnerTextsAsync();
+        var index = headers.Select(h => h.Trim()).ToList().IndexOf(column);
+        Assert.True(index >= 0, $"Table {table} has no column '{column}' (columns: {string.Join(", ", headers)}).");
+        return Row(page, table, text).Locator("th, td").Nth(index);
+    }
 }

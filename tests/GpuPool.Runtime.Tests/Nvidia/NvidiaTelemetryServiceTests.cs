@@ -53,6 +53,29 @@ public sealed class NvidiaTelemetryServiceTests : IDisposable
     }
 
     [Fact]
+    public void SampleNow_DeviceReportsTemperatureAndPower_KeptInTheSample()
+    {
+        _gpu.TemperatureCelsius = 61;
+        _gpu.PowerMilliwatts = 212_500;
+
+        _service.SampleNow();
+
+        var sample = _service.Latest["nvidia0"];
+        Assert.Equal(61, sample.TemperatureCelsius);
+        Assert.Equal(212.5, sample.PowerWatts);
+    }
+
+    [Fact]
+    public void SampleNow_DeviceReportsNoTemperatureOrPower_LeftUnknownNotZero()
+    {
+        _service.SampleNow();
+
+        var sample = _service.Latest["nvidia0"];
+        Assert.Null(sample.TemperatureCelsius);
+        Assert.Null(sample.PowerWatts);
+    }
+
+    [Fact]
     public async Task StartAsync_TimerTicks_ResampleOnTheClockAndStopEndsThem()
     {
         UseMemory(pool: 0, other: ByteSize.GiB(10));

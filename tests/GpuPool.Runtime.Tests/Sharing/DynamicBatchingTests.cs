@@ -24,6 +24,10 @@ public sealed class DynamicBatchingTests
         var results = await Task.WhenAll(requests.Select(r => batched.RunAsync(r).AsTask())).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, fixture.Scheduler.UsageOf(batchedLease)!.Runs);
+        // The batch is counted like any run for the operator's figures: once, with its measured time.
+        var counted = fixture.Host.Metrics.Usage.Lease(batchedLease.Id);
+        Assert.Equal(1, counted.Runs);
+        Assert.True(counted.Time > TimeSpan.Zero);
         for (var i = 0; i < requests.Length; i++)
         {
             var alone = await plain.RunAsync(requests[i]);

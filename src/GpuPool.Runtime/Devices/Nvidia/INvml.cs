@@ -45,4 +45,10 @@ internal interface INvml
 
     /// <summary>The compute processes on the device and their memory (<c>nvmlDeviceGetComputeRunningProcesses_v3</c>).</summary>
     IReadOnlyList<NvmlProcess> GetComputeProcesses(nint device);
+
+    /// <summary>The GPU die temperature in °C (<c>nvmlDeviceGetTemperature</c>); <see langword="null"/> where not reported.</summary>
+    int? GetTemperatureCelsius(nint device) => null;
+
+    /// <summary>The board's power draw in milliwatts (<c>nvmlDeviceGetPowerUsage</c>); <see langword="null"/> where not reported.</summary>
+    int? GetPowerMilliwatts(nint device) => null;
 }

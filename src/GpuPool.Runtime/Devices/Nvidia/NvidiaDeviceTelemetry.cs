@@ -24,6 +24,12 @@ internal sealed record NvidiaDeviceTelemetry
     /// <summary>Memory-bandwidth utilisation in percent, where the device reports it.</summary>
     public int? MemoryUtilizationPercent { get; init; }
 
+    /// <summary>The die temperature in °C, where the device reports it.</summary>
+    public int? TemperatureCelsius { get; init; }
+
+    /// <summary>The power draw in watts, where the device reports it.</summary>
+    public double? PowerWatts { get; init; }
+
     /// <summary>The compute processes on the device.</summary>
     public IReadOnlyList<NvmlProcess> Processes { get; init; } = [];
 }

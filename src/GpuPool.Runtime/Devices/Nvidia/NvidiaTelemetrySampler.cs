@@ -24,6 +24,7 @@ internal static class NvidiaTelemetrySampler
         }
 
         var utilization = nvml.GetUtilization(gpu.Handle);
+        var milliwatts = nvml.GetPowerMilliwatts(gpu.Handle);
         return new NvidiaDeviceTelemetry
         {
             DeviceId = gpu.Id,
@@ -32,6 +33,8 @@ internal static class NvidiaTelemetrySampler
             PoolMemoryBytes = Math.Min(pool, memory.Used),
             GpuUtilizationPercent = utilization?.Gpu,
             MemoryUtilizationPercent = utilization?.Memory,
+            TemperatureCelsius = nvml.GetTemperatureCelsius(gpu.Handle),
+            PowerWatts = milliwatts / 1000.0,
             Processes = processes,
         };
     }

@@ -29,6 +29,8 @@ internal sealed unsafe partial class NvmlLibrary
                 GetMaxMigDeviceCount = (delegate* unmanaged<nint, uint*, int>)Optional(library, "nvmlDeviceGetMaxMigDeviceCount"),
                 GetMigDeviceHandleByIndex = (delegate* unmanaged<nint, uint, nint*, int>)Optional(library, "nvmlDeviceGetMigDeviceHandleByIndex"),
                 GetAttributesV2 = (delegate* unmanaged<nint, uint*, int>)Optional(library, "nvmlDeviceGetAttributes_v2"),
+                GetTemperature = (delegate* unmanaged<nint, int, uint*, int>)Optional(library, "nvmlDeviceGetTemperature"),
+                GetPowerUsage = (delegate* unmanaged<nint, uint*, int>)Optional(library, "nvmlDeviceGetPowerUsage"),
             };
         }
         catch (EntryPointNotFoundException ex)
@@ -58,5 +60,7 @@ internal sealed unsafe partial class NvmlLibrary
         public delegate* unmanaged<nint, uint*, int> GetMaxMigDeviceCount;
         public delegate* unmanaged<nint, uint, nint*, int> GetMigDeviceHandleByIndex;
         public delegate* unmanaged<nint, uint*, int> GetAttributesV2;
+        public delegate* unmanaged<nint, int, uint*, int> GetTemperature;
+        public delegate* unmanaged<nint, uint*, int> GetPowerUsage;
     }
 }

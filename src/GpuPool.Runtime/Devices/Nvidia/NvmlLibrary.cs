@@ -127,6 +127,19 @@ internal sealed unsafe partial class NvmlLibrary : Cuda.NativeBinding, INvml
         return new NvmlUtilization((int)rates[0], (int)rates[1]);
     }
 
+    public int? GetTemperatureCelsius(nint device)
+    {
+        // NVML_TEMPERATURE_GPU = 0: the die.
+        uint value;
+        return _f.GetTemperature is not null && _f.GetTemperature(device, 0, &value) == NvmlException.Success ? (int)value : null;
+    }
+
+    public int? GetPowerMilliwatts(nint device)
+    {
+        uint value;
+        return _f.GetPowerUsage is not null && _f.GetPowerUsage(device, &value) == NvmlException.Success ? (int)value : null;
+    }
+
     public IReadOnlyList<NvmlProcess> GetComputeProcesses(nint device)
     {
         for (var capacity = 32; ; capacity *= 4)

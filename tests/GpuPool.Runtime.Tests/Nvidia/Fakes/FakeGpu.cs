@@ -21,4 +21,10 @@ internal sealed class FakeGpu
     public NvmlUtilization? Utilization { get; set; } = new(0, 0);
 
     public List<NvmlProcess> Processes { get; } = [];
+
+    /// <summary>The die temperature; null where the device does not report it.</summary>
+    public int? TemperatureCelsius { get; set; }
+
+    /// <summary>The power draw; null where the device does not report it.</summary>
+    public int? PowerMilliwatts { get; set; }
 }

@@ -54,6 +54,10 @@ internal sealed class FakeNvml : INvml
 
     public IReadOnlyList<NvmlProcess> GetComputeProcesses(nint device) => Get(device).Processes;
 
+    public int? GetTemperatureCelsius(nint device) => Get(device).TemperatureCelsius;
+
+    public int? GetPowerMilliwatts(nint device) => Get(device).PowerMilliwatts;
+
     private FakeGpu Get(nint handle) => _handles[(int)handle - 1];
 
     private nint HandleOf(FakeGpu gpu)
