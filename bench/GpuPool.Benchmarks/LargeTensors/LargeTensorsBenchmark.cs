@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using GpuPool.Benchmarks.Infrastructure;
+using GpuPool.Benchmarks.Remote;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GpuPool.Benchmarks.LargeTensors;
+
+/// <summary>
+/// Moves large tensors through an identity-like model (as many bytes out as in) in-process (the embedded pool)
+/// and through a real server over TCP loopback, a Unix socket and shared memory, in the same run. For each
+/// size: the median time of a run per transport, the bytes moved (in + out) per second of it, and what the
+/// transport adds over the in-process run. Rounds alternate between transports so all see the same machine.
+/// </summary>
+internal sealed class LargeTensorsBenchmark : IBenchmark
+{
+    private static readonly int[] DefaultSizesKiB = [64, 1024, 4096, 16384];
+
+    public string Name => "large-tensors";
+
+    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp, uds, shm; --sizes-kib 64,1024,4096,16384 --runs 30";
+
+    public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
+    {
+        var runs = args.GetInt("runs", 30);
+        var sizes = args.Get("sizes-kib") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))] : DefaultSizesKiB;
+        var transports = (args.Get("transports") ?? "tcp,uds,shm").Split(',');
+        var socket = Path.Combine(Path.GetTempPath(), $"gpupool-bench-{Environment.ProcessId}.sock");
+        await using var server = await BenchServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
+        var model = IdentityModel.Build();
+        var request = SliceRequest.ForShare(ByteSize.GiB(2), 1000);
+
+        var embedded = new ServiceCollection().AddLogging();
+        embedded.AddGpuPool().AddOnnxRuntime().ConfigureRuntime(o => o.Cpu.HostMemoryBytes = ByteSize.GiB(8));
+        await using var rigs = new TransportRigs();
+        await rigs.AddAsync("inproc", embedded, request, model, shared: false, cancellationToken);
+        foreach (var transport in transports)
+        {
+            var services = new ServiceCollection().AddLogging();
+            var builder = services.AddGpuPool();
+            _ = transport == "tcp" ? builder.UseServer(server.Address, BenchServer.ApiKey) : builder.UseServerUnixSocket(socket, BenchServer.ApiKey);
+            await rigs.AddAsync(transport, services, request, model, shared: transport == "shm", cancellationToken);
+        }
+
+        foreach (var kib in sizes)
+        {
+            var bytes = kib * 1024;
+            var input = IdentityModel.Input(bytes);
+            var samples = rigs.All.ToDictionary(r => r.Name, _ => new List<double>());
+            foreach (var rig in rigs.All)
+            {
+                await rig.PrepareAsync(input, cancellationToken);
+                for (var i = 0; i < 3; i++)
+                {
+                    await rig.RunAsync(cancellationToken); // warm-up: JIT, flow-control windows, ONNX Runtime's first runs
+                }
+            }
+
+            for (var i = 0; i < runs; i++)
+            {
+                foreach (var rig in rigs.All)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await rig.RunAsync(cancellationToken);
+                    samples[rig.Name].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+            }
+
+            var inproc = Percentiles.Of(Percentiles.Sorted(samples["inproc"]), 50);
+            Console.WriteLine($"{kib} KiB: in-process p50 {inproc:F3} ms");
+            foreach (var rig in rigs.All.Where(r => r.Name != "inproc"))
+            {
+                var p50 = Percentiles.Of(Percentiles.Sorted(samples[rig.Name]), 50);
+                JsonLine.Write(new Dictionary<string, object?>
+                {
+                    ["bench"] = Name,
+                    ["transport"] = rig.Name,
+                    ["mib"] = Math.Round(kib / 1024.0, 4),
+                    ["mb_per_s"] = Math.Round(2.0 * bytes / 1e6 / (p50 / 1000), 1),
+                    ["added_ms"] = Math.Round(p50 - inproc, 3),
+                    ["p50_ms"] = Math.Round(p50, 3),
+                    ["inproc_p50_ms"] = Math.Round(inproc, 3),
+                });
+            }
+        }
+
+        return 0;
+    }
+}
