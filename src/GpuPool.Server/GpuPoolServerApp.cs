@@ -63,6 +63,7 @@ public static class GpuPoolServerApp
         app.UseMiddleware<OversizedUnaryRequestMiddleware>();
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<InferenceService>();
+        app.MapGrpcService<SharedMemory.SharedMemoryService>();
         app.MapGrpcService<AdminService>();
         app.MapGrpcService<GrpcInferenceService>();
         app.MapOpenInferenceHttp();

@@ -27,7 +27,8 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
         var socket = Path.Combine(Path.GetTempPath(), $"gpupool-bench-{Environment.ProcessId}.sock");
         await using var server = await BenchServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
         var model = IdentityModel.Build();
-        var request = SliceRequest.ForShare(ByteSize.GiB(2), 1000);
+        // Three remote leases share the server's CPU device (the embedded pool has its own): each a third.
+        var request = SliceRequest.ForShare(ByteSize.GiB(2), 300);
 
         var embedded = new ServiceCollection().AddLogging();
         embedded.AddGpuPool().AddOnnxRuntime().ConfigureRuntime(o => o.Cpu.HostMemoryBytes = ByteSize.GiB(8));

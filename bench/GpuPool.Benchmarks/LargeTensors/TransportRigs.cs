@@ -11,11 +11,10 @@ internal sealed class TransportRigs : IAsyncDisposable
 
     public async Task AddAsync(string name, IServiceCollection services, SliceRequest request, byte[] model, bool shared, CancellationToken cancellationToken)
     {
-        _ = shared;
         var provider = services.BuildServiceProvider();
         var lease = await provider.GetRequiredService<IGpuPool>().LeaseAsync(request, cancellationToken);
         var loaded = await lease.LoadModelAsync(ModelSource.FromBytes(model, "identity-like"), cancellationToken: cancellationToken);
-        _rigs.Add(new TransportRig(name, provider, lease, loaded));
+        _rigs.Add(new TransportRig(name, provider, lease, loaded, shared));
     }
 
     public async ValueTask DisposeAsync()

@@ -9,6 +9,7 @@ using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
+using GpuPool.Server.SharedMemory;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal sealed class InferenceService(
     ServerModels models,
     ModelStore store,
     ClientMemoryBudget budget,
+    SharedMemoryRegistry sharedMemory,
     ServerErrorMapper errors,
     IOptions<GpuPoolServerOptions> options,
     TimeProvider time,
@@ -221,7 +223,24 @@ internal sealed class InferenceService(
     {
         var caller = context.Caller();
         using var held = budget.Reserve(caller.Tenant, request.CalculateSize());
+        if (request.SharedInputs.Count + request.SharedOutputs.Count > 0)
+        {
+            return await RunSharedAsync(caller, request, context.CancellationToken).ConfigureAwait(false);
+        }
+
         return await RunOneAsync(caller, request, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A unary run with tensors in the lease's shared-memory regions (docs/shared-memory.md).</summary>
+    private async Task<V1.RunResponse> RunSharedAsync(CallerIdentity caller, V1.RunRequest request, CancellationToken cancellationToken)
+    {
+        var model = FindModel(caller, request.LeaseId, request.ModelId);
+        var inputs = WireFormat.FromWire(request.Inputs);
+        using var shared = SharedRunTensors.Bind(sharedMemory, request, inputs);
+        var outputs = await model.RunAsync(inputs, cancellationToken).ConfigureAwait(false);
+        var response = new V1.RunResponse();
+        WireFormat.ToWire(shared.WriteOutputs(outputs, response), response.Outputs);
+        return response;
     }
 
     private async Task<V1.RunResponse> RunOneAsync(CallerIdentity caller, V1.RunRequest request, CancellationToken cancellationToken)
