@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using GpuPool.Benchmarks.Infrastructure;
 using GpuPool.Benchmarks.Remote;
+using GpuPool.Server.TestHost;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuPool.Benchmarks.LargeTensors;
@@ -17,18 +19,21 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
 
     public string Name => "large-tensors";
 
-    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp, uds, shm; --sizes-kib 64,1024,4096,16384 --runs 30";
+    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp (and tcp with default HTTP/2 windows, the baseline), uds, shm; --transports tcp-default-http2,tcp,uds,shm --sizes-kib 64,1024,4096,16384 --runs 30";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
         var runs = args.GetInt("runs", 30);
         var sizes = args.Get("sizes-kib") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))] : DefaultSizesKiB;
-        var transports = (args.Get("transports") ?? "tcp,uds,shm").Split(',');
+        var transports = (args.Get("transports") ?? "tcp-default-http2,tcp,uds,shm").Split(',');
         var socket = Path.Combine(Path.GetTempPath(), $"gpupool-bench-{Environment.ProcessId}.sock");
         await using var server = await BenchServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
+        // The baseline for TCP: a second server and a client with the HTTP/2 stacks' default windows and frames.
+        await using var defaults = await LoopbackServer.StartAsync(BenchServer.Settings(), configure: b => b.WebHost.ConfigureKestrel(DefaultHttp2.Restore));
         var model = IdentityModel.Build();
         // Three remote leases share the server's CPU device (the embedded pool has its own): each a third.
-        var request = SliceRequest.ForShare(ByteSize.GiB(2), 300);
+        // A long time-to-live: on a loaded machine a missed keep-alive must not end the run.
+        var request = SliceRequest.ForShare(ByteSize.GiB(1), 250) with { TimeToLive = TimeSpan.FromMinutes(30) };
 
         var embedded = new ServiceCollection().AddLogging();
         embedded.AddGpuPool().AddOnnxRuntime().ConfigureRuntime(o => o.Cpu.HostMemoryBytes = ByteSize.GiB(8));
@@ -38,8 +43,15 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
         {
             var services = new ServiceCollection().AddLogging();
             var builder = services.AddGpuPool();
-            _ = transport == "tcp" ? builder.UseServer(server.Address, BenchServer.ApiKey) : builder.UseServerUnixSocket(socket, BenchServer.ApiKey);
+            _ = transport switch
+            {
+                "tcp" => builder.UseServer(server.Address, BenchServer.ApiKey),
+                "tcp-default-http2" => builder.UseServer(defaults.Address, BenchServer.ApiKey),
+                _ => builder.UseServerUnixSocket(socket, BenchServer.ApiKey),
+            };
+            GpuPool.Remote.PoolChannel.StreamWindowBytes = transport == "tcp-default-http2" ? DefaultHttp2.ClientStreamWindowBytes : GpuPool.Remote.PoolChannel.Http2StreamWindowBytes;
             await rigs.AddAsync(transport, services, request, model, shared: transport == "shm", cancellationToken);
+            GpuPool.Remote.PoolChannel.StreamWindowBytes = GpuPool.Remote.PoolChannel.Http2StreamWindowBytes;
         }
 
         foreach (var kib in sizes)
