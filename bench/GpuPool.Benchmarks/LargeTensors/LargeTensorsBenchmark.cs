@@ -62,6 +62,8 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
             // CPU time of the whole process (client and server both run here) per run: what a transport costs
             // apart from waiting for a core, which on a loaded machine dominates the wall time.
             var cpu = rigs.All.ToDictionary(r => r.Name, _ => 0.0);
+            var gcPause = rigs.All.ToDictionary(r => r.Name, _ => 0.0);
+            var allocated = rigs.All.ToDictionary(r => r.Name, _ => 0L);
             foreach (var rig in rigs.All)
             {
                 await rig.PrepareAsync(input, cancellationToken);
@@ -76,16 +78,20 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
                 foreach (var rig in rigs.All)
                 {
                     var cpuStart = Environment.CpuUsage.TotalTime;
+                    var pauseStart = GC.GetTotalPauseDuration();
+                    var allocatedStart = GC.GetTotalAllocatedBytes();
                     var start = Stopwatch.GetTimestamp();
                     await rig.RunAsync(cancellationToken);
                     samples[rig.Name].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     cpu[rig.Name] += (Environment.CpuUsage.TotalTime - cpuStart).TotalMilliseconds;
+                    gcPause[rig.Name] += (GC.GetTotalPauseDuration() - pauseStart).TotalMilliseconds;
+                    allocated[rig.Name] += GC.GetTotalAllocatedBytes() - allocatedStart;
                 }
             }
 
             var inproc = Percentiles.Of(Percentiles.Sorted(samples["inproc"]), 50);
             var inprocCpu = cpu["inproc"] / runs;
-            Console.WriteLine($"{kib} KiB: in-process p50 {inproc:F3} ms, {inprocCpu:F3} CPU ms a run");
+            Console.WriteLine($"{kib} KiB: in-process p50 {inproc:F3} ms, {inprocCpu:F3} CPU ms, GC pauses {gcPause["inproc"] / runs:F3} ms, {allocated["inproc"] / runs / 1048576.0:F2} MiB allocated a run");
             foreach (var rig in rigs.All.Where(r => r.Name != "inproc"))
             {
                 var p50 = Percentiles.Of(Percentiles.Sorted(samples[rig.Name]), 50);
@@ -100,6 +106,8 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
                     ["inproc_p50_ms"] = Math.Round(inproc, 3),
                     ["cpu_ms"] = Math.Round(cpu[rig.Name] / runs, 3),
                     ["added_cpu_ms"] = Math.Round((cpu[rig.Name] / runs) - inprocCpu, 3),
+                    ["gc_pause_ms"] = Math.Round(gcPause[rig.Name] / runs, 3),
+                    ["alloc_mib"] = Math.Round(allocated[rig.Name] / runs / 1048576.0, 2),
                 });
             }
         }
