@@ -8,7 +8,7 @@ internal sealed class SharedMemoryOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "GpuPoolServer:SharedMemory";
 
-    /// <summary>Whether clients may register regions at all (off: Register fails with UNIMPLEMENTED-like FAILED_PRECONDITION).</summary>
+    /// <summary>Whether clients may register regions at all (off: Register fails with FAILED_PRECONDITION, kind shared-memory-disabled).</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>The only directory whose files may be registered by path, besides a client's sealed memfd (<c>/proc/PID/fd/N</c>).</summary>
