@@ -65,4 +65,16 @@ public static class ErrorKinds
 
     /// <summary>UNAVAILABLE: the pool cannot serve the request now.</summary>
     public const string Unavailable = "unavailable";
+
+    /// <summary>INVALID_ARGUMENT: a shared-memory file or range the server refuses (not shared memory, a symlink, outside the region).</summary>
+    public const string SharedMemoryInvalid = "shared-memory-invalid";
+
+    /// <summary>NOT_FOUND: the lease has no such shared-memory region, or the file is not on the server's machine.</summary>
+    public const string SharedMemoryNotFound = "shared-memory-not-found";
+
+    /// <summary>ALREADY_EXISTS: the lease already has a shared-memory region of that name.</summary>
+    public const string SharedMemoryExists = "shared-memory-exists";
+
+    /// <summary>FAILED_PRECONDITION: the server does not serve shared memory (GpuPoolServer:SharedMemory:Enabled).</summary>
+    public const string SharedMemoryDisabled = "shared-memory-disabled";
 }

@@ -38,6 +38,7 @@ public static class GpuPoolServerApp
         {
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(15);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(30);
+            ServerHttp2Settings.Apply(kestrel.Limits.Http2);
             // A unary call carries one message and its 5-byte frame header; Kestrel's own default (30,000,000
             // bytes) would cut messages the docs allow off with UNKNOWN. The limit leaves room for what HTTP/2
             // flow control lets arrive before gRPC reads the frame header, so that a message over MaxMessageBytes
@@ -62,6 +63,7 @@ public static class GpuPoolServerApp
         app.UseMiddleware<OversizedUnaryRequestMiddleware>();
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<InferenceService>();
+        app.MapGrpcService<SharedMemory.SharedMemoryService>();
         app.MapGrpcService<AdminService>();
         app.MapGrpcService<GrpcInferenceService>();
         app.MapOpenInferenceHttp();

@@ -52,6 +52,7 @@ public static class GpuPoolServerServiceCollectionExtensions
         services.TryAddSingleton<ModelStore>();
         services.TryAddSingleton<ServerModels>();
         services.TryAddSingleton<ServerMetrics>();
+        services.AddServerSharedMemory();
         services.AddServerTelemetry(configuration);
         // GpuPool:Cluster set: this server is a node of a pool whose state of record is PostgreSQL (before
         // ServerStartup, so that the node has joined before the first call).

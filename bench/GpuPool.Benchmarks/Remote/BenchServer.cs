@@ -13,11 +13,7 @@ internal static class BenchServer
 
     public static async Task<LoopbackServer> StartAsync(IDictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["GpuPool:Runtime:Cpu:HostMemoryBytes"] = ByteSize.GiB(8).ToString(CultureInfo.InvariantCulture),
-            ["GpuPoolServer:Tenants:bench:ApiKeySha256:0"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
-        };
+        var settings = Settings();
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -25,4 +21,11 @@ internal static class BenchServer
 
         return await LoopbackServer.StartAsync(settings, map: app => app.MapGrpcService<EchoService>());
     }
+
+    /// <summary>The settings of a bench server: 8 GiB of host memory, one tenant with <see cref="ApiKey"/>.</summary>
+    public static Dictionary<string, string?> Settings() => new()
+    {
+        ["GpuPool:Runtime:Cpu:HostMemoryBytes"] = ByteSize.GiB(8).ToString(CultureInfo.InvariantCulture),
+        ["GpuPoolServer:Tenants:bench:ApiKeySha256:0"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
+    };
 }

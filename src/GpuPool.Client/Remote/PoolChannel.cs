@@ -17,6 +17,12 @@ internal static class PoolChannel
     /// <summary>The resolver address of a pool given as a list (its servers come from the static resolver).</summary>
     private const string StaticAddress = "static:///gpupool";
 
+    /// <summary>The receive window of each call: a reply of this size arrives without waiting on the client (docs/performance.md, "Large tensors").</summary>
+    internal const int Http2StreamWindowBytes = 8 * 1024 * 1024;
+
+    /// <summary>The window channels opened from now on use: <see cref="Http2StreamWindowBytes"/>, or another for the large-tensors benchmark's baseline.</summary>
+    internal static int StreamWindowBytes { get; set; } = Http2StreamWindowBytes;
+
     public static GrpcChannel Create(IReadOnlyList<string> addresses, int maxMessageBytes)
     {
         ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
@@ -26,6 +32,10 @@ internal static class PoolChannel
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             KeepAlivePingDelay = TimeSpan.FromSeconds(15),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            // Large replies (tensors of MiBs) would otherwise cross in 64 KiB windows: on a fast link the
+            // dynamic window sizing never grows (the round trip is too short to measure a large
+            // bandwidth-delay product) and the server waits for a WINDOW_UPDATE every 64 KiB.
+            InitialHttp2StreamWindowSize = StreamWindowBytes,
         };
         var options = new GrpcChannelOptions
         {

@@ -41,6 +41,7 @@ internal sealed class RemoteConnection : IDisposable
         Leases = new V1.Leases.LeasesClient(_channel);
         Inference = new V1.Inference.InferenceClient(_channel);
         Admin = new V1.Admin.AdminClient(_channel);
+        SharedMemory = new V1.SharedMemory.SharedMemoryClient(_channel);
     }
 
     /// <summary>The server address as configured (a pool's addresses joined by commas).</summary>
@@ -60,6 +61,9 @@ internal sealed class RemoteConnection : IDisposable
     public V1.Leases.LeasesClient Leases { get; }
 
     public V1.Inference.InferenceClient Inference { get; }
+
+    /// <summary>Shared-memory regions of leases (clients on the server's machine).</summary>
+    public V1.SharedMemory.SharedMemoryClient SharedMemory { get; }
 
     /// <summary>The operator service (admin keys only); used by the <c>gpupool</c> command line.</summary>
     public V1.Admin.AdminClient Admin { get; }

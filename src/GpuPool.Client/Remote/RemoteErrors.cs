@@ -40,6 +40,7 @@ internal static class RemoteErrors
         ErrorKinds.CapacityExceeded => new CapacityExceededException(message, retryAfter, inner),
         ErrorKinds.LeaseTimeout => new LeaseTimeoutException(message, retryAfter, inner),
         ErrorKinds.TooLarge or ErrorKinds.InvalidRequest or ErrorKinds.ModelNotFound or ErrorKinds.ModelContentNotFound => new InvalidPoolRequestException(message, retryAfter, inner),
+        ErrorKinds.SharedMemoryInvalid or ErrorKinds.SharedMemoryNotFound or ErrorKinds.SharedMemoryExists or ErrorKinds.SharedMemoryDisabled => new InvalidPoolRequestException(message, retryAfter, inner),
         ErrorKinds.LeaseLost => new LeaseLostException(message, reason == LeaseLostReason.None ? LeaseLostReason.Expired : reason, inner),
         ErrorKinds.LeaseNotFound => new LeaseLostException(message, LeaseLostReason.ServerRestarted, inner),
         ErrorKinds.StaleFencingToken => new LeaseLostException(message, LeaseLostReason.Revoked, inner),

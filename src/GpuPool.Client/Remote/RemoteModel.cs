@@ -60,7 +60,8 @@ internal sealed class RemoteModel : PooledModel
         }
     }
 
-    private static async Task<V1.RunResponse> RunOnAsync(RemoteConnection connection, V1.RunRequest request, int size, CancellationToken cancellationToken)
+    /// <summary>A run on <paramref name="connection"/>: over its run stream when small, else a unary call.</summary>
+    internal static async Task<V1.RunResponse> RunOnAsync(RemoteConnection connection, V1.RunRequest request, int size, CancellationToken cancellationToken)
     {
         if (size <= connection.RunStreamMaxBytes)
         {

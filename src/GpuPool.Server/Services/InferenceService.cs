@@ -10,6 +10,7 @@ using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
+using GpuPool.Server.SharedMemory;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ internal sealed class InferenceService(
     ServerModels models,
     ModelStore store,
     ClientMemoryBudget budget,
+    SharedMemoryRegistry sharedMemory,
     ServerErrorMapper errors,
     IOptions<GpuPoolServerOptions> options,
     TimeProvider time,
@@ -245,13 +247,24 @@ internal sealed class InferenceService(
         return await RunOneAsync(caller, request, context.CancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// One run, unary or from the stream. Tensors may be named by reference in the lease's shared-memory regions
+    /// (docs/shared-memory.md): inputs read from them, the outputs named there written into them.
+    /// </summary>
     private async Task<V1.RunResponse> RunOneAsync(CallerIdentity caller, V1.RunRequest request, CancellationToken cancellationToken)
     {
         var model = FindModel(caller, request.LeaseId, request.ModelId);
         var inputs = WireFormat.FromWire(request.Inputs);
-        var outputs = await model.RunAsync(inputs, cancellationToken).ConfigureAwait(false);
         var response = new V1.RunResponse();
-        WireFormat.ToWire(outputs, response.Outputs);
+        if (request.SharedInputs.Count + request.SharedOutputs.Count == 0)
+        {
+            WireFormat.ToWire(await model.RunAsync(inputs, cancellationToken).ConfigureAwait(false), response.Outputs);
+            return response;
+        }
+
+        using var shared = SharedRunTensors.Bind(sharedMemory, request, inputs);
+        var outputs = await model.RunAsync(inputs, cancellationToken).ConfigureAwait(false);
+        WireFormat.ToWire(shared.WriteOutputs(outputs, response), response.Outputs);
         return response;
     }
 
