@@ -115,6 +115,9 @@ internal sealed class ModelHost : ILeaseEndObserver
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(options);
         lease.EnsureActive();
+        // Code first paged in by hashing and detecting the model counts as the model's; the file's own pages, touched
+        // now and released by the end of the load, cancel out.
+        var loadStarted = ResidentMemory.Sample();
         if (bytes.IsEmpty)
         {
             throw new InvalidPoolRequestException("The model is empty (0 bytes).");
@@ -156,7 +159,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
 
         var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(path is null ? SHA256.HashData(bytes.Span) : HashFile(path)));
-        var shared = LoadInstance(lease, backend, context, key, estimate, format, mapping);
+        var shared = LoadInstance(lease, backend, context, key, estimate, format, mapping, loadStarted);
         var charge = shared.MemoryBytes;
         if (!lease.TryCharge(charge))
         {
@@ -243,7 +246,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
     }
 
-    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long estimate, ModelFormat format, IDisposable? mapping)
+    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long estimate, ModelFormat format, IDisposable? mapping, ResidentSample loadStarted)
     {
         if (_workers?.IsIsolated(lease) ?? lease.Request.Isolation == LeaseIsolation.Process)
         {
@@ -259,7 +262,7 @@ internal sealed class ModelHost : ILeaseEndObserver
             return new SharedModel(key, isolated, charge, null) { IsPrivate = true };
         }
 
-        return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping), lease.Id);
+        return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping, loadStarted), lease.Id);
     }
 
     /// <summary>
@@ -275,7 +278,7 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// (<see cref="IModelMemoryMeter"/>); elsewhere the host's memory is not the device's, and the backend's
     /// estimate is the charge.
     /// </summary>
-    private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping)
+    private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping, ResidentSample loadStarted)
     {
         if (!IsMeasured(context, backend.Format))
         {
@@ -289,7 +292,8 @@ internal sealed class ModelHost : ILeaseEndObserver
                 mapping?.Dispose();
                 return instance;
             },
-            context.IntraOpThreads);
+            context.IntraOpThreads,
+            loadStarted);
         RuntimeLog.ModelMeasured(_logger, context.Device.Id, footprint.MeasuredBytes, estimate);
         return footprint with { MeasuredBytes = Math.Max(estimate, footprint.MeasuredBytes) };
     }
