@@ -90,6 +90,9 @@ internal sealed class RuntimeMetrics
 
     internal void RunRejected(string tenant, string deviceId, string reason) => _runRejected.Add(1, Tenant(tenant), Device(deviceId), Reason(reason));
 
+    /// <summary>A loaded model's charge grew by the working memory of a larger run.</summary>
+    internal void ModelGrew(string tenant, long bytes) => _memoryUsed.Add(bytes, Tenant(tenant));
+
     internal void ModelLoaded(string tenant, long bytes, int delta)
     {
         _models.Add(delta, Tenant(tenant));

@@ -14,7 +14,12 @@ namespace GpuPool.Runtime.Models;
 /// lease, so the batch is charged to the lease like any run. A caller that cancels stops waiting; its rows
 /// may still run with the batch.
 /// </remarks>
-internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, IDeviceScheduler scheduler, BatchingOptions options, TimeProvider time)
+/// <param name="run">Runs the model on the device (<see cref="LoadedModel.RunOnDevice"/>: larger runs are measured and charged).</param>
+/// <param name="lease">The lease whose runs it batches.</param>
+/// <param name="scheduler">The scheduler every run goes through.</param>
+/// <param name="options">Batch size and delay.</param>
+/// <param name="time">The clock of the delay.</param>
+internal sealed class ModelBatcher(Func<IReadOnlyDictionary<string, TensorValue>, RunContext, IReadOnlyDictionary<string, TensorValue>> run, LeaseEntry lease, IDeviceScheduler scheduler, BatchingOptions options, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly List<BatchRequest> _pending = [];
@@ -27,7 +32,7 @@ internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, ID
     {
         if (BatchTensors.Describe(inputs) is not { } described || described.Rows >= options.MaxBatchSize || described.Rows == 0)
         {
-            return await scheduler.RunAsync(lease, context => instance.Run(inputs, context), cancellationToken).ConfigureAwait(false);
+            return await scheduler.RunAsync(lease, context => run(inputs, context), cancellationToken).ConfigureAwait(false);
         }
 
         var request = new BatchRequest(inputs, described.Rows, described.Signature);
@@ -79,7 +84,7 @@ internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, ID
 
         try
         {
-            var outputs = await scheduler.RunAsync(lease, context => instance.Run(BatchTensors.Combine(batch), context), lease.LostToken).ConfigureAwait(false);
+            var outputs = await scheduler.RunAsync(lease, context => run(BatchTensors.Combine(batch), context), lease.LostToken).ConfigureAwait(false);
             var split = BatchTensors.Split(outputs, batch);
             for (var i = 0; i < batch.Count; i++)
             {

@@ -89,6 +89,11 @@ internal sealed class ModelHost : ILeaseEndObserver
 
     internal ModelCatalog Catalog => _catalog;
 
+    /// <summary>The meter of CPU-device models (runs larger than any before are measured with it).</summary>
+    internal IModelMemoryMeter Meter => _meter;
+
+    internal ILogger Logger => _logger;
+
     /// <summary>The formats that can be loaded.</summary>
     public IReadOnlyCollection<ModelFormat> Formats => _backends.Keys;
 
@@ -160,7 +165,7 @@ internal sealed class ModelHost : ILeaseEndObserver
 
         var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(path is null ? SHA256.HashData(bytes.Span) : HashFile(path)));
         var shared = LoadInstance(lease, backend, context, key, estimate, format, mapping, loadStarted);
-        var charge = shared.MemoryBytes;
+        var charge = shared.LoadedBytes;
         if (!lease.TryCharge(charge))
         {
             Release(shared, device);
@@ -169,7 +174,7 @@ internal sealed class ModelHost : ILeaseEndObserver
 
         var id = "md_" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var modelName = options.Name ?? name;
-        var model = new LoadedModel(this, id, lease, modelName, format, shared, charge, CreateBatcher(shared.Instance, lease, options.Batching, modelName));
+        var model = new LoadedModel(this, id, lease, modelName, format, shared, charge, m => CreateBatcher(shared.Instance, m.RunOnDevice, lease, options.Batching, modelName));
         _byLease.GetOrAdd(lease.Id, static _ => new(StringComparer.Ordinal))[model.Id] = model;
         Metrics.ModelLoaded(lease.Tenant, charge, 1);
         RuntimeLog.ModelLoaded(_logger, model.Name, model.ContentHash, lease.Id, charge);
@@ -298,7 +303,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         return footprint with { MeasuredBytes = Math.Max(estimate, footprint.MeasuredBytes) };
     }
 
-    private ModelBatcher? CreateBatcher(IModelInstance instance, LeaseEntry lease, BatchingOptions? batching, string name)
+    private ModelBatcher? CreateBatcher(IModelInstance instance, Func<IReadOnlyDictionary<string, TensorValue>, RunContext, IReadOnlyDictionary<string, TensorValue>> run, LeaseEntry lease, BatchingOptions? batching, string name)
     {
         if (batching is null || batching.MaxBatchSize < 2)
         {
@@ -311,7 +316,7 @@ internal sealed class ModelHost : ILeaseEndObserver
             return null;
         }
 
-        return new ModelBatcher(instance, lease, Scheduler, batching, _time);
+        return new ModelBatcher(run, lease, Scheduler, batching, _time);
     }
 
     /// <inheritdoc />

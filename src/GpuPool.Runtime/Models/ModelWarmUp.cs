@@ -15,6 +15,10 @@ internal static class ModelWarmUp
     /// <summary>Runs the warm-up runs make.</summary>
     private const int Runs = 2;
 
+    /// <summary>Input elements of a warm-up run (over all inputs, every dynamic dimension 1).</summary>
+    public static long InputElements(IModelInstance instance) =>
+        instance.Inputs.Sum(input => input.Shape.Aggregate(1L, (count, d) => count * (d > 0 ? d : 1)));
+
     /// <summary>Runs the model twice; <see langword="false"/> when it has no runnable inputs or rejected them.</summary>
     public static bool TryRun(IModelInstance instance, int intraOpThreads)
     {

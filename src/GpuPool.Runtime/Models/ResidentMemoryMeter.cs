@@ -27,8 +27,8 @@ internal sealed class ResidentMemoryMeter : IModelMemoryMeter
             var instance = load();
             try
             {
-                ModelWarmUp.TryRun(instance, warmUpThreads);
-                return new ModelFootprint(instance, window.Close());
+                var warmedUp = ModelWarmUp.TryRun(instance, warmUpThreads);
+                return new ModelFootprint(instance, window.Close(), warmedUp ? ModelWarmUp.InputElements(instance) : 0);
             }
             catch
             {
