@@ -36,6 +36,27 @@ public sealed class ResidentMemoryMeterTests
     }
 
     [Fact]
+    public async Task Run_BatchFarLargerThanWarmUp_ChargesTheWorkingMemoryItGrew()
+    {
+        using var fixture = new HostFixture(new OnnxModelBackend(), device: Cpu);
+        var lease = fixture.Lease(512);
+        var model = fixture.Load(lease, TestModels.MatMulChain(512, 2));
+        var loaded = lease.MemoryUsedBytes;
+
+        _ = await model.RunAsync(Rows(1));
+        Assert.Equal(loaded, lease.MemoryUsedBytes);
+
+        // 4096 rows of 512 floats: the hidden activation alone is 8 MiB of ONNX Runtime's arena that a batch-1 warm-up never grew.
+        _ = await model.RunAsync(Rows(4096));
+
+        Assert.InRange(lease.MemoryUsedBytes - loaded, ByteSize.MiB(8), ByteSize.MiB(256));
+        Assert.Equal(lease.MemoryUsedBytes, model.MemoryBytes);
+        Assert.Equal(model.MemoryBytes, fixture.Host.Catalog.ResidentBytes(Cpu.Id));
+        model.Unload();
+        Assert.Equal(0, lease.MemoryUsedBytes);
+    }
+
+    [Fact]
     public void Measure_LoadThrows_Rethrows()
     {
         var error = Assert.Throws<InvalidPoolRequestException>(() => new ResidentMemoryMeter().Measure(() => throw new InvalidPoolRequestException("bad"), 1));
@@ -96,4 +117,7 @@ public sealed class ResidentMemoryMeterTests
 
         Assert.Equal(0, lease.MemoryUsedBytes);
     }
+
+    private static Dictionary<string, TensorValue> Rows(int rows) =>
+        new(StringComparer.Ordinal) { ["x"] = TensorValue.FromArray(new float[rows * 512], rows, 512) };
 }
