@@ -19,7 +19,7 @@ internal sealed class MemoryAccountingBenchmark : IBenchmark
     {
         if (args.Get("child") is { } mode)
         {
-            return await MemoryAccountingChild.RunAsync(mode, AccountingModel.Find(args.Get("model", "mlp")), args.Get("path")!, cancellationToken);
+            return await MemoryAccountingChild.RunAsync(mode, AccountingModel.Find(args.Get("model", "mlp")), args.Get("path")!, args.Get("source", "file")!, cancellationToken);
         }
 
         var directory = Directory.CreateTempSubdirectory("gpupool-memory-");
@@ -37,6 +37,9 @@ internal sealed class MemoryAccountingBenchmark : IBenchmark
     {
         var models = args.Get("models") is { } list ? list.Split(',').Select(AccountingModel.Find).ToList() : [.. AccountingModel.All];
         var repeats = args.GetInt("repeats", 3);
+        // How the lease gets the model: "file" (ModelSource.FromFile), "stream" (FromStream), or "memorystream" (the
+        // stream read into a MemoryStream and copied to an array, as FromStream did before it spooled to a file).
+        var source = args.Get("source", "file")!;
         foreach (var model in models)
         {
             var path = Path.Combine(directory, model.Name + ".onnx");
@@ -46,8 +49,8 @@ internal sealed class MemoryAccountingBenchmark : IBenchmark
             var plain = new List<JsonElement>();
             for (var i = 0; i < repeats; i++)
             {
-                lease.Add(await RunChildAsync("lease", model.Name, path, cancellationToken));
-                plain.Add(await RunChildAsync("plain", model.Name, path, cancellationToken));
+                lease.Add(await RunChildAsync("lease", model.Name, path, source, cancellationToken));
+                plain.Add(await RunChildAsync("plain", model.Name, path, source, cancellationToken));
             }
 
             var leaseRun = lease.OrderBy(r => r.GetProperty("actual_bytes").GetInt64()).ElementAt(repeats / 2);
@@ -69,6 +72,9 @@ internal sealed class MemoryAccountingBenchmark : IBenchmark
                 ["load_peak_mb"] = Mb(leaseRun.GetProperty("peak_bytes").GetInt64()),
                 ["plain_load_peak_mb"] = Mb(plain.Select(r => r.GetProperty("peak_bytes").GetInt64()).Order().ElementAt(repeats / 2)),
                 ["runtime_start_mb"] = Mb(leaseRun.GetProperty("start_bytes").GetInt64()),
+                ["source"] = source,
+                ["load_managed_allocated_mb"] = Mb(leaseRun.GetProperty("load_managed_allocated_bytes").GetInt64()),
+                ["managed_committed_growth_mb"] = Mb(leaseRun.GetProperty("managed_committed_growth_bytes").GetInt64()),
                 ["repeats"] = repeats,
             });
         }
@@ -78,7 +84,7 @@ internal sealed class MemoryAccountingBenchmark : IBenchmark
 
     private static double Mb(long bytes) => Math.Round(bytes / 1048576.0, 1);
 
-    private static async Task<JsonElement> RunChildAsync(string mode, string model, string path, CancellationToken cancellationToken)
+    private static async Task<JsonElement> RunChildAsync(string mode, string model, string path, string source, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
@@ -86,7 +92,7 @@ internal sealed class MemoryAccountingBenchmark : IBenchmark
             start.ArgumentList.Add(typeof(MemoryAccountingBenchmark).Assembly.Location);
         }
 
-        foreach (var arg in new[] { "memory-accounting", "--child", mode, "--model", model, "--path", path })
+        foreach (var arg in new[] { "memory-accounting", "--child", mode, "--model", model, "--path", path, "--source", source })
         {
             start.ArgumentList.Add(arg);
         }

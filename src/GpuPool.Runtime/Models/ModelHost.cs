@@ -27,7 +27,7 @@ namespace GpuPool.Runtime.Models;
 /// listed in <see cref="Isolation.WorkerOptions.ProcessIsolatedTenants"/>) gets its models in
 /// its own supervised worker process (<see cref="Isolation.WorkerSupervisor"/>); they are never shared.</para>
 /// </remarks>
-internal sealed class ModelHost : ILeaseEndObserver
+internal sealed class ModelHost : ILeaseEndObserver, IDeviceMemoryBook
 {
     private readonly Dictionary<ModelFormat, IModelBackend> _backends = [];
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LoadedModel>> _byLease = new(StringComparer.Ordinal);
@@ -80,6 +80,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         _meter = meter;
         _catalog = new ModelCatalog(options.Value, _time, logger);
         leases.AddEndObserver(this);
+        leases.SetMemoryBook(this);
     }
 
     /// <summary>The scheduler every run goes through.</summary>
@@ -187,6 +188,26 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
 
         return model;
+    }
+
+    /// <inheritdoc />
+    public (long ChargedBytes, long ModelBytes) MemoryOf(string deviceId)
+    {
+        long charged = 0;
+        long isolated = 0;
+        foreach (var models in _byLease.Values)
+        {
+            foreach (var model in models.Values)
+            {
+                if (model.Lease.Devices[0].Id == deviceId)
+                {
+                    charged += model.MemoryBytes;
+                    isolated += model.Shared.IsPrivate ? model.Shared.MemoryBytes : 0;
+                }
+            }
+        }
+
+        return (charged, _catalog.ResidentBytes(deviceId) + isolated);
     }
 
     /// <summary>The models loaded into a lease.</summary>

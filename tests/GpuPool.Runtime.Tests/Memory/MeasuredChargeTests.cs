@@ -119,5 +119,33 @@ public sealed class MeasuredChargeTests
         Assert.Equal(16 * 3, refused);
         Assert.All(leases, l => Assert.Equal(ByteSize.MiB(40), l.MemoryUsedBytes));
         Assert.InRange(fixture.Host.Catalog.ResidentBytes(cpu.Id), 0, cpu.TotalMemoryBytes);
+
+        // The inventory shows the measured figures next to the quotas: 16 models of 40 MiB, within the device.
+        var status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(cpu.TotalMemoryBytes, status.AllocatedMemoryBytes);
+        Assert.Equal(16 * ByteSize.MiB(40), status.ChargedMemoryBytes);
+        Assert.Equal(16 * ByteSize.MiB(40), status.ModelMemoryBytes);
+        Assert.InRange(status.ModelMemoryBytes, 0, cpu.TotalMemoryBytes);
+    }
+
+    [Fact]
+    public void Inventory_SharedModel_ChargedPerLeaseButOccupiesTheDeviceOnce()
+    {
+        var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(30) };
+        using var fixture = new HostFixture(new CountingBackend(), device: TestPool.Cpu(1024), meter: meter);
+        var first = fixture.Lease(64);
+        var second = fixture.Lease(64);
+        fixture.Load(first, CountingBackend.Model(2));
+        var shared = fixture.Load(second, CountingBackend.Model(2));
+
+        var status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(ByteSize.MiB(128), status.AllocatedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(60), status.ChargedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
+
+        shared.Unload();
+        status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(ByteSize.MiB(30), status.ChargedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
     }
 }

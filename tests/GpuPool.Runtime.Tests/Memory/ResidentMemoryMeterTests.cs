@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 namespace GpuPool.Runtime.Tests.Memory;
 
 /// <summary>The real meter around real ONNX Runtime sessions (figures are asserted as bounds, not timed).</summary>
+[Collection(GpuPool.Runtime.Tests.Memory.ProcessMemoryTestGroup.Name)]
 public sealed class ResidentMemoryMeterTests
 {
     private static readonly DeviceDescriptor Cpu = TestPool.Cpu(1024);
