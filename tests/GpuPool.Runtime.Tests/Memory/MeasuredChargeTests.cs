@@ -80,9 +80,19 @@ public sealed class MeasuredChargeTests
         Assert.Equal(ByteSize.MiB(30), first.MemoryUsedBytes);
         Assert.Equal(ByteSize.MiB(30), second.MemoryUsedBytes);
         Assert.Equal(ByteSize.MiB(30), fixture.Host.Catalog.ResidentBytes("cpu0"));
+
+        // The inventory shows both, next to the quotas: charged per lease, occupied once.
+        var status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(ByteSize.MiB(128), status.AllocatedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(60), status.ChargedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
+
         shared.Unload();
         Assert.Equal(0, second.MemoryUsedBytes);
         Assert.Equal(ByteSize.MiB(30), fixture.Host.Catalog.ResidentBytes("cpu0"));
+        status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(ByteSize.MiB(30), status.ChargedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
     }
 
     [Fact]
@@ -126,26 +136,5 @@ public sealed class MeasuredChargeTests
         Assert.Equal(16 * ByteSize.MiB(40), status.ChargedMemoryBytes);
         Assert.Equal(16 * ByteSize.MiB(40), status.ModelMemoryBytes);
         Assert.InRange(status.ModelMemoryBytes, 0, cpu.TotalMemoryBytes);
-    }
-
-    [Fact]
-    public void Inventory_SharedModel_ChargedPerLeaseButOccupiesTheDeviceOnce()
-    {
-        var meter = new FakeMemoryMeter { FootprintBytes = ByteSize.MiB(30) };
-        using var fixture = new HostFixture(new CountingBackend(), device: TestPool.Cpu(1024), meter: meter);
-        var first = fixture.Lease(64);
-        var second = fixture.Lease(64);
-        fixture.Load(first, CountingBackend.Model(2));
-        var shared = fixture.Load(second, CountingBackend.Model(2));
-
-        var status = Assert.Single(fixture.Table.GetInventory().Devices);
-        Assert.Equal(ByteSize.MiB(128), status.AllocatedMemoryBytes);
-        Assert.Equal(ByteSize.MiB(60), status.ChargedMemoryBytes);
-        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
-
-        shared.Unload();
-        status = Assert.Single(fixture.Table.GetInventory().Devices);
-        Assert.Equal(ByteSize.MiB(30), status.ChargedMemoryBytes);
-        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
     }
 }
