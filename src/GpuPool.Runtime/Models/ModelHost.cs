@@ -17,8 +17,9 @@ namespace GpuPool.Runtime.Models;
 /// same device use one instance, reference-counted; it is disposed when its last user releases it and its
 /// last run ends (or kept within <see cref="ModelHostOptions.UnusedModelCacheBytes"/>, evicted least
 /// recently used first under memory pressure).</para>
-/// <para>Charging: on the CPU device a model's size is what its load and a warm-up run measurably made
-/// resident (<see cref="IModelMemoryMeter"/>, docs/memory.md); elsewhere the backend's estimate. Every lease
+/// <para>Charging: on the CPU device a model's size is what its load and warm-up runs measurably made
+/// resident (<see cref="IModelMemoryMeter"/>, docs/memory.md), plus the working memory of the largest input
+/// the lease has run (<see cref="LoadedModel.RunOnDevice"/>); elsewhere the backend's estimate. Every lease
 /// is charged the model's full size, shared or not. A lease's quota therefore
 /// never depends on a neighbour: it can always load what fits its quota, and another lease unloading the
 /// same model never makes it over quota. The device holds one copy, so the memory it really uses is at
