@@ -42,7 +42,7 @@ internal sealed class WorkerHost(IEnumerable<IModelBackend> backends) : IDisposa
             switch (kind)
             {
                 case WorkerMessage.Load:
-                    var (loaded, measuredBytes) = Load(request);
+                    var (loaded, measuredBytes, _) = Load(request);
                     WorkerProtocol.WriteFrame(output, w =>
                     {
                         w.Write((byte)WorkerMessage.Ok);

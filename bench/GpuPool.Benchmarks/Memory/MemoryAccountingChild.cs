@@ -17,8 +17,11 @@ internal static class MemoryAccountingChild
 {
     private const int Runs = 3;
 
+    /// <summary>Width of the tiny first model's layers.</summary>
+    private const int WarmUpWidth = 64;
+
     /// <summary>Measures <paramref name="model"/>, whose file the parent wrote to <paramref name="path"/> (so that making its bytes leaves nothing in this process).</summary>
-    public static async Task<int> RunAsync(string mode, AccountingModel model, string path, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string mode, AccountingModel model, string path, string source, CancellationToken cancellationToken)
     {
         var atStart = ProcessMemory.Settled();
         _ = OrtEnv.Instance();
@@ -27,7 +30,7 @@ internal static class MemoryAccountingChild
         _ = model.Inputs([]);
         var result = mode switch
         {
-            "lease" => await InLeaseAsync(model, path, atStart, cancellationToken),
+            "lease" => await InLeaseAsync(model, path, source, atStart, cancellationToken),
             "plain" => Plain(model, path, atStart),
             _ => throw new ArgumentException($"Unknown child mode '{mode}'."),
         };
@@ -36,7 +39,7 @@ internal static class MemoryAccountingChild
         return 0;
     }
 
-    private static async Task<Dictionary<string, object?>> InLeaseAsync(AccountingModel model, string path, ProcessMemory atStart, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, object?>> InLeaseAsync(AccountingModel model, string path, string source, ProcessMemory atStart, CancellationToken cancellationToken)
     {
         var services = new ServiceCollection().AddLogging();
         services.AddGpuPool().AddOnnxRuntime();
@@ -44,13 +47,16 @@ internal static class MemoryAccountingChild
         var pool = provider.GetRequiredService<IGpuPool>();
         await using (var warm = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), SliceRequest.FullDeviceMilli), cancellationToken))
         {
-            await using var first = await warm.LoadModelAsync(ModelSource.FromBytes(TestModels.Linear(8, 4), "warm-up"), cancellationToken: cancellationToken);
-            _ = await first.RunAsync(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(new float[8], 1, 8) }, cancellationToken);
+            await using var first = await warm.LoadModelAsync(ModelSource.FromFile(WarmUpModelFile()), cancellationToken: cancellationToken);
+            _ = await first.RunAsync(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(new float[WarmUpWidth], 1, WarmUpWidth) }, cancellationToken);
         }
 
         await using var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.GiB(2), SliceRequest.FullDeviceMilli), cancellationToken);
         var before = Baseline();
-        await using var loaded = await lease.LoadModelAsync(ModelSource.FromFile(path), cancellationToken: cancellationToken);
+        var committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        await using var loaded = await LoadAsync(lease, path, source, cancellationToken);
+        var loadAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         for (var i = 0; i < Runs; i++)
         {
             _ = await loaded.RunAsync(model.Inputs(loaded.Inputs), cancellationToken);
@@ -58,13 +64,43 @@ internal static class MemoryAccountingChild
 
         var peak = PeakResidentBytes();
         var after = ProcessMemory.Settled();
-        return Result(atStart, before, after, peak, lease.MemoryUsedBytes);
+        var result = Result(atStart, before, after, peak, lease.MemoryUsedBytes);
+        result["load_managed_allocated_bytes"] = loadAllocated;
+        result["managed_committed_growth_bytes"] = GC.GetGCMemoryInfo().TotalCommittedBytes - committedBefore;
+        return result;
+    }
+
+    /// <summary>Loads the model file the way <paramref name="source"/> names.</summary>
+    private static async Task<PooledModel> LoadAsync(GpuLease lease, string path, string source, CancellationToken cancellationToken)
+    {
+        switch (source)
+        {
+            case "file":
+                return await lease.LoadModelAsync(ModelSource.FromFile(path), cancellationToken: cancellationToken);
+            case "stream":
+            {
+                await using var stream = File.OpenRead(path);
+                return await lease.LoadModelAsync(ModelSource.FromStream(stream, Path.GetFileName(path)), cancellationToken: cancellationToken);
+            }
+
+            case "memorystream":
+            {
+                // What ModelSource.FromStream did before it spooled to a file.
+                await using var stream = File.OpenRead(path);
+                using var buffer = new MemoryStream();
+                await stream.CopyToAsync(buffer, cancellationToken);
+                return await lease.LoadModelAsync(ModelSource.FromBytes(buffer.ToArray(), Path.GetFileName(path)), cancellationToken: cancellationToken);
+            }
+
+            default:
+                throw new ArgumentException($"Unknown source '{source}'; one of: file, stream, memorystream.");
+        }
     }
 
     private static Dictionary<string, object?> Plain(AccountingModel model, string path, ProcessMemory atStart)
     {
-        using (var first = new InferenceSession(TestModels.Linear(8, 4)))
-        using (var x = OrtValue.CreateTensorValueFromMemory(new float[8], [1, 8]))
+        using (var first = new InferenceSession(WarmUpModelFile()))
+        using (var x = OrtValue.CreateTensorValueFromMemory(new float[WarmUpWidth], [1, WarmUpWidth]))
         using (var runOptions = new RunOptions())
         using (first.Run(runOptions, new Dictionary<string, OrtValue> { ["x"] = x }, first.OutputNames))
         {
@@ -95,6 +131,20 @@ internal static class MemoryAccountingChild
         var peak = PeakResidentBytes();
         var after = ProcessMemory.Settled();
         return Result(atStart, before, after, peak, 0);
+    }
+
+    /// <summary>
+    /// The tiny first model (two 64×64 MatMul layers, 32 KiB), as a file: it goes the way the measured models go
+    /// (a file, mapped and hashed by the pool or read by ONNX Runtime; common kernels), so that the code of that
+    /// way is paged in and compiled before the measurement, as in a process that has served models long before,
+    /// and is not counted as the measured model's memory.
+    /// </summary>
+    private static string WarmUpModelFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"gpupool-memory-warm-up-{Environment.ProcessId}.onnx");
+        File.WriteAllBytes(path, TestModels.MatMulChain(WarmUpWidth, 2));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        return path;
     }
 
     /// <summary>Settles the process and resets its resident high-water mark.</summary>

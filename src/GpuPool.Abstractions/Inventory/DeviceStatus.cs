@@ -9,6 +9,16 @@ public sealed record DeviceStatus
     /// <summary>Memory granted to leases, in bytes.</summary>
     public long AllocatedMemoryBytes { get; init; }
 
+    /// <summary>
+    /// Memory the leases' loaded models are charged, in bytes: on the CPU device what they were measured to
+    /// occupy (load, warm-up and larger runs; docs/memory.md), elsewhere the backend's estimate. A shared model
+    /// counts once per lease. At most <see cref="AllocatedMemoryBytes"/>.
+    /// </summary>
+    public long ChargedMemoryBytes { get; init; }
+
+    /// <summary>Memory the loaded models occupy on the device, in bytes: as <see cref="ChargedMemoryBytes"/>, but a model shared by leases counted once (and unused models kept in the cache included).</summary>
+    public long ModelMemoryBytes { get; init; }
+
     /// <summary>Compute granted to leases, in milli-units.</summary>
     public int AllocatedMilli { get; init; }
 

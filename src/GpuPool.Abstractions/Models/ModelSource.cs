@@ -44,6 +44,42 @@ public sealed class ModelSource
         return new ModelSource(name, null, null, stream);
     }
 
+    /// <summary>True for a model read from a stream (<see cref="FromStream"/>).</summary>
+    public bool IsStream => _stream is not null;
+
+    /// <summary>
+    /// Writes the whole model to <paramref name="destination"/> through a small buffer: a stream is copied
+    /// without holding the model in memory (an embedded pool spools it to a temporary file it maps).
+    /// </summary>
+    /// <exception cref="InvalidPoolRequestException">The file does not exist.</exception>
+    public async ValueTask CopyToAsync(Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (_stream is not null)
+        {
+            await _stream.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (_path is not null)
+        {
+            if (!File.Exists(_path))
+            {
+                throw new InvalidPoolRequestException($"Model file '{_path}' does not exist.");
+            }
+
+            var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
+            await using (file.ConfigureAwait(false))
+            {
+                await file.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await destination.WriteAsync(_bytes!.Value, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Reads the whole model.</summary>
     /// <exception cref="InvalidPoolRequestException">The file does not exist.</exception>
     public async ValueTask<ReadOnlyMemory<byte>> ReadAllAsync(CancellationToken cancellationToken = default)

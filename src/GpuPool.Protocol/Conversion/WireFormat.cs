@@ -254,6 +254,8 @@ public static class WireFormat
                 ExternalMemoryBytes = status.ExternalMemoryBytes,
                 ActiveLeases = status.ActiveLeases,
                 Draining = status.Draining,
+                ChargedMemoryBytes = status.ChargedMemoryBytes,
+                ModelMemoryBytes = status.ModelMemoryBytes,
             });
         }
 
@@ -275,6 +277,8 @@ public static class WireFormat
                 ExternalMemoryBytes = d.ExternalMemoryBytes,
                 ActiveLeases = d.ActiveLeases,
                 Draining = d.Draining,
+                ChargedMemoryBytes = d.ChargedMemoryBytes,
+                ModelMemoryBytes = d.ModelMemoryBytes,
             })],
         };
     }

@@ -103,6 +103,9 @@ internal sealed class RuntimeMetrics
         Usage.Rejected(tenant, "run_" + reason);
     }
 
+    /// <summary>A loaded model's charge grew by the working memory of a larger run.</summary>
+    internal void ModelGrew(string tenant, long bytes) => _memoryUsed.Add(bytes, Tenant(tenant));
+
     internal void ModelLoaded(string tenant, long bytes, int delta)
     {
         _models.Add(delta, Tenant(tenant));

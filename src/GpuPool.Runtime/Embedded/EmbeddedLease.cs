@@ -40,6 +40,13 @@ internal sealed class EmbeddedLease(LeaseEntry entry, LeaseTable leases, ModelHo
             return new EmbeddedModel(models.LoadFile(entry, path, options ?? new ModelOptions(), source.Name));
         }
 
+        if (source.IsStream)
+        {
+            // Spooled to a temporary file and mapped like one, deleted once the model is loaded.
+            using var spooled = await Models.SpooledModelFile.CreateAsync(source, cancellationToken).ConfigureAwait(false);
+            return new EmbeddedModel(models.LoadFile(entry, spooled.Path, options ?? new ModelOptions(), source.Name));
+        }
+
         var bytes = await source.ReadAllAsync(cancellationToken).ConfigureAwait(false);
         return new EmbeddedModel(models.Load(entry, bytes, options ?? new ModelOptions(), source.Name));
     }

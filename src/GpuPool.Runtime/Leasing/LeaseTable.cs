@@ -20,6 +20,7 @@ internal sealed class LeaseTable : IDisposable
     private readonly LeaseWaitQueue _waiting;
     private readonly LeaseExpiry _expiry;
     private readonly LeaseDeviceOperations _devices;
+    private Models.IDeviceMemoryBook? _memoryBook;
     private readonly LeaseEndObservers _observers;
     private readonly Dictionary<string, LeaseLostReason> _droppedAtRestore;
     private readonly TimeProvider _time;
@@ -261,8 +262,28 @@ internal sealed class LeaseTable : IDisposable
         }
     }
 
-    /// <summary>A snapshot of every device and its allocation.</summary>
-    public PoolInventory GetInventory() => Locked(_devices.GetInventory);
+    /// <summary>A snapshot of every device and its allocation (and, with a model host, the memory its models are charged and occupy).</summary>
+    public PoolInventory GetInventory()
+    {
+        var inventory = Locked(_devices.GetInventory);
+        if (_memoryBook is not { } book)
+        {
+            return inventory;
+        }
+
+        // Read outside the table's lock: the model host has its own.
+        return inventory with
+        {
+            Devices = [.. inventory.Devices.Select(d =>
+            {
+                var (charged, models) = book.MemoryOf(d.Device.Id);
+                return d with { ChargedMemoryBytes = charged, ModelMemoryBytes = models };
+            })],
+        };
+    }
+
+    /// <summary>The model host's books, shown in the inventory next to the quotas.</summary>
+    internal void SetMemoryBook(Models.IDeviceMemoryBook book) => _memoryBook = book;
 
     /// <summary>
     /// Puts a lease granted elsewhere (a cluster's state of record) into the table on exactly the devices it

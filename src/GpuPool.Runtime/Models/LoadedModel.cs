@@ -11,18 +11,21 @@ internal sealed class LoadedModel
 {
     private readonly ModelHost _host;
     private readonly ModelBatcher? _batcher;
-    private int _unloaded;
+    private readonly Lock _charging = new();
+    private readonly long _loadedBytes;
+    private long _workingBytes;
+    private bool _unloaded;
 
-    internal LoadedModel(ModelHost host, string id, LeaseEntry lease, string name, ModelFormat format, SharedModel shared, long memoryBytes, ModelBatcher? batcher)
+    internal LoadedModel(ModelHost host, string id, LeaseEntry lease, string name, ModelFormat format, SharedModel shared, long memoryBytes, Func<LoadedModel, ModelBatcher?> batcher)
     {
         _host = host;
-        _batcher = batcher;
         Id = id;
         Lease = lease;
         Name = name;
         Format = format;
         Shared = shared;
-        MemoryBytes = memoryBytes;
+        _loadedBytes = memoryBytes;
+        _batcher = batcher(this);
     }
 
     /// <summary>The model id (unique in the host).</summary>
@@ -45,12 +48,31 @@ internal sealed class LoadedModel
 
     /// <summary>
     /// Memory charged to the lease, in bytes: the model's full size (on the CPU device as measured at its first
-    /// load), also when the instance is shared, so a lease's quota never depends on what its neighbours load or unload.
+    /// load), also when the instance is shared, so a lease's quota never depends on what its neighbours load or
+    /// unload; plus, on the CPU device, the working memory measured at the largest input this lease has run.
     /// </summary>
-    public long MemoryBytes { get; }
+    public long MemoryBytes
+    {
+        get
+        {
+            lock (_charging)
+            {
+                return _loadedBytes + _workingBytes;
+            }
+        }
+    }
 
     /// <summary>True once unloaded.</summary>
-    public bool IsUnloaded => Volatile.Read(ref _unloaded) != 0;
+    public bool IsUnloaded
+    {
+        get
+        {
+            lock (_charging)
+            {
+                return _unloaded;
+            }
+        }
+    }
 
     /// <summary>True when requests to this model are combined into batches.</summary>
     public bool IsBatching => _batcher is not null;
@@ -83,7 +105,7 @@ internal sealed class LoadedModel
                 context =>
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var outputs = Instance.Run(inputs, context);
+                    var outputs = RunOnDevice(inputs, context);
                     _host.Metrics.ModelRun(Lease.Tenant, Lease.Devices[0].Id, Stopwatch.GetElapsedTime(started), Lease.Id);
                     return outputs;
                 },
@@ -102,9 +124,71 @@ internal sealed class LoadedModel
     /// <summary>Unloads the model and returns its memory to the lease. Idempotent.</summary>
     public void Unload()
     {
-        if (Interlocked.Exchange(ref _unloaded, 1) == 0)
+        lock (_charging)
         {
-            _host.OnUnloaded(this);
+            if (_unloaded)
+            {
+                return;
+            }
+
+            // From here no run charges the lease: what OnUnloaded returns is final.
+            _unloaded = true;
+        }
+
+        _host.OnUnloaded(this);
+    }
+
+    /// <summary>
+    /// Runs the model on the device (inside a scheduled run). On the CPU device a run larger than any the model
+    /// ran before (input elements over all inputs) is measured (<see cref="IModelMemoryMeter.MeasureRun{T}"/>) and the
+    /// working memory it grew is booked on the device and charged to this lease; a run of a size measured before
+    /// is charged what that size measured, before it runs.
+    /// </summary>
+    /// <exception cref="QuotaExceededException">The lease cannot hold the working memory of a run this large.</exception>
+    internal IReadOnlyDictionary<string, TensorValue> RunOnDevice(IReadOnlyDictionary<string, TensorValue> inputs, RunContext context)
+    {
+        if (Shared.Working is not { } working)
+        {
+            return Instance.Run(inputs, context);
+        }
+
+        var elements = WorkingMemory.ElementsOf(inputs);
+        if (working.TryGetExtra(elements, out var known))
+        {
+            ChargeWorking(known, elements);
+            return Instance.Run(inputs, context);
+        }
+
+        var (outputs, growth) = _host.Meter.MeasureRun(() => Instance.Run(inputs, context));
+        var (extra, added) = working.Record(elements, growth);
+        _host.Catalog.Grow(Shared, added);
+        RuntimeLog.ModelRunMeasured(_host.Logger, Id, elements, growth, extra);
+
+        // The memory is resident (and booked on the device) whether or not this lease can pay for it; the
+        // outputs of a run it cannot hold are not returned, and the next run of this size is refused before it runs.
+        ChargeWorking(extra, elements);
+        return outputs;
+    }
+
+    private void ChargeWorking(long extraBytes, long elements)
+    {
+        lock (_charging)
+        {
+            if (_unloaded || extraBytes <= _workingBytes)
+            {
+                return;
+            }
+
+            if (!Lease.TryCharge(extraBytes - _workingBytes))
+            {
+                var left = Math.Max(0, Lease.MemoryQuotaBytes - Lease.MemoryUsedBytes);
+                throw new QuotaExceededException(
+                    $"Model '{Name}' needs {ByteSize.Format(_loadedBytes + extraBytes)} for a run of {elements} input elements (measured at the first such run), " +
+                    $"{ByteSize.Format(extraBytes - _workingBytes)} more than it is charged, but lease {Lease.Id} has {ByteSize.Format(left)} of {ByteSize.Format(Lease.MemoryQuotaBytes)} left.");
+            }
+
+            _host.Metrics.ModelGrew(Lease.Tenant, extraBytes - _workingBytes);
+            _workingBytes = extraBytes;
         }
     }
 }

@@ -16,7 +16,12 @@ namespace GpuPool.Runtime.Models;
 /// lease, so the batch is charged to the lease like any run. A caller that cancels stops waiting; its rows
 /// may still run with the batch.
 /// </remarks>
-internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, IDeviceScheduler scheduler, BatchingOptions options, TimeProvider time)
+/// <param name="run">Runs the model on the device (<see cref="LoadedModel.RunOnDevice"/>: larger runs are measured and charged).</param>
+/// <param name="lease">The lease whose runs it batches.</param>
+/// <param name="scheduler">The scheduler every run goes through.</param>
+/// <param name="options">Batch size and delay.</param>
+/// <param name="time">The clock of the delay.</param>
+internal sealed class ModelBatcher(Func<IReadOnlyDictionary<string, TensorValue>, RunContext, IReadOnlyDictionary<string, TensorValue>> run, LeaseEntry lease, IDeviceScheduler scheduler, BatchingOptions options, TimeProvider time)
 {
     private readonly Lock _lock = new();
 
@@ -130,7 +135,7 @@ internal sealed class ModelBatcher(IModelInstance instance, LeaseEntry lease, ID
     private IReadOnlyDictionary<string, TensorValue> Measured(IReadOnlyDictionary<string, TensorValue> inputs, RunContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var outputs = instance.Run(inputs, context);
+        var outputs = run(inputs, context);
         Metrics?.ModelRun(lease.Tenant, lease.Devices[0].Id, Stopwatch.GetElapsedTime(started), lease.Id);
         return outputs;
     }

@@ -47,7 +47,11 @@ internal sealed class ModelCatalog(ModelHostOptions options, TimeProvider time, 
 
             ReleaseAll(evicted);
             var footprint = load();
-            var created = new SharedModel(key, footprint.Instance, footprint.MeasuredBytes, OnDisposed) { LastUsed = time.GetTimestamp() };
+            var created = new SharedModel(key, footprint.Instance, footprint.MeasuredBytes, OnDisposed)
+            {
+                LastUsed = time.GetTimestamp(),
+                Working = footprint.WarmUpElements is { } warmUp ? new WorkingMemory(warmUp) : null,
+            };
             lock (_lock)
             {
                 _models[key] = created;
@@ -88,6 +92,21 @@ internal sealed class ModelCatalog(ModelHostOptions options, TimeProvider time, 
         }
 
         ReleaseAll(evicted);
+    }
+
+    /// <summary>Books working memory a run of <paramref name="model"/> grew (the model holds a run's reference, so it is not disposed).</summary>
+    public void Grow(SharedModel model, long bytes)
+    {
+        if (bytes <= 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            model.Grow(bytes);
+            _resident[model.Key.DeviceId] = _resident.GetValueOrDefault(model.Key.DeviceId) + bytes;
+        }
     }
 
     /// <summary>Device memory held by resident models (used and unused), in bytes.</summary>

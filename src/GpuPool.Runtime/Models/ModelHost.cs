@@ -17,8 +17,9 @@ namespace GpuPool.Runtime.Models;
 /// same device use one instance, reference-counted; it is disposed when its last user releases it and its
 /// last run ends (or kept within <see cref="ModelHostOptions.UnusedModelCacheBytes"/>, evicted least
 /// recently used first under memory pressure).</para>
-/// <para>Charging: on the CPU device a model's size is what its load and a warm-up run measurably made
-/// resident (<see cref="IModelMemoryMeter"/>, docs/memory.md); elsewhere the backend's estimate. Every lease
+/// <para>Charging: on the CPU device a model's size is what its load and warm-up runs measurably made
+/// resident (<see cref="IModelMemoryMeter"/>, docs/memory.md), plus the working memory of the largest input
+/// the lease has run (<see cref="LoadedModel.RunOnDevice"/>); elsewhere the backend's estimate. Every lease
 /// is charged the model's full size, shared or not. A lease's quota therefore
 /// never depends on a neighbour: it can always load what fits its quota, and another lease unloading the
 /// same model never makes it over quota. The device holds one copy, so the memory it really uses is at
@@ -27,7 +28,7 @@ namespace GpuPool.Runtime.Models;
 /// listed in <see cref="Isolation.WorkerOptions.ProcessIsolatedTenants"/>) gets its models in
 /// its own supervised worker process (<see cref="Isolation.WorkerSupervisor"/>); they are never shared.</para>
 /// </remarks>
-internal sealed class ModelHost : ILeaseEndObserver
+internal sealed class ModelHost : ILeaseEndObserver, IDeviceMemoryBook
 {
     private readonly Dictionary<ModelFormat, IModelBackend> _backends = [];
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LoadedModel>> _byLease = new(StringComparer.Ordinal);
@@ -80,6 +81,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         _meter = meter;
         _catalog = new ModelCatalog(options.Value, _time, logger);
         leases.AddEndObserver(this);
+        leases.SetMemoryBook(this);
     }
 
     /// <summary>The scheduler every run goes through.</summary>
@@ -88,6 +90,11 @@ internal sealed class ModelHost : ILeaseEndObserver
     internal RuntimeMetrics Metrics { get; }
 
     internal ModelCatalog Catalog => _catalog;
+
+    /// <summary>The meter of CPU-device models (runs larger than any before are measured with it).</summary>
+    internal IModelMemoryMeter Meter => _meter;
+
+    internal ILogger Logger => _logger;
 
     /// <summary>The formats that can be loaded.</summary>
     public IReadOnlyCollection<ModelFormat> Formats => _backends.Keys;
@@ -115,6 +122,9 @@ internal sealed class ModelHost : ILeaseEndObserver
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(options);
         lease.EnsureActive();
+        // Code first paged in by hashing and detecting the model counts as the model's; the file's own pages, touched
+        // now and released by the end of the load, cancel out.
+        var loadStarted = ResidentMemory.Sample();
         if (bytes.IsEmpty)
         {
             throw new InvalidPoolRequestException("The model is empty (0 bytes).");
@@ -156,8 +166,8 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
 
         var key = new SharedModelKey(device.Id, format, Convert.ToHexStringLower(path is null ? SHA256.HashData(bytes.Span) : HashFile(path)));
-        var shared = LoadInstance(lease, backend, context, key, estimate, format, mapping);
-        var charge = shared.MemoryBytes;
+        var shared = LoadInstance(lease, backend, context, key, estimate, format, mapping, loadStarted);
+        var charge = shared.LoadedBytes;
         if (!lease.TryCharge(charge))
         {
             Release(shared, device);
@@ -166,7 +176,7 @@ internal sealed class ModelHost : ILeaseEndObserver
 
         var id = "md_" + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var modelName = options.Name ?? name;
-        var model = new LoadedModel(this, id, lease, modelName, format, shared, charge, CreateBatcher(shared.Instance, lease, options.Batching, modelName));
+        var model = new LoadedModel(this, id, lease, modelName, format, shared, charge, m => CreateBatcher(shared.Instance, m.RunOnDevice, lease, options.Batching, modelName));
         _byLease.GetOrAdd(lease.Id, static _ => new(StringComparer.Ordinal))[model.Id] = model;
         Metrics.ModelLoaded(lease.Tenant, charge, 1);
         RuntimeLog.ModelLoaded(_logger, model.Name, model.ContentHash, lease.Id, charge);
@@ -179,6 +189,26 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
 
         return model;
+    }
+
+    /// <inheritdoc />
+    public (long ChargedBytes, long ModelBytes) MemoryOf(string deviceId)
+    {
+        long charged = 0;
+        long isolated = 0;
+        foreach (var models in _byLease.Values)
+        {
+            foreach (var model in models.Values)
+            {
+                if (model.Lease.Devices[0].Id == deviceId)
+                {
+                    charged += model.MemoryBytes;
+                    isolated += model.Shared.IsPrivate ? model.Shared.MemoryBytes : 0;
+                }
+            }
+        }
+
+        return (charged, _catalog.ResidentBytes(deviceId) + isolated);
     }
 
     /// <summary>The models loaded into a lease.</summary>
@@ -243,7 +273,7 @@ internal sealed class ModelHost : ILeaseEndObserver
         }
     }
 
-    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long estimate, ModelFormat format, IDisposable? mapping)
+    private SharedModel LoadInstance(LeaseEntry lease, IModelBackend backend, ModelLoadContext context, SharedModelKey key, long estimate, ModelFormat format, IDisposable? mapping, ResidentSample loadStarted)
     {
         if (_workers?.IsIsolated(lease) ?? lease.Request.Isolation == LeaseIsolation.Process)
         {
@@ -259,7 +289,7 @@ internal sealed class ModelHost : ILeaseEndObserver
             return new SharedModel(key, isolated, charge, null) { IsPrivate = true };
         }
 
-        return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping), lease.Id);
+        return _catalog.Acquire(key, context.Device, estimate, () => Measure(backend, context, estimate, mapping, loadStarted), lease.Id);
     }
 
     /// <summary>
@@ -275,7 +305,7 @@ internal sealed class ModelHost : ILeaseEndObserver
     /// (<see cref="IModelMemoryMeter"/>); elsewhere the host's memory is not the device's, and the backend's
     /// estimate is the charge.
     /// </summary>
-    private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping)
+    private ModelFootprint Measure(IModelBackend backend, ModelLoadContext context, long estimate, IDisposable? mapping, ResidentSample loadStarted)
     {
         if (!IsMeasured(context, backend.Format))
         {
@@ -289,12 +319,13 @@ internal sealed class ModelHost : ILeaseEndObserver
                 mapping?.Dispose();
                 return instance;
             },
-            context.IntraOpThreads);
+            context.IntraOpThreads,
+            loadStarted);
         RuntimeLog.ModelMeasured(_logger, context.Device.Id, footprint.MeasuredBytes, estimate);
         return footprint with { MeasuredBytes = Math.Max(estimate, footprint.MeasuredBytes) };
     }
 
-    private ModelBatcher? CreateBatcher(IModelInstance instance, LeaseEntry lease, BatchingOptions? batching, string name)
+    private ModelBatcher? CreateBatcher(IModelInstance instance, Func<IReadOnlyDictionary<string, TensorValue>, RunContext, IReadOnlyDictionary<string, TensorValue>> run, LeaseEntry lease, BatchingOptions? batching, string name)
     {
         if (batching is null || batching.MaxBatchSize < 2)
         {
@@ -307,7 +338,7 @@ internal sealed class ModelHost : ILeaseEndObserver
             return null;
         }
 
-        return new ModelBatcher(instance, lease, Scheduler, batching, _time) { Metrics = Metrics };
+        return new ModelBatcher(run, lease, Scheduler, batching, _time) { Metrics = Metrics };
     }
 
     /// <inheritdoc />

@@ -13,16 +13,25 @@ internal static partial class ResidentMemory
     private static bool _trimUnavailable = !OperatingSystem.IsLinux();
 
     /// <summary>Resident bytes of this process (Linux: /proc/self/statm, one read of a few dozen bytes; elsewhere the working set).</summary>
-    public static long ResidentBytes()
+    public static long ResidentBytes() => Sample().ResidentBytes;
+
+    /// <summary>
+    /// Resident bytes of this process and their file-backed part (Linux: /proc/self/statm; elsewhere the
+    /// working set, with no file-backed part known).
+    /// </summary>
+    public static ResidentSample Sample()
     {
         if (!HasStatm)
         {
-            return Environment.WorkingSet;
+            return new ResidentSample(Environment.WorkingSet, 0);
         }
 
-        // "size resident shared text lib data dt", in pages.
+        // "size resident shared text lib data dt", in pages; "shared" is the file-backed (and shmem) resident part.
         var fields = File.ReadAllText("/proc/self/statm").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return long.Parse(fields[1], CultureInfo.InvariantCulture) * Environment.SystemPageSize;
+        var page = Environment.SystemPageSize;
+        return new ResidentSample(
+            long.Parse(fields[1], CultureInfo.InvariantCulture) * page,
+            long.Parse(fields[2], CultureInfo.InvariantCulture) * page);
     }
 
     /// <summary>

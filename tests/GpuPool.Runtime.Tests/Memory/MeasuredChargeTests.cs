@@ -80,9 +80,19 @@ public sealed class MeasuredChargeTests
         Assert.Equal(ByteSize.MiB(30), first.MemoryUsedBytes);
         Assert.Equal(ByteSize.MiB(30), second.MemoryUsedBytes);
         Assert.Equal(ByteSize.MiB(30), fixture.Host.Catalog.ResidentBytes("cpu0"));
+
+        // The inventory shows both, next to the quotas: charged per lease, occupied once.
+        var status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(ByteSize.MiB(128), status.AllocatedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(60), status.ChargedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
+
         shared.Unload();
         Assert.Equal(0, second.MemoryUsedBytes);
         Assert.Equal(ByteSize.MiB(30), fixture.Host.Catalog.ResidentBytes("cpu0"));
+        status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(ByteSize.MiB(30), status.ChargedMemoryBytes);
+        Assert.Equal(ByteSize.MiB(30), status.ModelMemoryBytes);
     }
 
     [Fact]
@@ -119,5 +129,12 @@ public sealed class MeasuredChargeTests
         Assert.Equal(16 * 3, refused);
         Assert.All(leases, l => Assert.Equal(ByteSize.MiB(40), l.MemoryUsedBytes));
         Assert.InRange(fixture.Host.Catalog.ResidentBytes(cpu.Id), 0, cpu.TotalMemoryBytes);
+
+        // The inventory shows the measured figures next to the quotas: 16 models of 40 MiB, within the device.
+        var status = Assert.Single(fixture.Table.GetInventory().Devices);
+        Assert.Equal(cpu.TotalMemoryBytes, status.AllocatedMemoryBytes);
+        Assert.Equal(16 * ByteSize.MiB(40), status.ChargedMemoryBytes);
+        Assert.Equal(16 * ByteSize.MiB(40), status.ModelMemoryBytes);
+        Assert.InRange(status.ModelMemoryBytes, 0, cpu.TotalMemoryBytes);
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 namespace GpuPool.Runtime.Tests.Memory;
 
 /// <summary>The real meter around real ONNX Runtime sessions (figures are asserted as bounds, not timed).</summary>
+[Collection(GpuPool.Runtime.Tests.Memory.ProcessMemoryTestGroup.Name)]
 public sealed class ResidentMemoryMeterTests
 {
     private static readonly DeviceDescriptor Cpu = TestPool.Cpu(1024);
@@ -33,6 +34,27 @@ public sealed class ResidentMemoryMeterTests
 
         // 4 MiB of weights, held once by ONNX Runtime (and pre-packed for its GEMM): well over 3 MiB, well under 256 MiB.
         Assert.InRange(footprint.MeasuredBytes, ByteSize.MiB(3), ByteSize.MiB(256));
+    }
+
+    [Fact]
+    public async Task Run_BatchFarLargerThanWarmUp_ChargesTheWorkingMemoryItGrew()
+    {
+        using var fixture = new HostFixture(new OnnxModelBackend(), device: Cpu);
+        var lease = fixture.Lease(512);
+        var model = fixture.Load(lease, TestModels.MatMulChain(512, 2));
+        var loaded = lease.MemoryUsedBytes;
+
+        _ = await model.RunAsync(Rows(1));
+        Assert.Equal(loaded, lease.MemoryUsedBytes);
+
+        // 4096 rows of 512 floats: the hidden activation alone is 8 MiB of ONNX Runtime's arena that a batch-1 warm-up never grew.
+        _ = await model.RunAsync(Rows(4096));
+
+        Assert.InRange(lease.MemoryUsedBytes - loaded, ByteSize.MiB(8), ByteSize.MiB(256));
+        Assert.Equal(lease.MemoryUsedBytes, model.MemoryBytes);
+        Assert.Equal(model.MemoryBytes, fixture.Host.Catalog.ResidentBytes(Cpu.Id));
+        model.Unload();
+        Assert.Equal(0, lease.MemoryUsedBytes);
     }
 
     [Fact]
@@ -96,4 +118,7 @@ public sealed class ResidentMemoryMeterTests
 
         Assert.Equal(0, lease.MemoryUsedBytes);
     }
+
+    private static Dictionary<string, TensorValue> Rows(int rows) =>
+        new(StringComparer.Ordinal) { ["x"] = TensorValue.FromArray(new float[rows * 512], rows, 512) };
 }

