@@ -15,8 +15,8 @@ internal sealed class SharedMemoryOptions
     [Required]
     public string Directory { get; set; } = "/dev/shm";
 
-    /// <summary>Whether a file that can still shrink (not a memfd sealed against shrinking) may be registered. A client that truncates such a file while the server reads it crashes the server (SIGBUS): allow it only for trusted clients.</summary>
-    public bool AllowUnsealedFiles { get; set; } = true;
+    /// <summary>Whether a file that can still shrink (not a memfd sealed against shrinking) may be registered. A client that truncates such a file while the server reads it crashes the server (SIGBUS): off by default (the SDK's regions are sealed memfds); turn it on only for trusted clients.</summary>
+    public bool AllowUnsealedFiles { get; set; }
 
     /// <summary>The most regions one lease may hold.</summary>
     [Range(1, 4096)]

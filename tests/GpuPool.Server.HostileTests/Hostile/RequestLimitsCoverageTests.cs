@@ -12,7 +12,8 @@ public sealed class RequestLimitsCoverageTests
     {
         var services = V1.LeasesReflection.Descriptor.Services
             .Concat(V1.InferenceReflection.Descriptor.Services)
-            .Concat(V1.AdminReflection.Descriptor.Services);
+            .Concat(V1.AdminReflection.Descriptor.Services)
+            .Concat(V1.SharedMemoryReflection.Descriptor.Services);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var unlisted = new List<string>();
         foreach (var method in services.SelectMany(s => s.Methods))

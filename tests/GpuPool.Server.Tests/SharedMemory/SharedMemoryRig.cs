@@ -42,7 +42,14 @@ internal sealed class SharedMemoryRig : IAsyncDisposable
 
     public static async Task<SharedMemoryRig> StartAsync(ITestOutputHelper output, IDictionary<string, string?>? settings = null)
     {
-        var server = await ServerHost.StartAsync(output, settings: settings);
+        // The tests register plain /dev/shm files too (trusted clients): the default accepts sealed memfds only.
+        var all = new Dictionary<string, string?> { ["GpuPoolServer:SharedMemory:AllowUnsealedFiles"] = "true" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var server = await ServerHost.StartAsync(output, settings: all);
         var client = Clients.Sdk(server.Address, Keys.Alpha);
         var lease = await client.GetRequiredService<IGpuPool>().LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(256), 500));
         var model = await lease.LoadModelAsync(ModelSource.FromBytes(IdentityModel(), "identity"));
