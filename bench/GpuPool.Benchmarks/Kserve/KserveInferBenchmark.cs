@@ -23,7 +23,7 @@ internal sealed class KserveInferBenchmark : IBenchmark
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
-        var seconds = args.GetDouble("seconds", 12);
+        var seconds = args.GetDouble("seconds", 30);
         var workload = InferWorkload.MiniLm(args.GetInt("sentences", 8));
         var repository = Directory.CreateTempSubdirectory("gpupool-kserve-bench-");
         try
