@@ -44,8 +44,31 @@ public sealed class LoopbackServer : IAsyncDisposable
         Action<WebApplication>? map = null,
         ILoggerProvider? logs = null)
     {
-        grpcPort = grpcPort == 0 ? FreePort() : grpcPort;
-        var httpPort = FreePort();
+        // A port picked free may be taken by another test assembly before Kestrel binds it: picked ports are picked
+        // again then (a caller's fixed port is not).
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = grpcPort == 0 ? FreePort() : grpcPort;
+            var httpPort = FreePort();
+            try
+            {
+                var app = await StartOnceAsync(settings, configure, port, httpPort, map, logs).ConfigureAwait(false);
+                return new LoopbackServer(app, port, httpPort);
+            }
+            catch (IOException ex) when (attempt < 5 && IsAddressInUse(ex))
+            {
+            }
+        }
+    }
+
+    private static async Task<WebApplication> StartOnceAsync(
+        IDictionary<string, string?>? settings,
+        Action<WebApplicationBuilder>? configure,
+        int grpcPort,
+        int httpPort,
+        Action<WebApplication>? map,
+        ILoggerProvider? logs)
+    {
         var configuration = new Dictionary<string, string?>
         {
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
@@ -80,7 +103,7 @@ public sealed class LoopbackServer : IAsyncDisposable
             throw;
         }
 
-        return new LoopbackServer(app, grpcPort, httpPort);
+        return app;
     }
 
     /// <summary>Stops the server (its session streams end at once) and frees its ports.</summary>
@@ -89,6 +112,12 @@ public sealed class LoopbackServer : IAsyncDisposable
         await App.StopAsync().ConfigureAwait(false);
         await App.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Whether a start failed because its port was taken (by another process, between picking and binding).</summary>
+    public static bool IsAddressInUse(Exception exception) =>
+        exception is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+        || (exception.InnerException is { } inner && IsAddressInUse(inner))
+        || exception.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     private static int FreePort()
     {

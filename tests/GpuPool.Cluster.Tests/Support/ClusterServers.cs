@@ -110,7 +110,7 @@ internal sealed class ClusterServers : IAsyncDisposable
                 _servers[index] = await LoopbackServer.StartAsync(WithOverrides(Settings(_connectionString, index, _ports[index])), grpcPort: _ports[index], logs: new XunitLoggerProvider(_output));
                 return;
             }
-            catch (IOException ex) when (attempt < 5 && IsAddressInUse(ex))
+            catch (IOException ex) when (attempt < 5 && LoopbackServer.IsAddressInUse(ex))
             {
                 // The health port (LoopbackServer's own pick) or, on a first start, this node's port was taken.
                 _output.WriteLine($"node-{index}: {ex.Message}; starting again");
@@ -141,11 +141,6 @@ internal sealed class ClusterServers : IAsyncDisposable
             _reserved[i]?.Dispose();
         }
     }
-
-    private static bool IsAddressInUse(Exception exception) =>
-        exception is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
-        || (exception.InnerException is { } inner && IsAddressInUse(inner))
-        || exception.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     // Bound without listening: connections are refused, and no other process can bind the port meanwhile.
     private static Socket? Reserve(int port)
