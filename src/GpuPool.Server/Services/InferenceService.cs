@@ -12,6 +12,7 @@ using GpuPool.Server.Leasing;
 using GpuPool.Server.Models;
 using GpuPool.Server.SharedMemory;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using V1 = GpuPool.Protocol.V1;
@@ -28,6 +29,7 @@ internal sealed class InferenceService(
     ServerErrorMapper errors,
     IOptions<GpuPoolServerOptions> options,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<InferenceService> logger) : V1.Inference.InferenceBase
 {
     private readonly TimeSpan _uploadTimeout = options.Value.ModelUploadTimeout;
@@ -167,9 +169,12 @@ internal sealed class InferenceService(
         var writer = WriteAllAsync(replies.Reader, responseStream, inFlight, stop);
         var calls = new StreamCalls(cancellationToken);
         var runs = new List<Task>();
+        // A stopping server reads no more runs but answers those it has, then ends the stream: shutdown does not
+        // wait for idle clients, and a client's next run opens a stream to wherever the pool sends it.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            while (await MoveNextUnlessStoppingAsync(requestStream, reading.Token, cancellationToken).ConfigureAwait(false))
             {
                 var request = requestStream.Current;
                 if (request.Cancel)
@@ -197,6 +202,19 @@ internal sealed class InferenceService(
         {
             replies.Writer.TryComplete();
             await writer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The next request; false at the end of the stream or once the server is stopping.</summary>
+    private static async Task<bool> MoveNextUnlessStoppingAsync(IAsyncStreamReader<V1.RunRequest> requestStream, CancellationToken reading, CancellationToken streamStopped)
+    {
+        try
+        {
+            return await requestStream.MoveNext(reading).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!streamStopped.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

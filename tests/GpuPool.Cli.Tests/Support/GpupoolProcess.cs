@@ -90,7 +90,18 @@ internal sealed class GpupoolProcess : IDisposable
     public async Task<CliResult> ExitAsync()
     {
         using var ceiling = new CancellationTokenSource(Ceiling);
-        await _process.WaitForExitAsync(ceiling.Token);
+        try
+        {
+            await _process.WaitForExitAsync(ceiling.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say what was running and how it stood with signals, then stop it: the failure names its cause.
+            var tree = ProcessTreeReport.Describe(_process.Id);
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"gpupool did not exit within {Ceiling.TotalSeconds:0} s.\nstdout so far: {string.Join(" | ", _seen)}\nstderr: {await _stderr}\nprocesses:\n{tree}");
+        }
+
         await foreach (var line in _lines.Reader.ReadAllAsync(ceiling.Token))
         {
             _seen.Add(line);

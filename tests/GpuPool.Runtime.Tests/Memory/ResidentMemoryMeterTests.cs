@@ -15,6 +15,8 @@ public sealed class ResidentMemoryMeterTests
 {
     private static readonly DeviceDescriptor Cpu = TestPool.Cpu(1024);
 
+    public ResidentMemoryMeterTests() => QuietProcess.Settle();
+
     [Fact]
     public void Measure_OnnxModelWithWeights_ReportsAtLeastTheWeightsItHolds()
     {
