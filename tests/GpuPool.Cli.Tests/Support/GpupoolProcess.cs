@@ -39,7 +39,9 @@ internal sealed class GpupoolProcess : IDisposable
 
     public static GpupoolProcess Start(Uri server, string apiKey, params string[] args)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // As a user's terminal starts it: a test run started in the background (CI, nohup, `&` in a script) has
+        // SIGINT ignored, which gpupool and its program would inherit and keep (POSIX), so Ctrl-C could not be tested.
+        var info = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -47,6 +49,8 @@ internal sealed class GpupoolProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         info.ArgumentList.Add(CliAssembly());
         foreach (var arg in args)
         {
