@@ -1,6 +1,7 @@
 using GpuPool.Dashboard.Auth;
 using GpuPool.Dashboard.Diagnostics;
 using GpuPool.Dashboard.Pools;
+using GpuPool.Dashboard.Views;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ internal static class DashboardApp
         services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PoolDirectory>();
+        services.AddSingleton<LeaseCatalogCache>();
         services.AddSingleton<TrendHistory>();
         services.AddSingleton<BusyMeter>();
         services.AddSingleton<PoolMonitor>();

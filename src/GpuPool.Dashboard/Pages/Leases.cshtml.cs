@@ -1,4 +1,3 @@
-using GpuPool.Dashboard.Pools;
 using GpuPool.Dashboard.Views;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Rendering;
@@ -6,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.Rendering;
 namespace GpuPool.Dashboard.Pages;
 
 /// <summary>Every lease of every pool, filtered by pool and tenant, a page of 100 at a time, with revoke.</summary>
-internal sealed class LeasesModel(PoolDirectory directory, TimeProvider time) : LivePageModel<LeasesView>("_Leases")
+internal sealed class LeasesModel(LeaseCatalogCache catalog, TimeProvider time) : LivePageModel<LeasesView>("_Leases")
 {
     [BindProperty(SupportsGet = true)]
     public string? Pool { get; set; }
@@ -21,7 +20,7 @@ internal sealed class LeasesModel(PoolDirectory directory, TimeProvider time) : 
 
     public IEnumerable<SelectListItem> TenantChoices => Choices("All tenants", View.TenantNames);
 
-    protected override LeasesView Read() => LeasesView.From(directory.Snapshots, new LeaseFilter(Pool, Tenant, PageNumber), time.GetUtcNow());
+    protected override LeasesView Read() => LeasesView.From(catalog.Current, new LeaseFilter(Pool, Tenant, PageNumber), time.GetUtcNow());
 
     private static IEnumerable<SelectListItem> Choices(string all, IEnumerable<string> names) =>
         [new SelectListItem(all, ""), .. names.Select(n => new SelectListItem(n, n))];
