@@ -9,6 +9,7 @@ internal sealed class OnnxModelInstance : IModelInstance
 {
     private readonly InferenceSession _session;
     private readonly string[] _outputNames;
+    private readonly OnnxOutputTargets _outputTargets;
 
     // Runs only read their options (no run is ever terminated through them), so one serves every run.
     private readonly RunOptions _runOptions = new();
@@ -19,6 +20,7 @@ internal sealed class OnnxModelInstance : IModelInstance
         Inputs = [.. session.InputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
         Outputs = [.. session.OutputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
         _outputNames = [.. session.OutputMetadata.Keys];
+        _outputTargets = new OnnxOutputTargets(session, _outputNames);
     }
 
     public IReadOnlyList<TensorInfo> Inputs { get; }
@@ -31,6 +33,7 @@ internal sealed class OnnxModelInstance : IModelInstance
         var values = new OrtValue[inputs.Count];
         var pins = new MemoryHandle[inputs.Count];
         var made = 0;
+        var targets = (inputs as TargetedRunInputs)?.Targets;
         try
         {
             foreach (var (name, tensor) in inputs)
@@ -43,6 +46,11 @@ internal sealed class OnnxModelInstance : IModelInstance
             IDisposableReadOnlyCollection<OrtValue> results;
             try
             {
+                if (targets is not null && _outputTargets.TryRunInto(_session, _runOptions, names, values, inputs, targets) is { } written)
+                {
+                    return written;
+                }
+
                 results = _session.Run(_runOptions, names, values, _outputNames);
             }
             catch (OnnxRuntimeException ex)
@@ -56,7 +64,8 @@ internal sealed class OnnxModelInstance : IModelInstance
                 var i = 0;
                 foreach (var result in results)
                 {
-                    outputs.Add(_outputNames[i++], OnnxTensors.ToPool(result));
+                    outputs.Add(_outputNames[i], OnnxOutputTargets.ToPool(_outputNames[i], result, targets));
+                    i++;
                 }
 
                 return outputs;

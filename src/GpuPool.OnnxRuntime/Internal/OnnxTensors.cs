@@ -56,6 +56,29 @@ internal static class OnnxTensors
         return TensorValue.FromByteStrings(elements, info.Shape);
     }
 
+    /// <summary>
+    /// A numeric ONNX Runtime output copied once into <paramref name="target"/> (no intermediate array), as a tensor
+    /// over it; <see langword="null"/> for a string output or one that does not fit.
+    /// </summary>
+    public static TensorValue? CopyInto(OrtValue value, Memory<byte> target)
+    {
+        var info = value.GetTensorTypeAndShape();
+        var type = OnnxTypes.ToPool(info.ElementDataType);
+        if (type == TensorDataType.String)
+        {
+            return null;
+        }
+
+        var bytes = value.GetTensorDataAsSpan<byte>();
+        if (bytes.Length > target.Length)
+        {
+            return null;
+        }
+
+        bytes.CopyTo(target.Span);
+        return new TensorValue(type, info.Shape, target[..bytes.Length]);
+    }
+
     private static OrtValue CopyStrings(TensorValue tensor, long[] shape)
     {
         var strings = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);

@@ -281,7 +281,7 @@ internal sealed class InferenceService(
         }
 
         using var shared = SharedRunTensors.Bind(sharedMemory, request, inputs);
-        var outputs = await model.RunAsync(inputs, cancellationToken).ConfigureAwait(false);
+        var outputs = await model.RunAsync(shared.WithOutputTargets(inputs), cancellationToken).ConfigureAwait(false);
         WireFormat.ToWire(shared.WriteOutputs(outputs, response), response.Outputs);
         return response;
     }

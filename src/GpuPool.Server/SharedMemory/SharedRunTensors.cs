@@ -1,11 +1,13 @@
 using Google.Protobuf.Collections;
+using GpuPool.OnnxRuntime.Internal;
 using GpuPool.Protocol.Conversion;
 using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.SharedMemory;
 
 /// <summary>
-/// The shared-memory side of one run: inputs read in place from the lease's regions, outputs copied into them.
+/// The shared-memory side of one run: inputs read in place from the lease's regions, outputs written into them —
+/// by the model itself where the backend can (<see cref="WithOutputTargets"/>), otherwise copied once after the run.
 /// Holds every region it touches until disposed, so that a region unregistered during the run stays mapped
 /// until the run is done with it.
 /// </summary>
@@ -13,6 +15,7 @@ internal sealed class SharedRunTensors : IDisposable
 {
     private readonly List<MappedRegion> _held = [];
     private readonly List<(string Name, MappedRegion Region, V1.SharedTensorRef Reference, Memory<byte> Target)> _outputs = [];
+    private readonly List<(MappedRegion Region, long Offset, long Length)> _inputRanges = [];
 
     private SharedRunTensors()
     {
@@ -37,7 +40,9 @@ internal sealed class SharedRunTensors : IDisposable
                     throw new InvalidPoolRequestException($"Input '{name}' is both in inputs and in shared_inputs.");
                 }
 
-                var bytes = run.Hold(registry, request.LeaseId, reference.Region).Slice(reference.Offset, reference.ByteSize, $"Input '{name}'");
+                var inputRegion = run.Hold(registry, request.LeaseId, reference.Region);
+                var bytes = inputRegion.Slice(reference.Offset, reference.ByteSize, $"Input '{name}'");
+                run._inputRanges.Add((inputRegion, reference.Offset, reference.ByteSize));
                 var view = new V1.Tensor { ElementType = reference.ElementType, Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(bytes) };
                 view.Shape.AddRange(reference.Shape);
                 views[name] = view;
@@ -64,7 +69,26 @@ internal sealed class SharedRunTensors : IDisposable
     }
 
     /// <summary>
-    /// Copies the outputs the request asked for into their regions, describes them in <paramref name="response"/>,
+    /// The run's inputs, carrying the outputs' ranges as targets the model may write into during the run
+    /// (<see cref="TargetedRunInputs"/>). An output range that overlaps an input or another output is left out:
+    /// it is written after the run, as before, so a model never reads bytes it is overwriting.
+    /// </summary>
+    public IReadOnlyDictionary<string, TensorValue> WithOutputTargets(IReadOnlyDictionary<string, TensorValue> inputs)
+    {
+        Dictionary<string, Memory<byte>>? targets = null;
+        foreach (var (name, region, reference, target) in _outputs)
+        {
+            if (!OverlapsAnotherRange(region, reference))
+            {
+                (targets ??= new(StringComparer.Ordinal))[name] = target;
+            }
+        }
+
+        return targets is null ? inputs : new TargetedRunInputs(inputs, targets);
+    }
+
+    /// <summary>
+    /// Copies the outputs the request asked for into their regions (unless the model wrote them there), describes them in <paramref name="response"/>,
     /// and returns the outputs left to send by value.
     /// </summary>
     /// <exception cref="InvalidPoolRequestException">The model has no such output, or it does not fit its range.</exception>
@@ -88,7 +112,11 @@ internal sealed class SharedRunTensors : IDisposable
                 throw new InvalidPoolRequestException($"Output '{name}' is {value.Data.Length} bytes; its range in region '{region.Key.Name}' holds {target.Length}.");
             }
 
-            value.Data.Span.CopyTo(target.Span);
+            if (!TargetedRunInputs.IsIn(value, target))
+            {
+                value.Data.Span.CopyTo(target.Span);
+            }
+
             var written = new V1.SharedTensorRef
             {
                 Region = reference.Region,
@@ -101,6 +129,29 @@ internal sealed class SharedRunTensors : IDisposable
         }
 
         return rest;
+    }
+
+    private bool OverlapsAnotherRange(MappedRegion region, V1.SharedTensorRef output)
+    {
+        static bool Overlap(long a, long aLength, long b, long bLength) => a < b + bLength && b < a + aLength;
+
+        foreach (var (inputRegion, offset, length) in _inputRanges)
+        {
+            if (ReferenceEquals(inputRegion, region) && Overlap(output.Offset, output.ByteSize, offset, length))
+            {
+                return true;
+            }
+        }
+
+        foreach (var (_, other, reference, _) in _outputs)
+        {
+            if (!ReferenceEquals(reference, output) && ReferenceEquals(other, region) && Overlap(output.Offset, output.ByteSize, reference.Offset, reference.ByteSize))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private MappedRegion Hold(SharedMemoryRegistry registry, string leaseId, string name)

@@ -27,6 +27,24 @@ public sealed class SharedMemoryRunTests(ITestOutputHelper output)
         Assert.Equal(expected, await rig.RunByValueAsync(x));
     }
 
+    [Theory]
+    [InlineData(0)] // the output replaces the input
+    [InlineData(4)] // the output starts one element into the input
+    public async Task RunAsync_OutputRangeOverlapsTheInput_OutputIsTheModelsResult(long outputOffset)
+    {
+        await using var rig = await SharedMemoryRig.StartAsync(output);
+        await using var region = await rig.Lease.CreateSharedMemoryAsync(ByteSize.MiB(1));
+        float[] x = [.. Enumerable.Range(0, 50_000).Select(i => i % 2 == 0 ? -i : (float)i)];
+        var input = region.Write(0, TensorValue.FromArray(x, x.Length));
+
+        var result = await rig.Model.RunAsync(
+            new Dictionary<string, SharedTensor> { ["x"] = input },
+            new Dictionary<string, SharedTensor> { ["y"] = region.Output(outputOffset, x.Length * sizeof(float)) });
+
+        // Written after the run (a model never reads bytes it is overwriting): exactly relu(x).
+        Assert.Equal([.. x.Select(v => Math.Max(0f, v))], result["y"].ToArray<float>());
+    }
+
     [Fact]
     public async Task RunAsync_OutputNotNamed_ComesBackByValue()
     {
