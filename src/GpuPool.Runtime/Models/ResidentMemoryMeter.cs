@@ -46,7 +46,7 @@ internal sealed class ResidentMemoryMeter : IModelMemoryMeter
         {
             var window = Window.Open(null);
             var result = run();
-            return (result, window.Close());
+            return (result, window.Close(countFileBacked: false));
         }
     }
 
@@ -70,7 +70,12 @@ internal sealed class ResidentMemoryMeter : IModelMemoryMeter
             return new Window(before, (loadStarted ?? before).FileBackedBytes, GC.GetTotalMemory(forceFullCollection: false), GC.GetAllocatedBytesForCurrentThread());
         }
 
-        public long Close()
+        /// <param name="countFileBacked">
+        /// False for a run: what a run grows is the arena (anonymous memory). Shared pages it touches first are a
+        /// client's shared-memory region that ONNX Runtime writes an output into (the client's memory, bounded per
+        /// lease by the region limits), and code pages are shared and reclaimable.
+        /// </param>
+        public long Close(bool countFileBacked = true)
         {
             ResidentMemory.TrimNativeHeap();
             var after = ResidentMemory.Sample();
@@ -80,7 +85,7 @@ internal sealed class ResidentMemoryMeter : IModelMemoryMeter
             // A file-backed decrease is not taken off: it is the model file's mapping being released, or the kernel
             // reclaiming page cache, neither of which frees the model's memory.
             var anonymous = after.AnonymousBytes - Before.AnonymousBytes;
-            var fileBacked = Math.Max(0, after.FileBackedBytes - FileBackedFrom);
+            var fileBacked = countFileBacked ? Math.Max(0, after.FileBackedBytes - FileBackedFrom) : 0;
             return Math.Max(0, anonymous + fileBacked - Math.Max(0, otherThreads));
         }
     }
