@@ -20,11 +20,16 @@ namespace GpuPool.Cluster.Leasing;
 /// </summary>
 internal sealed class ClusterAcquirer
 {
+    // Enough for every concurrent acquire of a busy server; keeps a batch's transaction (and its locks) short.
+    private const int MaxBatch = 64;
+
     private readonly ClusterLeaseStore _store;
     private readonly LeaseGrants _grants;
     private readonly WaiterStore _waiters;
     private readonly PoolQueue _queue;
     private readonly ClusterPlacer _placer;
+    private readonly PoolView _view;
+    private readonly GroupCommit<GrantPlan, GrantOutcome> _batches;
     private readonly ClusterNode _node;
     private readonly NodeLeases _leases;
     private readonly CapacitySignal _capacity;
@@ -33,8 +38,11 @@ internal sealed class ClusterAcquirer
     private readonly ILogger _logger;
     private long _retries;
 
-    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterAcquirer> logger)
+    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, GrantBatches batches, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, PoolView view, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterAcquirer> logger)
     {
+        ArgumentNullException.ThrowIfNull(batches);
+        _view = view;
+        _batches = new GroupCommit<GrantPlan, GrantOutcome>(plans => batches.GrantAsync(node.Registration, plans), MaxBatch);
         _store = store;
         _grants = grants;
         _waiters = waiters;
@@ -65,6 +73,9 @@ internal sealed class ClusterAcquirer
 
     /// <summary>How many grants were placed again because another server took the capacity first.</summary>
     public long ConflictRetries => Interlocked.Read(ref _retries);
+
+    /// <summary>How many calls carried this server's batched grants.</summary>
+    public long GrantCalls => _batches.Calls;
 
     /// <summary>Grants a slice now, or returns <see langword="null"/> when nothing in the pool fits (or a waiter of its priority or above is queued).</summary>
     public async ValueTask<LeaseEntry?> TryAcquireAsync(SliceRequest request, string tenant, CancellationToken cancellationToken = default)
@@ -184,7 +195,55 @@ internal sealed class ClusterAcquirer
         return PlacementRequest.From(request);
     }
 
+    // A request that does not depend on its tenant (no quota to check, no client request id) is placed on this
+    // server's view of the pool and committed with the other acquires of the moment in one call; any other
+    // reads the pool and commits alone under its tenant's lock.
     private async Task<LeaseEntry?> AttemptAsync(SliceRequest request, PlacementRequest placement, string tenant, CancellationToken cancellationToken)
+    {
+        if (request.ClientRequestId is not null || await _view.PlaceAsync(placement, cancellationToken).ConfigureAwait(false) is not { } reservation)
+        {
+            return request.ClientRequestId is null ? null : await AttemptAloneAsync(request, placement, tenant, cancellationToken).ConfigureAwait(false);
+        }
+
+        var plan = GrantPlan.For(request, placement, tenant, reservation.Decision, _settings.DefaultTimeToLive);
+        if (_grants.DependsOnTenant(plan))
+        {
+            _view.Cancel(reservation);
+            return await AttemptAloneAsync(request, placement, tenant, cancellationToken).ConfigureAwait(false);
+        }
+
+        var sent = _node.Time.GetUtcNow();
+        GrantOutcome outcome;
+        try
+        {
+            outcome = await _batches.SubmitAsync(plan).ConfigureAwait(false);
+        }
+        catch
+        {
+            _view.Cancel(reservation);
+            throw;
+        }
+
+        if (outcome.Kind == GrantOutcomeKind.Granted)
+        {
+            _view.Confirm(reservation, plan.LeaseId);
+            return await _leases.MaterializeAsync(outcome.Lease!, sent + plan.TimeToLive, _view.Devices, cancellationToken).ConfigureAwait(false);
+        }
+
+        _view.Cancel(reservation);
+        switch (outcome.Kind)
+        {
+            case GrantOutcomeKind.Yielded:
+                return null;
+            case GrantOutcomeKind.WriterFenced:
+                throw new PoolUnavailableException("This server's epoch is no longer current; it joins the pool again.", _node.Options.RetryAfter);
+            default:
+                _view.Invalidate(); // the view missed what took the capacity: read it again, then place again
+                throw new GrantConflictException(outcome.Message ?? plan.NodeId);
+        }
+    }
+
+    private async Task<LeaseEntry?> AttemptAloneAsync(SliceRequest request, PlacementRequest placement, string tenant, CancellationToken cancellationToken)
     {
         var pool = await _store.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
         HashSet<(string Node, string Device)>? busy = null;
@@ -210,6 +269,7 @@ internal sealed class ClusterAcquirer
             switch (outcome.Kind)
             {
                 case GrantOutcomeKind.Granted:
+                    _view.Invalidate(); // a lone grant is not announced: the view reads it with the pool
                     return await _leases.MaterializeAsync(outcome.Lease!, sent + plan.TimeToLive, pool, cancellationToken).ConfigureAwait(false);
                 case GrantOutcomeKind.Existing:
                     return await _leases.MaterializeAsync(outcome.Lease!, outcome.Lease!.ExpiresAt, pool, cancellationToken).ConfigureAwait(false);

@@ -181,6 +181,105 @@ internal static class ClusterSchema
         END
         $$;
         """,
+
+        // 4: group commit. A server's concurrent new grants go to the database together: one call, one
+        // transaction, each item checked and granted in order with its own outcome (as gpupool_grant's, with
+        // yield on and no waiter). Every owner node and chosen device is locked up front in one order (node, then
+        // device id), so batches never deadlock with each other. Each grant is announced ('granted', with its
+        // devices, memory and compute) so that every server keeps its view of the pool up to date without
+        // reading it back.
+        """
+        CREATE FUNCTION gpupool_grant_batch(p_writer text, p_writer_epoch bigint, p_items jsonb, p_full_milli integer)
+        RETURNS TABLE (item integer, outcome integer, fencing_token bigint, granted_at timestamptz, expires_at timestamptz, memory_bytes bigint, node_epoch bigint)
+        LANGUAGE plpgsql VOLATILE
+        SET lock_timeout = 1000
+        AS $$
+        #variable_conflict use_column
+        DECLARE
+            r record;
+            v_node text;
+            v_devices text[];
+            v_priority integer;
+            v_milli integer;
+            v_whole boolean;
+            v_top integer;
+            v_epoch bigint;
+            v_count integer;
+            v_smallest bigint;
+            v_memory bigint;
+        BEGIN
+            PERFORM 1 FROM gpupool_nodes n WHERE n.node_id = p_writer AND n.epoch = p_writer_epoch AND n.state = 'alive';
+            IF NOT FOUND THEN
+                RETURN QUERY SELECT (e.ordinality - 1)::integer, 1, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint
+                    FROM jsonb_array_elements(p_items) WITH ORDINALITY e;
+                RETURN;
+            END IF;
+
+            -- A new request does not overtake a queued waiter of its priority or above.
+            SELECT max(w.priority) INTO v_top
+            FROM gpupool_waiters w JOIN gpupool_nodes n ON n.node_id = w.node_id AND n.epoch = w.node_epoch AND n.state = 'alive'
+            WHERE w.lease_id IS NULL;
+
+            -- Owners share-locked (a death declaration waits for the commit), then every chosen device, in one order.
+            PERFORM 1 FROM gpupool_nodes n WHERE n.node_id IN (SELECT x->>'node' FROM jsonb_array_elements(p_items) x)
+                ORDER BY n.node_id FOR SHARE;
+            PERFORM 1 FROM gpupool_devices d
+                WHERE (d.node_id, d.device_id) IN (
+                    SELECT x->>'node', dev FROM jsonb_array_elements(p_items) x CROSS JOIN LATERAL jsonb_array_elements_text(x->'devices') dev)
+                ORDER BY d.node_id, d.device_id FOR UPDATE;
+
+            FOR r IN SELECT (e.ordinality - 1)::integer AS i, e.value AS x FROM jsonb_array_elements(p_items) WITH ORDINALITY e ORDER BY e.ordinality LOOP
+                v_node := r.x->>'node';
+                v_devices := ARRAY(SELECT jsonb_array_elements_text(r.x->'devices'));
+                v_priority := (r.x->>'priority')::integer;
+                v_milli := (r.x->>'milli')::integer;
+                v_whole := (r.x->>'whole')::boolean;
+                IF v_top IS NOT NULL AND v_top >= v_priority THEN
+                    RETURN QUERY SELECT r.i, 5, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    CONTINUE;
+                END IF;
+
+                SELECT n.epoch INTO v_epoch FROM gpupool_nodes n WHERE n.node_id = v_node AND n.state = 'alive';
+                IF NOT FOUND THEN
+                    RETURN QUERY SELECT r.i, 2, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    CONTINUE;
+                END IF;
+
+                -- Each statement sees the grants of the items before it: they count like any live lease.
+                SELECT count(*), min(d.memory_bytes) INTO v_count, v_smallest
+                FROM gpupool_devices d WHERE d.node_id = v_node AND d.device_id = ANY(v_devices) AND NOT d.draining;
+                v_memory := CASE WHEN v_whole AND (r.x->>'memory')::bigint = 0 THEN v_smallest ELSE (r.x->>'memory')::bigint END;
+                IF v_count <> cardinality(v_devices) OR EXISTS (
+                    SELECT 1
+                    FROM gpupool_devices d
+                    LEFT JOIN LATERAL (
+                        SELECT sum(l.memory_bytes) AS memory, sum(l.milli) AS milli, count(*) AS leases
+                        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
+                        WHERE l.node_id = v_node AND l.ended_at IS NULL AND l.expires_at > now() AND d.device_id = ANY(l.device_ids)
+                    ) u ON true
+                    WHERE d.node_id = v_node AND d.device_id = ANY(v_devices) AND CASE
+                        WHEN v_whole THEN u.leases > 0 OR v_memory > d.memory_bytes
+                        ELSE coalesce(u.memory, 0) + v_memory > d.memory_bytes OR coalesce(u.milli, 0) + v_milli > p_full_milli
+                    END)
+                THEN
+                    RETURN QUERY SELECT r.i, 3, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    CONTINUE;
+                END IF;
+
+                RETURN QUERY
+                INSERT INTO gpupool_leases AS l (lease_id, tenant, node_id, node_epoch, device_ids, memory_bytes, milli, cpu_milli, host_memory_bytes,
+                                                 priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id, whole_devices, isolation, hard_cap)
+                VALUES (r.x->>'id', r.x->>'tenant', v_node, v_epoch, v_devices, v_memory, v_milli, (r.x->>'cpu')::integer, (r.x->>'host')::bigint,
+                        v_priority, (r.x->>'ttl_ms')::bigint, now(), now() + (r.x->>'ttl_ms')::bigint * interval '1 millisecond',
+                        nextval('gpupool_fencing_tokens'), NULL, v_whole, (r.x->>'isolation')::integer, (r.x->>'hard_cap')::boolean)
+                RETURNING r.i, 0, l.fencing_token, l.granted_at, l.expires_at, l.memory_bytes, l.node_epoch;
+
+                PERFORM pg_notify('gpupool_leases', 'granted::' || json_build_object(
+                    'l', r.x->>'id', 'n', v_node, 'd', v_devices, 'm', v_memory, 'c', v_milli)::text);
+            END LOOP;
+        END
+        $$;
+        """,
     ];
 
     /// <summary>The version this build writes and reads.</summary>
