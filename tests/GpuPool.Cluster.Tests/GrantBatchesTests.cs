@@ -25,6 +25,20 @@ public sealed class GrantBatchesTests(PostgresFixture postgres)
     }
 
     [PostgresFact]
+    public async Task GrantAsync_FirstChoiceTaken_GrantsOnTheAlternativeWhileItHolds()
+    {
+        await using var pool = await Pool.CreateAsync(postgres.Server);
+        var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10), Pool.Gpu("n1", "d1", 10)]);
+        var plans = Enumerable.Range(0, 4).Select(_ => Pool.Share("n1", "d0", 4, 100) with { Alternative = new("n1", ["d1"], ByteSize.GiB(4)) }).ToList();
+
+        var outcomes = await new GrantBatches(pool.Database).GrantAsync(node, plans);
+
+        Assert.Equal([GrantOutcomeKind.Granted, GrantOutcomeKind.Granted, GrantOutcomeKind.Granted, GrantOutcomeKind.Granted], outcomes.Select(o => o.Kind));
+        Assert.Equal(["d0", "d0", "d1", "d1"], outcomes.Select(o => o.Lease!.DeviceIds[0]));
+        Assert.Equal(2, await pool.ScalarAsync("SELECT count(*) FROM gpupool_leases WHERE device_ids = '{d1}'"));
+    }
+
+    [PostgresFact]
     public async Task GrantAsync_ThreeWritersBatchingOnOneDevice_NeverOverCommits()
     {
         await using var pool = await Pool.CreateAsync(postgres.Server);

@@ -66,7 +66,7 @@ public sealed class PoolViewTests(PostgresFixture postgres)
         var view = View(pool);
         var reservation = await view.PlaceAsync(PlacementRequest.From(SliceRequest.ForShare(ByteSize.GiB(4), 100)), CancellationToken.None);
         var plan = Plan(reservation!, gib: 4);
-        Assert.Equal(GrantOutcomeKind.Granted, Assert.Single(await new GrantBatches(pool.Database).GrantAsync(node, [plan])).Kind);
+        var granted = Assert.Single(await new GrantBatches(pool.Database).GrantAsync(node, [plan]));
         using var cap = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (payloads.Count == 0)
         {
@@ -76,14 +76,42 @@ public sealed class PoolViewTests(PostgresFixture postgres)
         var notice = PoolNotification.Parse(Assert.Single(payloads));
         var usage = LiveLeaseUsage.Parse(notice.LeaseId);
         view.Granted(usage!); // the notice arrives before the grant's caller confirms
-        view.Confirm(reservation!, plan.LeaseId);
+        view.Confirm(reservation!, granted.Lease!);
         var rest = await view.PlaceAsync(PlacementRequest.From(SliceRequest.ForShare(ByteSize.GiB(6), 100)), CancellationToken.None);
 
+        Assert.Equal(GrantOutcomeKind.Granted, granted.Kind);
         Assert.Equal(PoolNotification.Granted, notice.Kind);
         Assert.Equal((plan.LeaseId, "n1", ByteSize.GiB(4), 100), (usage!.LeaseId, usage.NodeId, usage.MemoryBytes, usage.Milli));
         Assert.Equal(["d0"], usage.DeviceIds);
         Assert.NotNull(rest); // 4 GiB counted once leaves 6 GiB: no second read needed
         Assert.Equal(1, view.Reads);
+    }
+
+    [PostgresFact]
+    public async Task PlaceAsync_ViewMissedAGrantOnItsChoice_BatchGrantsOnTheAlternativeAndTheViewCountsIt()
+    {
+        await using var pool = await Pool.CreateAsync(postgres.Server);
+        var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10), Pool.Gpu("n1", "d1", 10)]);
+        var view = View(pool);
+        var reservation = await view.PlaceAsync(EightGiB, CancellationToken.None);
+        var (first, other) = (reservation!.Decision.DeviceIds[0], reservation.Alternative!.DeviceIds[0]);
+        view.Cancel(reservation);
+
+        // Another server takes the device this view will choose again; the view does not hear of it.
+        Assert.Equal(GrantOutcomeKind.Granted, (await pool.Grants.GrantAsync(node, Pool.Share("n1", first, 8, 100))).Kind);
+        var stale = await view.PlaceAsync(EightGiB, CancellationToken.None);
+        var plan = Plan(stale!) with { Alternative = stale!.Alternative };
+        var outcome = Assert.Single(await new GrantBatches(pool.Database).GrantAsync(node, [plan]));
+        view.Confirm(stale, outcome.Lease!);
+        var third = await view.PlaceAsync(EightGiB, CancellationToken.None);
+
+        Assert.NotEqual(first, other);
+        Assert.Equal([first], stale.Decision.DeviceIds);
+        Assert.Equal(GrantOutcomeKind.Granted, outcome.Kind);
+        Assert.Equal([other], outcome.Lease!.DeviceIds);
+        Assert.Equal(1, await pool.ScalarAsync($"SELECT count(*) FROM gpupool_leases WHERE lease_id = '{plan.LeaseId}' AND device_ids = '{{{other}}}'"));
+        Assert.Equal([first], third!.Decision.DeviceIds); // the view counts the grant where it was made, not where it was placed
+        Assert.Equal(0, await ClusterInvariants.OverCommittedAsync(pool.Database, CancellationToken.None));
     }
 
     private static PoolView View(Pool pool) =>

@@ -205,7 +205,7 @@ internal sealed class ClusterAcquirer
             return request.ClientRequestId is null ? null : await AttemptAloneAsync(request, placement, tenant, cancellationToken).ConfigureAwait(false);
         }
 
-        var plan = GrantPlan.For(request, placement, tenant, reservation.Decision, _settings.DefaultTimeToLive);
+        var plan = GrantPlan.For(request, placement, tenant, reservation.Decision, _settings.DefaultTimeToLive) with { Alternative = reservation.Alternative };
         if (_grants.DependsOnTenant(plan))
         {
             _view.Cancel(reservation);
@@ -226,7 +226,7 @@ internal sealed class ClusterAcquirer
 
         if (outcome.Kind == GrantOutcomeKind.Granted)
         {
-            _view.Confirm(reservation, plan.LeaseId);
+            _view.Confirm(reservation, outcome.Lease!);
             return await _leases.MaterializeAsync(outcome.Lease!, sent + plan.TimeToLive, _view.Devices, cancellationToken).ConfigureAwait(false);
         }
 

@@ -6,4 +6,5 @@ namespace GpuPool.Cluster.Leasing;
 /// <param name="Snapshot">The view it was placed on.</param>
 /// <param name="Allocation">What it holds there.</param>
 /// <param name="Decision">Where it goes.</param>
-internal sealed record PoolReservation(PoolSnapshot Snapshot, Allocation Allocation, PlacementDecision Decision);
+/// <param name="Alternative">Where it goes if the database finds <paramref name="Decision"/> taken (nothing held there).</param>
+internal sealed record PoolReservation(PoolSnapshot Snapshot, Allocation Allocation, PlacementDecision Decision, PlacementDecision? Alternative);

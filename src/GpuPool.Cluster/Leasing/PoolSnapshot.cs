@@ -97,6 +97,34 @@ internal sealed class PoolSnapshot
         }
     }
 
+    /// <summary>
+    /// Where placement would put the request if <paramref name="first"/>'s devices could not take it (they are
+    /// left out as if draining); nothing is held there. Null when nothing else fits.
+    /// </summary>
+    public PlacementDecision? Alternative(in PlacementRequest request, Allocation first)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        var node = Allocator.Nodes[first.Node].Name;
+        var leftOut = first.Descriptors.Where(d => Allocator.FindDevice(node, d.Id) is { Draining: false }).ToList();
+        foreach (var device in leftOut)
+        {
+            Allocator.SetDraining(node, device.Id, draining: true);
+        }
+
+        var next = Allocator.TryAllocate(request);
+        if (next is not null)
+        {
+            Allocator.Free(next);
+        }
+
+        foreach (var device in leftOut)
+        {
+            Allocator.SetDraining(node, device.Id, draining: false);
+        }
+
+        return next is null ? null : Decision(next);
+    }
+
     /// <summary>The node and device ids of an allocation on this view.</summary>
     public PlacementDecision Decision(Allocation allocation)
     {

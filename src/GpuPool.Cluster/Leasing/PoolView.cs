@@ -56,7 +56,7 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                 var snapshot = _current!;
                 if (snapshot.Allocator.CouldEverFit(request) && snapshot.Allocator.TryAllocate(request) is { } allocation)
                 {
-                    return new PoolReservation(snapshot, allocation, snapshot.Decision(allocation));
+                    return new PoolReservation(snapshot, allocation, snapshot.Decision(allocation), snapshot.Alternative(request, allocation));
                 }
 
                 if (fresh)
@@ -69,10 +69,11 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
         }
     }
 
-    /// <summary>The reserved place is the granted lease's: it counts until the lease is released.</summary>
-    public void Confirm(PoolReservation reservation, string leaseId)
+    /// <summary>The lease was granted: the reserved place counts as it until it is released (or, granted on its alternative, that place does).</summary>
+    public void Confirm(PoolReservation reservation, ClusterLease lease)
     {
         ArgumentNullException.ThrowIfNull(reservation);
+        ArgumentNullException.ThrowIfNull(lease);
         lock (_gate)
         {
             if (!ReferenceEquals(reservation.Snapshot, _current))
@@ -80,9 +81,15 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                 return; // read again meanwhile: the new view has the lease, or hears of it
             }
 
-            if (!_current.Leases.TryAdd(leaseId, reservation.Allocation))
+            var asReserved = lease.NodeId == reservation.Decision.NodeId && lease.DeviceIds.SequenceEqual(reservation.Decision.DeviceIds);
+            if (!asReserved || !_current.Leases.TryAdd(lease.LeaseId, reservation.Allocation))
             {
-                _current.Allocator.Free(reservation.Allocation); // the grant's notice came first and counted it
+                _current.Allocator.Free(reservation.Allocation); // elsewhere, or its notice came first and counted it
+            }
+
+            if (!asReserved && !_current.Add(new LiveLeaseUsage(lease.LeaseId, lease.NodeId, [.. lease.DeviceIds], lease.MemoryBytes, lease.Milli)))
+            {
+                _stale = true;
             }
         }
     }

@@ -184,13 +184,15 @@ internal static class ClusterSchema
 
         // 4: group commit. A server's concurrent new grants go to the database together: one call, one
         // transaction, each item checked and granted in order with its own outcome (as gpupool_grant's, with
-        // yield on and no waiter). Every owner node and chosen device is locked up front in one order (node, then
-        // device id), so batches never deadlock with each other. Each grant is announced ('granted', with its
-        // devices, memory and compute) so that every server keeps its view of the pool up to date without
-        // reading it back.
+        // yield on and no waiter). An item may name an alternative placement (placement's next choice), taken
+        // when the first no longer holds it: a server's view of the pool misses the grants other servers have in
+        // flight, and the alternative saves a round trip. Every owner node and device named is locked up front in
+        // one order (node, then device id), so batches never deadlock with each other. Each grant is announced
+        // ('granted', with its devices, memory and compute) so that every server keeps its view of the pool up to
+        // date without reading it back.
         """
         CREATE FUNCTION gpupool_grant_batch(p_writer text, p_writer_epoch bigint, p_items jsonb, p_full_milli integer)
-        RETURNS TABLE (item integer, outcome integer, fencing_token bigint, granted_at timestamptz, expires_at timestamptz, memory_bytes bigint, node_epoch bigint)
+        RETURNS TABLE (item integer, alternative boolean, outcome integer, fencing_token bigint, granted_at timestamptz, expires_at timestamptz, memory_bytes bigint, node_epoch bigint)
         LANGUAGE plpgsql VOLATILE
         SET lock_timeout = 1000
         AS $$
@@ -207,10 +209,12 @@ internal static class ClusterSchema
             v_count integer;
             v_smallest bigint;
             v_memory bigint;
+            v_choice integer;
+            v_outcome integer;
         BEGIN
             PERFORM 1 FROM gpupool_nodes n WHERE n.node_id = p_writer AND n.epoch = p_writer_epoch AND n.state = 'alive';
             IF NOT FOUND THEN
-                RETURN QUERY SELECT (e.ordinality - 1)::integer, 1, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint
+                RETURN QUERY SELECT (e.ordinality - 1)::integer, false, 1, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint
                     FROM jsonb_array_elements(p_items) WITH ORDINALITY e;
                 RETURN;
             END IF;
@@ -221,48 +225,61 @@ internal static class ClusterSchema
             WHERE w.lease_id IS NULL;
 
             -- Owners share-locked (a death declaration waits for the commit), then every chosen device, in one order.
-            PERFORM 1 FROM gpupool_nodes n WHERE n.node_id IN (SELECT x->>'node' FROM jsonb_array_elements(p_items) x)
+            PERFORM 1 FROM gpupool_nodes n
+                WHERE n.node_id IN (SELECT x->>'node' FROM jsonb_array_elements(p_items) x UNION ALL SELECT x->>'alt_node' FROM jsonb_array_elements(p_items) x)
                 ORDER BY n.node_id FOR SHARE;
             PERFORM 1 FROM gpupool_devices d
                 WHERE (d.node_id, d.device_id) IN (
-                    SELECT x->>'node', dev FROM jsonb_array_elements(p_items) x CROSS JOIN LATERAL jsonb_array_elements_text(x->'devices') dev)
+                    SELECT x->>'node', dev FROM jsonb_array_elements(p_items) x CROSS JOIN LATERAL jsonb_array_elements_text(x->'devices') dev
+                    UNION ALL
+                    SELECT x->>'alt_node', dev FROM jsonb_array_elements(p_items) x CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x->'alt_devices', '[]')) dev)
                 ORDER BY d.node_id, d.device_id FOR UPDATE;
 
             FOR r IN SELECT (e.ordinality - 1)::integer AS i, e.value AS x FROM jsonb_array_elements(p_items) WITH ORDINALITY e ORDER BY e.ordinality LOOP
-                v_node := r.x->>'node';
-                v_devices := ARRAY(SELECT jsonb_array_elements_text(r.x->'devices'));
                 v_priority := (r.x->>'priority')::integer;
                 v_milli := (r.x->>'milli')::integer;
                 v_whole := (r.x->>'whole')::boolean;
                 IF v_top IS NOT NULL AND v_top >= v_priority THEN
-                    RETURN QUERY SELECT r.i, 5, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    RETURN QUERY SELECT r.i, false, 5, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
                     CONTINUE;
                 END IF;
 
-                SELECT n.epoch INTO v_epoch FROM gpupool_nodes n WHERE n.node_id = v_node AND n.state = 'alive';
-                IF NOT FOUND THEN
-                    RETURN QUERY SELECT r.i, 2, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
-                    CONTINUE;
-                END IF;
+                v_choice := 0;
+                LOOP
+                    v_node := r.x->>(CASE v_choice WHEN 0 THEN 'node' ELSE 'alt_node' END);
+                    v_devices := ARRAY(SELECT jsonb_array_elements_text(r.x->(CASE v_choice WHEN 0 THEN 'devices' ELSE 'alt_devices' END)));
+                    v_outcome := 0;
+                    SELECT n.epoch INTO v_epoch FROM gpupool_nodes n WHERE n.node_id = v_node AND n.state = 'alive';
+                    IF NOT FOUND THEN
+                        v_outcome := 2;
+                    ELSE
+                        -- Each statement sees the grants of the items before it: they count like any live lease.
+                        SELECT count(*), min(d.memory_bytes) INTO v_count, v_smallest
+                        FROM gpupool_devices d WHERE d.node_id = v_node AND d.device_id = ANY(v_devices) AND NOT d.draining;
+                        v_memory := CASE WHEN v_whole AND (r.x->>'memory')::bigint = 0 THEN v_smallest ELSE (r.x->>'memory')::bigint END;
+                        IF v_count <> cardinality(v_devices) OR EXISTS (
+                            SELECT 1
+                            FROM gpupool_devices d
+                            LEFT JOIN LATERAL (
+                                SELECT sum(l.memory_bytes) AS memory, sum(l.milli) AS milli, count(*) AS leases
+                                FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
+                                WHERE l.node_id = v_node AND l.ended_at IS NULL AND l.expires_at > now() AND d.device_id = ANY(l.device_ids)
+                            ) u ON true
+                            WHERE d.node_id = v_node AND d.device_id = ANY(v_devices) AND CASE
+                                WHEN v_whole THEN u.leases > 0 OR v_memory > d.memory_bytes
+                                ELSE coalesce(u.memory, 0) + v_memory > d.memory_bytes OR coalesce(u.milli, 0) + v_milli > p_full_milli
+                            END)
+                        THEN
+                            v_outcome := 3;
+                        END IF;
+                    END IF;
 
-                -- Each statement sees the grants of the items before it: they count like any live lease.
-                SELECT count(*), min(d.memory_bytes) INTO v_count, v_smallest
-                FROM gpupool_devices d WHERE d.node_id = v_node AND d.device_id = ANY(v_devices) AND NOT d.draining;
-                v_memory := CASE WHEN v_whole AND (r.x->>'memory')::bigint = 0 THEN v_smallest ELSE (r.x->>'memory')::bigint END;
-                IF v_count <> cardinality(v_devices) OR EXISTS (
-                    SELECT 1
-                    FROM gpupool_devices d
-                    LEFT JOIN LATERAL (
-                        SELECT sum(l.memory_bytes) AS memory, sum(l.milli) AS milli, count(*) AS leases
-                        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
-                        WHERE l.node_id = v_node AND l.ended_at IS NULL AND l.expires_at > now() AND d.device_id = ANY(l.device_ids)
-                    ) u ON true
-                    WHERE d.node_id = v_node AND d.device_id = ANY(v_devices) AND CASE
-                        WHEN v_whole THEN u.leases > 0 OR v_memory > d.memory_bytes
-                        ELSE coalesce(u.memory, 0) + v_memory > d.memory_bytes OR coalesce(u.milli, 0) + v_milli > p_full_milli
-                    END)
-                THEN
-                    RETURN QUERY SELECT r.i, 3, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    EXIT WHEN v_outcome = 0 OR v_choice = 1 OR r.x->'alt_node' IS NULL;
+                    v_choice := 1;
+                END LOOP;
+
+                IF v_outcome <> 0 THEN
+                    RETURN QUERY SELECT r.i, false, v_outcome, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
                     CONTINUE;
                 END IF;
 
@@ -272,7 +289,7 @@ internal static class ClusterSchema
                 VALUES (r.x->>'id', r.x->>'tenant', v_node, v_epoch, v_devices, v_memory, v_milli, (r.x->>'cpu')::integer, (r.x->>'host')::bigint,
                         v_priority, (r.x->>'ttl_ms')::bigint, now(), now() + (r.x->>'ttl_ms')::bigint * interval '1 millisecond',
                         nextval('gpupool_fencing_tokens'), NULL, v_whole, (r.x->>'isolation')::integer, (r.x->>'hard_cap')::boolean)
-                RETURNING r.i, 0, l.fencing_token, l.granted_at, l.expires_at, l.memory_bytes, l.node_epoch;
+                RETURNING r.i, v_choice = 1, 0, l.fencing_token, l.granted_at, l.expires_at, l.memory_bytes, l.node_epoch;
 
                 PERFORM pg_notify('gpupool_leases', 'granted::' || json_build_object(
                     'l', r.x->>'id', 'n', v_node, 'd', v_devices, 'm', v_memory, 'c', v_milli)::text);

@@ -34,7 +34,8 @@ internal sealed class GrantBatches(NpgsqlDataSource database)
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var item = reader.GetInt32(0);
-            outcomes[item] = GrantRows.Read(reader, 1, writer, plans[item], waiterId: null);
+            var plan = reader.GetBoolean(1) ? plans[item].OnAlternative() : plans[item];
+            outcomes[item] = GrantRows.Read(reader, 2, writer, plan, waiterId: null);
         }
 
         return [.. outcomes.Select((o, i) => o ?? throw new InvalidOperationException($"The grant batch answered nothing for item {i}."))];
@@ -54,13 +55,7 @@ internal sealed class GrantBatches(NpgsqlDataSource database)
                 json.WriteString("id", plan.LeaseId);
                 json.WriteString("tenant", plan.Tenant);
                 json.WriteString("node", plan.NodeId);
-                json.WriteStartArray("devices");
-                foreach (var device in plan.DeviceIds)
-                {
-                    json.WriteStringValue(device);
-                }
-
-                json.WriteEndArray();
+                WriteDevices(json, "devices", plan.DeviceIds);
                 json.WriteNumber("memory", plan.MemoryBytes);
                 json.WriteNumber("milli", plan.Milli);
                 json.WriteNumber("cpu", plan.Request.CpuMilli);
@@ -70,6 +65,12 @@ internal sealed class GrantBatches(NpgsqlDataSource database)
                 json.WriteBoolean("whole", plan.WholeDevices);
                 json.WriteNumber("isolation", (int)plan.Request.Isolation);
                 json.WriteBoolean("hard_cap", plan.Request.HardCap);
+                if (plan.Alternative is { } alternative)
+                {
+                    json.WriteString("alt_node", alternative.NodeId);
+                    WriteDevices(json, "alt_devices", alternative.DeviceIds);
+                }
+
                 json.WriteEndObject();
             }
 
@@ -77,5 +78,16 @@ internal sealed class GrantBatches(NpgsqlDataSource database)
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteDevices(Utf8JsonWriter json, string name, IReadOnlyList<string> devices)
+    {
+        json.WriteStartArray(name);
+        foreach (var device in devices)
+        {
+            json.WriteStringValue(device);
+        }
+
+        json.WriteEndArray();
     }
 }

@@ -64,7 +64,7 @@ internal static class LeaseSql
 
     /// <summary>Several new grants in one call and transaction, each with its outcome (schema version 4).</summary>
     public const string GrantBatch = """
-        SELECT item, outcome, fencing_token, granted_at, expires_at, memory_bytes, node_epoch
+        SELECT item, alternative, outcome, fencing_token, granted_at, expires_at, memory_bytes, node_epoch
         FROM gpupool_grant_batch(@writer, @writer_epoch, @items::jsonb, @full_milli)
         """;
 
