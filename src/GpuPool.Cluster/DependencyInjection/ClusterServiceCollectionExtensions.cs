@@ -75,6 +75,7 @@ internal static class ClusterServiceCollectionExtensions
             var node = sp.GetRequiredService<ClusterNode>();
             return new PoolView(sp.GetRequiredService<ClusterLeaseStore>(), () => PlacementPolicies.Create(policy), node.Time, node.Options.HeartbeatInterval);
         });
+        services.TryAddSingleton<ViewGrants>();
         services.TryAddSingleton(sp => new WaiterStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.TryAddSingleton<PoolQueue>();
         services.TryAddSingleton<NodeLeases>();

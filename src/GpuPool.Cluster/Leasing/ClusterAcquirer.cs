@@ -20,16 +20,12 @@ namespace GpuPool.Cluster.Leasing;
 /// </summary>
 internal sealed class ClusterAcquirer
 {
-    // Enough for every concurrent acquire of a busy server; keeps a batch's transaction (and its locks) short.
-    private const int MaxBatch = 64;
-
     private readonly ClusterLeaseStore _store;
     private readonly LeaseGrants _grants;
     private readonly WaiterStore _waiters;
     private readonly PoolQueue _queue;
     private readonly ClusterPlacer _placer;
-    private readonly PoolView _view;
-    private readonly GroupCommit<GrantPlan, GrantOutcome> _batches;
+    private readonly ViewGrants _viewGrants;
     private readonly ClusterNode _node;
     private readonly NodeLeases _leases;
     private readonly CapacitySignal _capacity;
@@ -38,11 +34,9 @@ internal sealed class ClusterAcquirer
     private readonly ILogger _logger;
     private long _retries;
 
-    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, GrantBatches batches, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, PoolView view, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterAcquirer> logger)
+    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, ViewGrants viewGrants, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterAcquirer> logger)
     {
-        ArgumentNullException.ThrowIfNull(batches);
-        _view = view;
-        _batches = new GroupCommit<GrantPlan, GrantOutcome>(plans => batches.GrantAsync(node.Registration, plans), MaxBatch);
+        _viewGrants = viewGrants;
         _store = store;
         _grants = grants;
         _waiters = waiters;
@@ -75,7 +69,7 @@ internal sealed class ClusterAcquirer
     public long ConflictRetries => Interlocked.Read(ref _retries);
 
     /// <summary>How many calls carried this server's batched grants.</summary>
-    public long GrantCalls => _batches.Calls;
+    public long GrantCalls => _viewGrants.Calls;
 
     /// <summary>Grants a slice now, or returns <see langword="null"/> when nothing in the pool fits (or a waiter of its priority or above is queued).</summary>
     public async ValueTask<LeaseEntry?> TryAcquireAsync(SliceRequest request, string tenant, CancellationToken cancellationToken = default)
@@ -200,47 +194,25 @@ internal sealed class ClusterAcquirer
     // reads the pool and commits alone under its tenant's lock.
     private async Task<LeaseEntry?> AttemptAsync(SliceRequest request, PlacementRequest placement, string tenant, CancellationToken cancellationToken)
     {
-        if (request.ClientRequestId is not null || await _view.PlaceAsync(placement, cancellationToken).ConfigureAwait(false) is not { } reservation)
+        var grant = await _viewGrants.GrantAsync(request, placement, tenant, _settings.DefaultTimeToLive, cancellationToken).ConfigureAwait(false);
+        if (grant is null)
         {
-            return request.ClientRequestId is null ? null : await AttemptAloneAsync(request, placement, tenant, cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
-        var plan = GrantPlan.For(request, placement, tenant, reservation.Decision, _settings.DefaultTimeToLive) with { Alternative = reservation.Alternative };
-        if (_grants.DependsOnTenant(plan))
+        if (grant.DependsOnTenant)
         {
-            _view.Cancel(reservation);
             return await AttemptAloneAsync(request, placement, tenant, cancellationToken).ConfigureAwait(false);
         }
 
-        var sent = _node.Time.GetUtcNow();
-        GrantOutcome outcome;
-        try
+        var (outcome, plan) = (grant.Outcome!, grant.Plan!);
+        return outcome.Kind switch
         {
-            outcome = await _batches.SubmitAsync(plan).ConfigureAwait(false);
-        }
-        catch
-        {
-            _view.Cancel(reservation);
-            throw;
-        }
-
-        if (outcome.Kind == GrantOutcomeKind.Granted)
-        {
-            _view.Confirm(reservation, outcome.Lease!);
-            return await _leases.MaterializeAsync(outcome.Lease!, sent + plan.TimeToLive, _view.Devices, cancellationToken).ConfigureAwait(false);
-        }
-
-        _view.Cancel(reservation);
-        switch (outcome.Kind)
-        {
-            case GrantOutcomeKind.Yielded:
-                return null;
-            case GrantOutcomeKind.WriterFenced:
-                throw new PoolUnavailableException("This server's epoch is no longer current; it joins the pool again.", _node.Options.RetryAfter);
-            default:
-                _view.Invalidate(); // the view missed what took the capacity: read it again, then place again
-                throw new GrantConflictException(outcome.Message ?? plan.NodeId);
-        }
+            GrantOutcomeKind.Granted => await _leases.MaterializeAsync(outcome.Lease!, grant.SentAt + plan.TimeToLive, _viewGrants.Devices, cancellationToken).ConfigureAwait(false),
+            GrantOutcomeKind.Yielded => null,
+            GrantOutcomeKind.WriterFenced => throw new PoolUnavailableException("This server's epoch is no longer current; it joins the pool again.", _node.Options.RetryAfter),
+            _ => throw new GrantConflictException(outcome.Message ?? plan.NodeId),
+        };
     }
 
     private async Task<LeaseEntry?> AttemptAloneAsync(SliceRequest request, PlacementRequest placement, string tenant, CancellationToken cancellationToken)
@@ -269,7 +241,7 @@ internal sealed class ClusterAcquirer
             switch (outcome.Kind)
             {
                 case GrantOutcomeKind.Granted:
-                    _view.Invalidate(); // a lone grant is not announced: the view reads it with the pool
+                    _viewGrants.GrantedAlone(); // not announced: the view reads it with the pool
                     return await _leases.MaterializeAsync(outcome.Lease!, sent + plan.TimeToLive, pool, cancellationToken).ConfigureAwait(false);
                 case GrantOutcomeKind.Existing:
                     return await _leases.MaterializeAsync(outcome.Lease!, outcome.Lease!.ExpiresAt, pool, cancellationToken).ConfigureAwait(false);

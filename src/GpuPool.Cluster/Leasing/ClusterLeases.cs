@@ -20,6 +20,9 @@ internal sealed class ClusterLeases(ClusterAcquirer acquirer, NodeLeases leases,
     /// <summary>How many grants were placed again because another server took the capacity first.</summary>
     public long ConflictRetries => acquirer.ConflictRetries;
 
+    /// <summary>How many calls carried this server's batched grants (grants per call = group commit's effect).</summary>
+    public long GrantCalls => acquirer.GrantCalls;
+
     /// <summary>This node's id.</summary>
     public string NodeId => leases.NodeId;
 
