@@ -61,6 +61,20 @@ public sealed class GrantBatchesTests(PostgresFixture postgres)
     }
 
     [PostgresFact]
+    public async Task GrantAsync_WholeDeviceAfterAShareOrOnADrainingDevice_IsRefused()
+    {
+        await using var pool = await Pool.CreateAsync(postgres.Server);
+        var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10), Pool.Gpu("n1", "d1", 10), Pool.Gpu("n1", "d2", 10)]);
+        pool.Leases.SetDraining("n1", "d2", draining: true);
+        GrantPlan Whole(string device) => Pool.Share("n1", device, 0, 1000) with { Request = SliceRequest.ForDevices(1), WholeDevices = true, MemoryBytes = 0 };
+
+        var outcomes = await new GrantBatches(pool.Database).GrantAsync(node, [Pool.Share("n1", "d0", 1, 50), Whole("d0"), Whole("d1"), Whole("d2")]);
+
+        Assert.Equal([GrantOutcomeKind.Granted, GrantOutcomeKind.Conflict, GrantOutcomeKind.Granted, GrantOutcomeKind.Conflict], outcomes.Select(o => o.Kind));
+        Assert.Equal(ByteSize.GiB(10), outcomes[2].Lease!.MemoryBytes); // all of the device's memory
+    }
+
+    [PostgresFact]
     public async Task GrantAsync_WaiterQueued_YieldsOnlyItemsOfItsPriorityOrBelow()
     {
         await using var pool = await Pool.CreateAsync(postgres.Server);
