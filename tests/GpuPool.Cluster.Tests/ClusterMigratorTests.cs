@@ -1,4 +1,5 @@
 using GpuPool.Cluster.Schema;
+using GpuPool.Cluster.Store;
 using GpuPool.Cluster.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,6 +24,23 @@ public sealed class ClusterMigratorTests(PostgresFixture postgres)
         Assert.Equal(ClusterSchema.LatestVersion, await pool.ScalarAsync("SELECT max(version) FROM gpupool_schema"));
         Assert.Equal(0, await pool.ScalarAsync("SELECT cpu_milli FROM gpupool_leases WHERE lease_id = 'ls_old'"));
         Assert.Equal(1, await pool.ScalarAsync("SELECT count(*) FROM gpupool_leases WHERE lease_id = 'ls_old' AND NOT whole_devices"));
+    }
+
+    [PostgresFact]
+    public async Task MigrateAsync_FromVersion3_BatchGrantsCountTheLeasesBefore()
+    {
+        await using var pool = await Pool.CreateAsync(postgres.Server, schemaVersion: 3);
+        var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
+        var before = await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 8, 100));
+
+        var found = await new ClusterMigrator(pool.Database, NullLogger.Instance).MigrateAsync();
+        var outcomes = await new GrantBatches(pool.Database).GrantAsync(node, [Pool.Share("n1", "d0", 4, 100), Pool.Share("n1", "d0", 2, 100)]);
+
+        Assert.Equal(3, found);
+        Assert.Equal(4, ClusterSchema.LatestVersion);
+        Assert.Equal(GrantOutcomeKind.Granted, before.Kind);
+        Assert.Equal([GrantOutcomeKind.Conflict, GrantOutcomeKind.Granted], outcomes.Select(o => o.Kind));
+        Assert.Equal(2, await pool.ScalarAsync("SELECT count(*) FROM gpupool_leases WHERE ended_at IS NULL"));
     }
 
     [PostgresFact]

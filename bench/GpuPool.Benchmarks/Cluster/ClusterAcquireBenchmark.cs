@@ -56,6 +56,7 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
             await stop.CancelAsync();
             var (checks, rowViolations) = await checker;
             var retries = nodes.Sum(n => n.App.Services.GetRequiredService<ClusterLeases>().ConflictRetries);
+            var grantCalls = nodes.Sum(n => n.App.Services.GetRequiredService<ClusterLeases>().GrantCalls);
             foreach (var node in nodes)
             {
                 await node.DisposeAsync();
@@ -92,6 +93,7 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
                 ["single_p99_us"] = Math.Round(Percentiles.Of(singlePairs, 99)),
                 ["p50_ratio"] = Math.Round(p50 / singleP50, 2),
                 ["retries"] = retries,
+                ["grant_calls"] = grantCalls,
                 ["empty_acquires"] = cluster.Empty,
                 ["row_checks"] = checks,
                 ["violations"] = cluster.Violations + singleLoad.Violations + rowViolations,

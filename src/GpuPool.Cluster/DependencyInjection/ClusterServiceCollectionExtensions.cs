@@ -68,6 +68,14 @@ internal static class ClusterServiceCollectionExtensions
             var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;
             return new ClusterPlacer(() => PlacementPolicies.Create(policy));
         });
+        services.TryAddSingleton(sp => new GrantBatches(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton(sp =>
+        {
+            var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;
+            var node = sp.GetRequiredService<ClusterNode>();
+            return new PoolView(sp.GetRequiredService<ClusterLeaseStore>(), () => PlacementPolicies.Create(policy), node.Time, node.Options.HeartbeatInterval);
+        });
+        services.TryAddSingleton<ViewGrants>();
         services.TryAddSingleton(sp => new WaiterStore(sp.GetRequiredService<NpgsqlDataSource>()));
         services.TryAddSingleton<PoolQueue>();
         services.TryAddSingleton<NodeLeases>();

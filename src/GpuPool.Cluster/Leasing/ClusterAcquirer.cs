@@ -25,6 +25,7 @@ internal sealed class ClusterAcquirer
     private readonly WaiterStore _waiters;
     private readonly PoolQueue _queue;
     private readonly ClusterPlacer _placer;
+    private readonly ViewGrants _viewGrants;
     private readonly ClusterNode _node;
     private readonly NodeLeases _leases;
     private readonly CapacitySignal _capacity;
@@ -33,8 +34,9 @@ internal sealed class ClusterAcquirer
     private readonly ILogger _logger;
     private long _retries;
 
-    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterAcquirer> logger)
+    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, ViewGrants viewGrants, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterAcquirer> logger)
     {
+        _viewGrants = viewGrants;
         _store = store;
         _grants = grants;
         _waiters = waiters;
@@ -65,6 +67,9 @@ internal sealed class ClusterAcquirer
 
     /// <summary>How many grants were placed again because another server took the capacity first.</summary>
     public long ConflictRetries => Interlocked.Read(ref _retries);
+
+    /// <summary>How many calls carried this server's batched grants.</summary>
+    public long GrantCalls => _viewGrants.Calls;
 
     /// <summary>Grants a slice now, or returns <see langword="null"/> when nothing in the pool fits (or a waiter of its priority or above is queued).</summary>
     public async ValueTask<LeaseEntry?> TryAcquireAsync(SliceRequest request, string tenant, CancellationToken cancellationToken = default)
@@ -184,7 +189,33 @@ internal sealed class ClusterAcquirer
         return PlacementRequest.From(request);
     }
 
+    // A request that does not depend on its tenant (no quota to check, no client request id) is placed on this
+    // server's view of the pool and committed with the other acquires of the moment in one call; any other
+    // reads the pool and commits alone under its tenant's lock.
     private async Task<LeaseEntry?> AttemptAsync(SliceRequest request, PlacementRequest placement, string tenant, CancellationToken cancellationToken)
+    {
+        var grant = await _viewGrants.GrantAsync(request, placement, tenant, _settings.DefaultTimeToLive, cancellationToken).ConfigureAwait(false);
+        if (grant is null)
+        {
+            return null;
+        }
+
+        if (grant.DependsOnTenant)
+        {
+            return await AttemptAloneAsync(request, placement, tenant, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (outcome, plan) = (grant.Outcome!, grant.Plan!);
+        return outcome.Kind switch
+        {
+            GrantOutcomeKind.Granted => await _leases.MaterializeAsync(outcome.Lease!, grant.SentAt + plan.TimeToLive, _viewGrants.Devices, cancellationToken).ConfigureAwait(false),
+            GrantOutcomeKind.Yielded => null,
+            GrantOutcomeKind.WriterFenced => throw new PoolUnavailableException("This server's epoch is no longer current; it joins the pool again.", _node.Options.RetryAfter),
+            _ => throw new GrantConflictException(outcome.Message ?? plan.NodeId),
+        };
+    }
+
+    private async Task<LeaseEntry?> AttemptAloneAsync(SliceRequest request, PlacementRequest placement, string tenant, CancellationToken cancellationToken)
     {
         var pool = await _store.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
         HashSet<(string Node, string Device)>? busy = null;
@@ -210,6 +241,7 @@ internal sealed class ClusterAcquirer
             switch (outcome.Kind)
             {
                 case GrantOutcomeKind.Granted:
+                    _viewGrants.GrantedAlone(); // not announced: the view reads it with the pool
                     return await _leases.MaterializeAsync(outcome.Lease!, sent + plan.TimeToLive, pool, cancellationToken).ConfigureAwait(false);
                 case GrantOutcomeKind.Existing:
                     return await _leases.MaterializeAsync(outcome.Lease!, outcome.Lease!.ExpiresAt, pool, cancellationToken).ConfigureAwait(false);

@@ -13,10 +13,15 @@ namespace GpuPool.Cluster.Leasing;
 /// </summary>
 internal sealed class ClusterLeases(ClusterAcquirer acquirer, NodeLeases leases, ClusterLeaseStore store, ClusterNode node, IOptions<GpuPoolRuntimeOptions> runtime)
 {
+    // Ends of the moment go to the database together (group commit), each told whether it ended the lease.
+    private readonly GroupCommit<(string LeaseId, LeaseLostReason Reason), bool> _ends = new(ends => store.EndManyAsync(ends), maxBatch: 256);
     private readonly LeaseTableSettings _settings = LeaseTableSettings.From(runtime.Value);
 
     /// <summary>How many grants were placed again because another server took the capacity first.</summary>
     public long ConflictRetries => acquirer.ConflictRetries;
+
+    /// <summary>How many calls carried this server's batched grants (grants per call = group commit's effect).</summary>
+    public long GrantCalls => acquirer.GrantCalls;
 
     /// <summary>This node's id.</summary>
     public string NodeId => leases.NodeId;
@@ -101,7 +106,7 @@ internal sealed class ClusterLeases(ClusterAcquirer acquirer, NodeLeases leases,
     public async ValueTask<bool> EndAsync(LeaseEntry lease, LeaseLostReason reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        var ended = await DatabaseAsync(() => store.EndAsync(lease.Id, reason, cancellationToken)).ConfigureAwait(false);
+        var ended = await DatabaseAsync(() => _ends.SubmitAsync((lease.Id, reason))).ConfigureAwait(false);
 
         // The database decides whether this call ended it; here, the sync loop may have ended it first on the notification.
         leases.EndHere(lease, reason);

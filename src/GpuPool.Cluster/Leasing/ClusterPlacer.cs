@@ -46,8 +46,7 @@ internal sealed class ClusterPlacer(Func<IPlacementPolicy> policies)
 
         if (!allocator.CouldEverFit(request))
         {
-            throw new InvalidPoolRequestException(
-                $"No device in the pool can ever hold the request ({ByteSize.Format(request.MemoryBytes)}, {request.Milli} milli on {request.DeviceCount} device(s)): check it against the inventory.");
+            throw NeverFits(request);
         }
 
         if (allocator.TryAllocate(request) is not { } allocation)
@@ -58,4 +57,8 @@ internal sealed class ClusterPlacer(Func<IPlacementPolicy> policies)
         var node = nodes[allocation.Node].Key;
         return new PlacementDecision(node, [.. allocation.Descriptors.Select(d => d.Id)], allocation.MemoryBytes);
     }
+
+    /// <summary>The error for a request no device in the pool could ever hold.</summary>
+    public static InvalidPoolRequestException NeverFits(in PlacementRequest request) => new(
+        $"No device in the pool can ever hold the request ({ByteSize.Format(request.MemoryBytes)}, {request.Milli} milli on {request.DeviceCount} device(s)): check it against the inventory.");
 }

@@ -10,10 +10,11 @@ namespace GpuPool.Cluster.Nodes;
 /// LISTENs on the pool's channel and wakes this server when a lease ended or a node changed: acquires waiting
 /// for capacity try again, and the node agent reconciles its leases at once instead of at its next heartbeat
 /// (not for a release: the notification names the lease, and whoever holds a copy ends it without reading the
-/// database — under load every node reconciling on every release was most of the database's work). A lost
-/// connection only delays that until the next heartbeat.
+/// database — under load every node reconciling on every release was most of the database's work). Grants and
+/// ends keep the server's <see cref="PoolView"/> up to date. A lost connection only delays that until the next
+/// heartbeat (and the view is read again).
 /// </summary>
-internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, NodeLeases leases, ClusterNode node, ILogger<ClusterNotifications> logger)
+internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, NodeLeases leases, PoolView view, ClusterNode node, ILogger<ClusterNotifications> logger)
 {
     /// <summary>Completes at the next notification that calls for this node to reconcile its leases.</summary>
     public Task Next => _next.Task;
@@ -28,26 +29,14 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
             {
                 var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
-                connection.Notification += (_, e) =>
-                {
-                    var notification = PoolNotification.Parse(e.Payload);
-                    if (notification is { Kind: PoolNotification.Released, LeaseId: { } released })
-                    {
-                        // The row is ended (the notification commits with it): end the copy here without reading it back.
-                        ThreadPool.QueueUserWorkItem(static state => state.Leases.EndReleased(state.Id), (Leases: leases, Id: released), preferLocal: false);
-                    }
-
-                    capacity.Signal();
-                    if (notification.CallsForReconciling)
-                    {
-                        Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-                    }
-                };
+                connection.Notification += (_, e) => OnNotification(PoolNotification.Parse(e.Payload));
                 var listen = new NpgsqlCommand("LISTEN gpupool_leases", connection);
                 await using (listen.ConfigureAwait(false))
                 {
                     await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
+
+                view.Invalidate(); // what was announced while nobody listened is read with the pool
 
                 while (true)
                 {
@@ -61,8 +50,49 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
             catch (Exception ex) when (DatabaseFailures.IsUnreachable(ex))
             {
                 ClusterLog.NotificationsFailed(logger, ex);
+                view.Invalidate();
                 await Task.Delay(node.Options.HeartbeatInterval, node.Time, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private void OnNotification(PoolNotification notification)
+    {
+        switch (notification)
+        {
+            case { Kind: PoolNotification.Granted }:
+                if (LiveLeaseUsage.Parse(notification.LeaseId) is { } granted)
+                {
+                    view.Granted(granted);
+                }
+                else
+                {
+                    view.Invalidate();
+                }
+
+                break;
+            case { Kind: PoolNotification.Released or PoolNotification.Ended, LeaseId: { } ended }:
+                view.Released(ended);
+                if (notification.Kind == PoolNotification.Released)
+                {
+                    // The row is ended (the notification commits with it): end the copy here without reading it back.
+                    ThreadPool.QueueUserWorkItem(static state => state.Leases.EndReleased(state.Id), (Leases: leases, Id: ended), preferLocal: false);
+                }
+
+                break;
+            default:
+                view.Invalidate(); // a node joined or died, a device resumed, the queue granted: read the pool again
+                break;
+        }
+
+        if (notification.MayFreeCapacity)
+        {
+            capacity.Signal();
+        }
+
+        if (notification.CallsForReconciling)
+        {
+            Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 }

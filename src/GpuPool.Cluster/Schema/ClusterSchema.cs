@@ -181,6 +181,169 @@ internal static class ClusterSchema
         END
         $$;
         """,
+
+        // 4: group commit. A server's concurrent new grants go to the database together: one call, one
+        // transaction, each item checked and granted in order with its own outcome (as gpupool_grant's, with
+        // yield on and no waiter). An item may name an alternative placement (placement's next choice), taken
+        // when the first no longer holds it: a server's view of the pool misses the grants other servers have in
+        // flight, and the alternative saves a round trip. Every owner node and device named is locked up front in
+        // one order (node, then device id), so batches never deadlock with each other; the devices' usage is read
+        // once after the locks and kept in the function as its items take it. Each grant is announced
+        // ('granted', with its devices, memory and compute) so that every server keeps its view of the pool up to
+        // date without reading it back.
+        """
+        CREATE FUNCTION gpupool_grant_batch(p_writer text, p_writer_epoch bigint, p_items jsonb, p_full_milli integer)
+        RETURNS TABLE (item integer, alternative boolean, outcome integer, fencing_token bigint, granted_at timestamptz, expires_at timestamptz, memory_bytes bigint, node_epoch bigint)
+        LANGUAGE plpgsql VOLATILE
+        SET lock_timeout = 1000
+        AS $$
+        #variable_conflict use_column
+        DECLARE
+            r record;
+            v_top integer;
+            v_nodes text[];
+            v_epochs bigint[];
+            v_dnode text[];
+            v_ddev text[];
+            v_total bigint[];
+            v_draining boolean[];
+            v_used_memory bigint[];
+            v_used_milli bigint[];
+            v_used_leases bigint[];
+            v_idx integer[];
+            v_node text;
+            v_dev text;
+            v_devices text[];
+            v_priority integer;
+            v_milli integer;
+            v_whole boolean;
+            v_epoch bigint;
+            v_smallest bigint;
+            v_memory bigint;
+            v_pos integer;
+            v_k integer;
+            v_choice integer;
+            v_outcome integer;
+        BEGIN
+            PERFORM 1 FROM gpupool_nodes n WHERE n.node_id = p_writer AND n.epoch = p_writer_epoch AND n.state = 'alive';
+            IF NOT FOUND THEN
+                RETURN QUERY SELECT (e.ordinality - 1)::integer, false, 1, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint
+                    FROM jsonb_array_elements(p_items) WITH ORDINALITY e;
+                RETURN;
+            END IF;
+
+            -- A new request does not overtake a queued waiter of its priority or above.
+            SELECT max(w.priority) INTO v_top
+            FROM gpupool_waiters w JOIN gpupool_nodes n ON n.node_id = w.node_id AND n.epoch = w.node_epoch AND n.state = 'alive'
+            WHERE w.lease_id IS NULL;
+
+            -- Owners share-locked (a death declaration or a new epoch waits for the commit), then every device
+            -- named, in one order. Every grant locks its devices first, so while these locks are held no lease
+            -- is added on them but this batch's: their usage is read once, after the locks, and kept here.
+            SELECT coalesce(array_agg(x.node_id), '{}'), coalesce(array_agg(x.epoch), '{}') INTO v_nodes, v_epochs FROM (
+                SELECT n.node_id, n.epoch, n.state FROM gpupool_nodes n
+                WHERE n.node_id IN (SELECT x->>'node' FROM jsonb_array_elements(p_items) x UNION ALL SELECT x->>'alt_node' FROM jsonb_array_elements(p_items) x)
+                ORDER BY n.node_id FOR SHARE) x
+            WHERE x.state = 'alive';
+            SELECT coalesce(array_agg(x.node_id), '{}'), coalesce(array_agg(x.device_id), '{}'), coalesce(array_agg(x.memory_bytes), '{}'), coalesce(array_agg(x.draining), '{}')
+            INTO v_dnode, v_ddev, v_total, v_draining FROM (
+                SELECT d.node_id, d.device_id, d.memory_bytes, d.draining FROM gpupool_devices d
+                WHERE (d.node_id, d.device_id) IN (
+                    SELECT x->>'node', dev FROM jsonb_array_elements(p_items) x CROSS JOIN LATERAL jsonb_array_elements_text(x->'devices') dev
+                    UNION ALL
+                    SELECT x->>'alt_node', dev FROM jsonb_array_elements(p_items) x CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x->'alt_devices', '[]')) dev)
+                ORDER BY d.node_id, d.device_id FOR UPDATE) x;
+            SELECT coalesce(array_agg(coalesce(u.memory, 0)::bigint ORDER BY k.i), '{}'), coalesce(array_agg(coalesce(u.milli, 0)::bigint ORDER BY k.i), '{}'), coalesce(array_agg(coalesce(u.leases, 0)::bigint ORDER BY k.i), '{}')
+            INTO v_used_memory, v_used_milli, v_used_leases
+            FROM unnest(v_dnode, v_ddev) WITH ORDINALITY k(node, dev, i)
+            LEFT JOIN LATERAL (
+                SELECT sum(l.memory_bytes) AS memory, sum(l.milli) AS milli, count(*) AS leases
+                FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id AND n.epoch = l.node_epoch
+                WHERE l.node_id = k.node AND l.ended_at IS NULL AND l.expires_at > now() AND k.dev = ANY(l.device_ids)
+            ) u ON true;
+
+            FOR r IN SELECT (e.ordinality - 1)::integer AS i, e.value AS x FROM jsonb_array_elements(p_items) WITH ORDINALITY e ORDER BY e.ordinality LOOP
+                v_priority := (r.x->>'priority')::integer;
+                v_milli := (r.x->>'milli')::integer;
+                v_whole := (r.x->>'whole')::boolean;
+                IF v_top IS NOT NULL AND v_top >= v_priority THEN
+                    RETURN QUERY SELECT r.i, false, 5, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    CONTINUE;
+                END IF;
+
+                -- The first choice, then the alternative: owner alive, every device known, distinct, not draining,
+                -- and room on each for the request on top of what it holds (the items before included).
+                v_choice := 0;
+                LOOP
+                    v_node := r.x->>(CASE v_choice WHEN 0 THEN 'node' ELSE 'alt_node' END);
+                    v_devices := ARRAY(SELECT jsonb_array_elements_text(r.x->(CASE v_choice WHEN 0 THEN 'devices' ELSE 'alt_devices' END)));
+                    v_outcome := 0;
+                    v_idx := '{}';
+                    v_smallest := NULL;
+                    v_pos := array_position(v_nodes, v_node);
+                    IF v_pos IS NULL THEN
+                        v_outcome := 2;
+                    ELSE
+                        v_epoch := v_epochs[v_pos];
+                        FOREACH v_dev IN ARRAY v_devices LOOP
+                            v_k := NULL;
+                            FOR j IN 1 .. cardinality(v_dnode) LOOP
+                                IF v_dnode[j] = v_node AND v_ddev[j] = v_dev THEN
+                                    v_k := j;
+                                    EXIT;
+                                END IF;
+                            END LOOP;
+                            IF v_k IS NULL OR v_draining[v_k] OR v_k = ANY(v_idx) THEN
+                                v_outcome := 3;
+                                EXIT;
+                            END IF;
+                            v_idx := v_idx || v_k;
+                            v_smallest := least(v_smallest, v_total[v_k]);
+                        END LOOP;
+                        IF v_outcome = 0 AND cardinality(v_idx) = 0 THEN
+                            v_outcome := 3;
+                        END IF;
+                        IF v_outcome = 0 THEN
+                            v_memory := CASE WHEN v_whole AND (r.x->>'memory')::bigint = 0 THEN v_smallest ELSE (r.x->>'memory')::bigint END;
+                            FOREACH v_k IN ARRAY v_idx LOOP
+                                IF (v_whole AND (v_used_leases[v_k] > 0 OR v_memory > v_total[v_k]))
+                                   OR (NOT v_whole AND (v_used_memory[v_k] + v_memory > v_total[v_k] OR v_used_milli[v_k] + v_milli > p_full_milli)) THEN
+                                    v_outcome := 3;
+                                    EXIT;
+                                END IF;
+                            END LOOP;
+                        END IF;
+                    END IF;
+
+                    EXIT WHEN v_outcome = 0 OR v_choice = 1 OR r.x->'alt_node' IS NULL;
+                    v_choice := 1;
+                END LOOP;
+
+                IF v_outcome <> 0 THEN
+                    RETURN QUERY SELECT r.i, false, v_outcome, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::bigint;
+                    CONTINUE;
+                END IF;
+
+                FOREACH v_k IN ARRAY v_idx LOOP
+                    v_used_memory[v_k] := v_used_memory[v_k] + v_memory;
+                    v_used_milli[v_k] := v_used_milli[v_k] + v_milli;
+                    v_used_leases[v_k] := v_used_leases[v_k] + 1;
+                END LOOP;
+
+                RETURN QUERY
+                INSERT INTO gpupool_leases AS l (lease_id, tenant, node_id, node_epoch, device_ids, memory_bytes, milli, cpu_milli, host_memory_bytes,
+                                                 priority, ttl_ms, granted_at, expires_at, fencing_token, client_request_id, whole_devices, isolation, hard_cap)
+                VALUES (r.x->>'id', r.x->>'tenant', v_node, v_epoch, v_devices, v_memory, v_milli, (r.x->>'cpu')::integer, (r.x->>'host')::bigint,
+                        v_priority, (r.x->>'ttl_ms')::bigint, now(), now() + (r.x->>'ttl_ms')::bigint * interval '1 millisecond',
+                        nextval('gpupool_fencing_tokens'), NULL, v_whole, (r.x->>'isolation')::integer, (r.x->>'hard_cap')::boolean)
+                RETURNING r.i, v_choice = 1, 0, l.fencing_token, l.granted_at, l.expires_at, l.memory_bytes, l.node_epoch;
+
+                PERFORM pg_notify('gpupool_leases', 'granted::' || json_build_object(
+                    'l', r.x->>'id', 'n', v_node, 'd', v_devices, 'm', v_memory, 'c', v_milli)::text);
+            END LOOP;
+        END
+        $$;
+        """,
     ];
 
     /// <summary>The version this build writes and reads.</summary>

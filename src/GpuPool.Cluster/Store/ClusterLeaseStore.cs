@@ -97,6 +97,58 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database)
         return await Sql.ScalarAsync(connection, LeaseSql.End, cancellationToken, ("id", leaseId), ("reason", (int)reason), ("kind", kind)).ConfigureAwait(false) is string;
     }
 
+    /// <summary>
+    /// Ends several leases in one statement (each for its reason, as <see cref="EndAsync"/> ends one) and wakes the
+    /// servers; returns, per item, whether this call ended it (an id asked twice ends once).
+    /// </summary>
+    public async Task<IReadOnlyList<bool>> EndManyAsync(IReadOnlyList<(string LeaseId, LeaseLostReason Reason)> ends, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ends);
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var command = Sql.Command(
+            connection,
+            LeaseSql.EndMany,
+            ("ids", ends.Select(e => e.LeaseId).ToArray()),
+            ("reasons", ends.Select(e => (int)e.Reason).ToArray()),
+            ("kinds", ends.Select(e => e.Reason == LeaseLostReason.Released ? PoolNotification.Released : PoolNotification.Ended).ToArray()));
+        await using var commandScope = command.ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var ended = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ended.Add(reader.GetString(0));
+        }
+
+        return [.. ends.Select(e => ended.Remove(e.LeaseId))];
+    }
+
+    /// <summary>The pool's devices and every live lease's usage, read in one round trip (a server's view of the pool).</summary>
+    public async Task<(IReadOnlyList<PoolDevice> Devices, IReadOnlyList<LiveLeaseUsage> Leases)> ReadUsageAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        var batch = new NpgsqlBatch(connection) { BatchCommands = { Sql.BatchCommand(LeaseSql.Pool), Sql.BatchCommand(LeaseSql.LiveUsage) } };
+        await using var batchScope = batch.ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        List<PoolDevice> devices = [];
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            devices.Add(LeaseReader.ReadDevice(reader));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        List<LiveLeaseUsage> leases = [];
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            leases.Add(new LiveLeaseUsage(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3), reader.GetInt32(4)));
+        }
+
+        return (devices, leases);
+    }
+
     /// <summary>The rows of the given leases, live or not.</summary>
     public async Task<IReadOnlyList<ClusterLease>> GetAsync(IReadOnlyCollection<string> leaseIds, CancellationToken cancellationToken = default)
     {

@@ -31,6 +31,14 @@ internal sealed record GrantPlan
 
     public required TimeSpan TimeToLive { get; init; }
 
+    /// <summary>Where the grant goes when <see cref="NodeId"/>'s devices no longer hold it (batched grants only); same memory and compute.</summary>
+    public PlacementDecision? Alternative { get; init; }
+
+    /// <summary>This plan placed on its alternative.</summary>
+    public GrantPlan OnAlternative() => Alternative is { } alternative
+        ? this with { NodeId = alternative.NodeId, DeviceIds = alternative.DeviceIds, Alternative = null }
+        : throw new InvalidOperationException($"Grant {LeaseId} has no alternative placement.");
+
     /// <summary>The grant of <paramref name="request"/> where placement decided, under a new lease id.</summary>
     public static GrantPlan For(SliceRequest request, in PlacementRequest placement, string tenant, PlacementDecision decision, TimeSpan defaultTimeToLive) => new()
     {

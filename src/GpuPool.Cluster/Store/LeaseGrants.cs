@@ -108,41 +108,15 @@ internal sealed class LeaseGrants(NpgsqlDataSource database, ITenantQuotaPolicy?
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return reader.GetInt32(0) switch
-        {
-            0 => new GrantOutcome(GrantOutcomeKind.Granted, Granted(plan, reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4), reader.GetInt64(5))),
-            1 => new GrantOutcome(GrantOutcomeKind.WriterFenced, Message: $"Node {writer.NodeId} epoch {writer.Epoch} is no longer current."),
-            2 => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"Node {plan.NodeId} is not alive."),
-            4 => new GrantOutcome(GrantOutcomeKind.Busy, Message: $"Another grant holds a device chosen on {plan.NodeId}."),
-            5 => new GrantOutcome(GrantOutcomeKind.Yielded, Message: "A waiter of this priority or above is queued in the pool."),
-            6 => new GrantOutcome(GrantOutcomeKind.WaiterGone, Message: $"Waiter {mode.WaiterId} has left the queue."),
-            _ => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"The devices chosen on {plan.NodeId} no longer hold the request."),
-        };
+        return GrantRows.Read(reader, 0, writer, plan, mode.WaiterId);
     }
 
-    private static ClusterLease Granted(GrantPlan plan, long fencingToken, DateTimeOffset grantedAt, DateTimeOffset expiresAt, long memory, long nodeEpoch) => new()
+    /// <summary>Whether a grant must take the tenant's lock (its quota, or an earlier try of the same client request): not one for a batch.</summary>
+    public bool DependsOnTenant(GrantPlan plan)
     {
-        LeaseId = plan.LeaseId,
-        Tenant = plan.Tenant,
-        NodeId = plan.NodeId,
-        NodeEpoch = nodeEpoch,
-        NodeAddress = "",
-        DeviceIds = plan.DeviceIds,
-        MemoryBytes = memory,
-        Milli = plan.Milli,
-        CpuMilli = plan.Request.CpuMilli,
-        HostMemoryBytes = plan.Request.HostMemoryBytes,
-        Priority = (int)plan.Request.Priority,
-        TimeToLive = plan.TimeToLive,
-        FencingToken = fencingToken,
-        GrantedAt = grantedAt,
-        ExpiresAt = expiresAt,
-        ClientRequestId = plan.Request.ClientRequestId,
-        WholeDevices = plan.WholeDevices,
-        Isolation = plan.Request.Isolation,
-        HardCap = plan.Request.HardCap,
-        IsLive = true,
-    };
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.Request.ClientRequestId is not null || (quotas is not null && !Unlimited(plan));
+    }
 
     // A tenant whose quota allows this request on top of any usage has no quota to check.
     private bool Unlimited(GrantPlan plan) =>

@@ -62,6 +62,19 @@ internal static class LeaseSql
                            @priority, @ttl_ms, @request, @whole, @isolation, @hard_cap, @skip_locked, @yield, @waiter)
         """;
 
+    /// <summary>Several new grants in one call and transaction, each with its outcome (schema version 4).</summary>
+    public const string GrantBatch = """
+        SELECT item, alternative, outcome, fencing_token, granted_at, expires_at, memory_bytes, node_epoch
+        FROM gpupool_grant_batch(@writer, @writer_epoch, @items::jsonb, @full_milli)
+        """;
+
+    /// <summary>Every live lease with what it takes, for a server's view of the pool.</summary>
+    public const string LiveUsage = """
+        SELECT l.lease_id, l.node_id, l.device_ids, l.memory_bytes, l.milli
+        FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
+        WHERE
+        """ + Live;
+
     /// <summary>Extends a live lease from the database's now.</summary>
     public const string Renew = """
         UPDATE gpupool_leases l SET expires_at = now() + @ttl, ttl_ms = @ttl_ms
@@ -82,6 +95,18 @@ internal static class LeaseSql
         WHERE lease_id = @id AND ended_at IS NULL AND (@reason <> 1 OR expires_at <= now())
         RETURNING node_id)
         SELECT node_id, pg_notify('gpupool_leases', @kind || ':' || node_id || ':' || @id) FROM ended
+        """;
+
+    /// <summary>Ends several leases, each for its own reason, as <see cref="End"/> does one; returns the ids it ended.</summary>
+    public const string EndMany = """
+        WITH asked AS (
+            SELECT DISTINCT ON (a.id) a.id, a.reason, a.kind FROM unnest(@ids::text[], @reasons::integer[], @kinds::text[]) AS a(id, reason, kind)),
+        ended AS (
+            UPDATE gpupool_leases l SET ended_at = now(), end_reason = a.reason
+            FROM asked a
+            WHERE l.lease_id = a.id AND l.ended_at IS NULL AND (a.reason <> 1 OR l.expires_at <= now())
+            RETURNING l.lease_id, l.node_id, a.kind)
+        SELECT lease_id, pg_notify('gpupool_leases', kind || ':' || node_id || ':' || lease_id) FROM ended
         """;
 
     public const string Get = "SELECT " + Columns + """

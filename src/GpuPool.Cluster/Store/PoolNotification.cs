@@ -1,16 +1,20 @@
 namespace GpuPool.Cluster.Store;
 
 /// <summary>
-/// A payload on the pool's channel, <c>kind:node[:lease]</c>. Every one may mean capacity freed (waiting
-/// acquires try again); only some call for the nodes to reconcile their leases with the database at once.
+/// A payload on the pool's channel, <c>kind:node[:lease]</c> (for a grant, <c>granted::{json}</c>). Every one but a
+/// grant may mean capacity freed (waiting acquires try again); only some call for the nodes to reconcile their
+/// leases with the database at once.
 /// </summary>
 /// <param name="Kind">One of the kinds below.</param>
 /// <param name="Node">The node concerned (empty when none).</param>
-/// <param name="LeaseId">The lease concerned, for ends.</param>
+/// <param name="LeaseId">The lease concerned, for ends; for a grant, its <see cref="LiveLeaseUsage"/> as JSON.</param>
 internal readonly record struct PoolNotification(string Kind, string Node, string? LeaseId)
 {
     /// <summary>A holder released a lease: whoever holds it here ends it, nothing to read back.</summary>
     public const string Released = "released";
+
+    /// <summary>A grant committed by a batch (its lease, node, devices and usage): servers count it in their view of the pool.</summary>
+    public const string Granted = "granted";
 
     /// <summary>A lease ended otherwise (revoked, expired), or a device resumed: every node reconciles.</summary>
     public const string Ended = "ended";
@@ -25,7 +29,10 @@ internal readonly record struct PoolNotification(string Kind, string Node, strin
     public const string Dead = "dead";
 
     /// <summary>Whether the nodes should reconcile their leases with the database on this notification.</summary>
-    public bool CallsForReconciling => Kind is not (Released or Queue);
+    public bool CallsForReconciling => Kind is not (Released or Queue or Granted);
+
+    /// <summary>Whether capacity may have freed (waiting acquires try again).</summary>
+    public bool MayFreeCapacity => Kind is not Granted;
 
     public static string Payload(string kind, string node) => kind + ":" + node;
 

@@ -1,0 +1,213 @@
+using GpuPool.Cluster.Store;
+using GpuPool.Runtime.Placement;
+
+namespace GpuPool.Cluster.Leasing;
+
+/// <summary>
+/// This server's view of the pool, kept in memory so that a grant neither reads the pool nor rebuilds an
+/// allocator: read in full once, then kept up to date from the pool's channel (grants of every server's batches,
+/// releases and ends by lease id) and this server's own grants; read again in full when it may be wrong (a
+/// notification it cannot apply, a node joined or died, a grant refused for capacity, the listener reconnected),
+/// when it is older than its maximum age, and before it answers that nothing fits. The grant transaction checks
+/// capacity again under row locks: a stale view costs a retry, never an over-commit.
+/// </summary>
+internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> policies, TimeProvider time, TimeSpan maxAge)
+{
+    private readonly Lock _gate = new();
+    private PoolSnapshot? _current;
+    private List<(LiveLeaseUsage? Granted, string? Released)>? _seenWhileReading;
+    private Task? _reading;
+    private bool _stale = true;
+    private long _reads;
+
+    /// <summary>How many times the view was read in full.</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    /// <summary>The devices of the last full read (for the addresses and descriptors of leases placed on other nodes).</summary>
+    public IReadOnlyList<PoolDevice> Devices
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current?.Devices ?? [];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Places the request on the view and holds the place until <see cref="Confirm"/> or <see cref="Cancel"/>;
+    /// null when nothing fits in a view just read.
+    /// </summary>
+    /// <exception cref="InvalidPoolRequestException">No device in the pool, just read, could ever hold the request.</exception>
+    public async ValueTask<PoolReservation?> PlaceAsync(PlacementRequest request, CancellationToken cancellationToken)
+    {
+        var fresh = false;
+        while (true)
+        {
+            if (NeedsReading)
+            {
+                await ReadAsync(cancellationToken).ConfigureAwait(false);
+                fresh = true;
+            }
+
+            lock (_gate)
+            {
+                var snapshot = _current!;
+                if (snapshot.Allocator.CouldEverFit(request) && snapshot.Allocator.TryAllocate(request) is { } allocation)
+                {
+                    return new PoolReservation(snapshot, allocation, snapshot.Decision(allocation), snapshot.Alternative(request, allocation));
+                }
+
+                if (fresh)
+                {
+                    return snapshot.Devices.Count == 0 || snapshot.Allocator.CouldEverFit(request) ? null : throw ClusterPlacer.NeverFits(request);
+                }
+
+                _stale = true; // an answer of "nothing fits" comes only from a view just read
+            }
+        }
+    }
+
+    /// <summary>The lease was granted: the reserved place counts as it until it is released (or, granted on its alternative, that place does).</summary>
+    public void Confirm(PoolReservation reservation, ClusterLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_gate)
+        {
+            if (!ReferenceEquals(reservation.Snapshot, _current))
+            {
+                return; // read again meanwhile: the new view has the lease, or hears of it
+            }
+
+            var asReserved = lease.NodeId == reservation.Decision.NodeId && lease.DeviceIds.SequenceEqual(reservation.Decision.DeviceIds);
+            if (!asReserved || !_current.Leases.TryAdd(lease.LeaseId, reservation.Allocation))
+            {
+                _current.Allocator.Free(reservation.Allocation); // elsewhere, or its notice came first and counted it
+            }
+
+            if (!asReserved && !_current.Add(new LiveLeaseUsage(lease.LeaseId, lease.NodeId, [.. lease.DeviceIds], lease.MemoryBytes, lease.Milli)))
+            {
+                _stale = true;
+            }
+        }
+    }
+
+    /// <summary>The grant did not happen: the place is free again.</summary>
+    public void Cancel(PoolReservation reservation)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        lock (_gate)
+        {
+            if (ReferenceEquals(reservation.Snapshot, _current))
+            {
+                _current.Allocator.Free(reservation.Allocation);
+            }
+        }
+    }
+
+    /// <summary>A batch granted a lease (any server's): it counts.</summary>
+    public void Granted(LiveLeaseUsage lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_gate)
+        {
+            _seenWhileReading?.Add((lease, null));
+            if (_current is not null && !_current.Add(lease))
+            {
+                _stale = true;
+            }
+        }
+    }
+
+    /// <summary>A lease ended (any server's): what it took is free.</summary>
+    public void Released(string leaseId)
+    {
+        lock (_gate)
+        {
+            _seenWhileReading?.Add((null, leaseId));
+            _current?.Remove(leaseId);
+        }
+    }
+
+    /// <summary>The view may be wrong: read it again before the next placement.</summary>
+    public void Invalidate()
+    {
+        lock (_gate)
+        {
+            _stale = true;
+        }
+    }
+
+    private bool NeedsReading
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stale || _current is null || time.GetUtcNow() - _current.ReadAt > maxAge;
+            }
+        }
+    }
+
+    // Callers at the same moment share one read (not cancelled with any one of them).
+    private Task ReadAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return (_reading ??= Task.Run(ReadOnceAsync, CancellationToken.None)).WaitAsync(cancellationToken);
+        }
+
+        async Task ReadOnceAsync()
+        {
+            try
+            {
+                lock (_gate)
+                {
+                    _seenWhileReading = [];
+                    _stale = false;
+                }
+
+                var readAt = time.GetUtcNow();
+                var (devices, leases) = await store.ReadUsageAsync(CancellationToken.None).ConfigureAwait(false);
+                var snapshot = PoolSnapshot.Build(devices, leases, policies(), readAt);
+                Interlocked.Increment(ref _reads);
+                lock (_gate)
+                {
+                    // What the channel said while the read ran may be newer than the read: apply it again (both idempotent).
+                    foreach (var (granted, released) in _seenWhileReading!)
+                    {
+                        if (granted is not null)
+                        {
+                            snapshot.Add(granted);
+                        }
+                        else
+                        {
+                            snapshot.Remove(released!);
+                        }
+                    }
+
+                    _current = snapshot;
+                }
+            }
+            catch
+            {
+                lock (_gate)
+                {
+                    _stale = true;
+                }
+
+                throw;
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _seenWhileReading = null;
+                    _reading = null;
+                }
+            }
+        }
+    }
+}
