@@ -143,6 +143,25 @@ public sealed class ClusterServerTests(PostgresFixture postgres, ITestOutputHelp
     }
 
     [PostgresFact]
+    public async Task Acquire_TenantAtItsPoolWideQuota_RefusedAndCountedForTheTenantByTheServerThatRefused()
+    {
+        await using var servers = await ClusterServers.StartAsync(postgres.Server, output, count: 2);
+        using var first = new RawPoolClient(servers.Address(0), ClusterServers.LimitedKey);
+        using var second = new RawPoolClient(servers.Address(1), ClusterServers.LimitedKey);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.NotNull(await first.TryAcquireAsync(Quarter)); // MaxLeases 3, pool-wide
+        }
+
+        // The second server holds none of the tenant's leases: the database's quota check refuses it.
+        var refused = await Assert.ThrowsAsync<RpcException>(() => second.TryAcquireAsync(Quarter));
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        var tenants = servers.Services(1).GetRequiredService<GpuPool.Runtime.Diagnostics.RuntimeMetrics>().Usage.Tenants();
+        Assert.Equal(1, tenants["limited"].Rejections["quota"]);
+    }
+
+    [PostgresFact]
     public async Task PostgresStopped_AcquireUnavailableAndServingStopsAfterConfirmTimeout_ThenEverythingContinues()
     {
         await using var servers = await ClusterServers.StartAsync(postgres.Server, output, count: 2);
@@ -184,11 +203,11 @@ public sealed class ClusterServerTests(PostgresFixture postgres, ITestOutputHelp
                     return false;
                 }
             },
-            TimeSpan.FromSeconds(20),
+            TimeSpan.FromSeconds(60),
             "acquires work again once PostgreSQL is back");
         await Eventually.TrueAsync(
             async () => (await client.LoadUnknownModelAsync(held.Id)).StatusCode == StatusCode.NotFound,
-            TimeSpan.FromSeconds(10),
+            TimeSpan.FromSeconds(60),
             "the held lease is served again");
         var renewed = await client.RenewAsync(held.Id);
         Assert.Equal(held.FencingToken, renewed.FencingToken);

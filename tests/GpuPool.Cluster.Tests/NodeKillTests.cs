@@ -29,7 +29,7 @@ public sealed class NodeKillTests(PostgresFixture postgres, ITestOutputHelper ou
         var lost = new TaskCompletionSource();
         using var registration = doomed.LeaseLost.Register(lost.SetResult);
         await lost.Task.WaitAsync(ClusterServers.Grace * 4);
-        output.WriteLine($"LeaseLost {killed.ElapsedMilliseconds} ms after SIGKILL (grace {ClusterServers.Grace.TotalMilliseconds} ms, heartbeat 200 ms)");
+        output.WriteLine($"LeaseLost {killed.ElapsedMilliseconds} ms after SIGKILL (grace {ClusterServers.Grace.TotalMilliseconds} ms, heartbeat {ClusterServers.HeartbeatInterval.TotalMilliseconds} ms)");
 
         Assert.Equal(LeaseLostReason.NodeLost, doomed.LostReason);
         Assert.False(kept.LeaseLost.IsCancellationRequested);

@@ -16,7 +16,7 @@ public sealed class PoolQueueTests(PostgresFixture postgres, ITestOutputHelper o
         WaitTimeout = TimeSpan.FromMinutes(2),
     };
 
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [PostgresFact]
     public async Task LeaseAsync_WaitersOnEveryServer_FreedCapacityGoesToTheHighestPriorityThenTheOldest()

@@ -3,6 +3,7 @@ using GpuPool.Cluster.Diagnostics;
 using GpuPool.Cluster.Nodes;
 using GpuPool.Cluster.Store;
 using GpuPool.Runtime;
+using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Placement;
 using Microsoft.Extensions.Logging;
@@ -31,11 +32,13 @@ internal sealed class ClusterAcquirer
     private readonly CapacitySignal _capacity;
     private readonly LeaseTableSettings _settings;
     private readonly ResiliencePipeline _conflicts;
+    private readonly RuntimeMetrics _metrics;
     private readonly ILogger _logger;
     private long _retries;
 
-    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, ViewGrants viewGrants, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, ILogger<ClusterAcquirer> logger)
+    public ClusterAcquirer(ClusterLeaseStore store, LeaseGrants grants, ViewGrants viewGrants, WaiterStore waiters, PoolQueue queue, ClusterPlacer placer, ClusterNode node, NodeLeases leases, CapacitySignal capacity, IOptions<GpuPoolRuntimeOptions> runtime, RuntimeMetrics metrics, ILogger<ClusterAcquirer> logger)
     {
+        _metrics = metrics;
         _viewGrants = viewGrants;
         _store = store;
         _grants = grants;
@@ -72,7 +75,46 @@ internal sealed class ClusterAcquirer
     public long GrantCalls => _viewGrants.Calls;
 
     /// <summary>Grants a slice now, or returns <see langword="null"/> when nothing in the pool fits (or a waiter of its priority or above is queued).</summary>
+    /// <remarks>A refusal is counted for the tenant (lease_rejected, the usage report) under the same reasons as on a single server.</remarks>
     public async ValueTask<LeaseEntry?> TryAcquireAsync(SliceRequest request, string tenant, CancellationToken cancellationToken = default)
+    {
+        var lease = await Counted(tenant, () => TryGrantAsync(request, tenant, cancellationToken)).ConfigureAwait(false);
+        if (lease is null)
+        {
+            _metrics.Rejected(tenant, "capacity");
+        }
+
+        return lease;
+    }
+
+    /// <summary>Grants a slice, waiting in the pool's queue up to the request's wait timeout.</summary>
+    public ValueTask<LeaseEntry> AcquireAsync(SliceRequest request, string tenant, CancellationToken cancellationToken = default) =>
+        Counted(tenant, () => WaitForGrantAsync(request, tenant, cancellationToken));
+
+    /// <summary>Runs an acquire, counting the tenant's refusal when the pool refuses it (not when the database is away).</summary>
+    private async ValueTask<T> Counted<T>(string tenant, Func<ValueTask<T>> acquire)
+    {
+        try
+        {
+            return await acquire().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RefusalReason(ex) is { } reason)
+        {
+            _metrics.Rejected(tenant, reason);
+            throw;
+        }
+    }
+
+    private static string? RefusalReason(Exception ex) => ex switch
+    {
+        QuotaExceededException => "quota",
+        LeaseTimeoutException => "timeout",
+        InvalidPoolRequestException => "impossible",
+        OperationCanceledException => "cancelled",
+        _ => null,
+    };
+
+    private async ValueTask<LeaseEntry?> TryGrantAsync(SliceRequest request, string tenant, CancellationToken cancellationToken)
     {
         var placement = Validate(request);
         try
@@ -90,12 +132,11 @@ internal sealed class ClusterAcquirer
         }
     }
 
-    /// <summary>Grants a slice, waiting in the pool's queue up to the request's wait timeout.</summary>
-    public async ValueTask<LeaseEntry> AcquireAsync(SliceRequest request, string tenant, CancellationToken cancellationToken = default)
+    private async ValueTask<LeaseEntry> WaitForGrantAsync(SliceRequest request, string tenant, CancellationToken cancellationToken)
     {
         var timeout = request.WaitTimeout ?? TimeSpan.FromMinutes(1);
         var deadline = _node.Time.GetUtcNow() + timeout;
-        if (await TryAcquireAsync(request, tenant, cancellationToken).ConfigureAwait(false) is { } now)
+        if (await TryGrantAsync(request, tenant, cancellationToken).ConfigureAwait(false) is { } now)
         {
             return now;
         }

@@ -24,8 +24,15 @@ internal sealed class ClusterServers : IAsyncDisposable
 {
     public const string AlphaKey = "alpha-key";
     public const string LimitedKey = "limited-key";
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// Liveness with margins for a loaded 2-core test machine: a heartbeat late by a few seconds must not make a node
+    /// stop serving (ConfirmTimeout) or be declared dead (Grace) in tests about something else; tests about node death
+    /// wait for it on the event, a few graces at most.
+    /// </summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
     private readonly LoopbackServer?[] _servers;
     private readonly int[] _ports;
     private readonly Socket?[] _reserved;
@@ -89,7 +96,7 @@ internal sealed class ClusterServers : IAsyncDisposable
         ["GpuPool:Cluster:ConnectionString"] = connectionString,
         ["GpuPool:Cluster:NodeId"] = Node(index),
         ["GpuPool:Cluster:AdvertisedAddress"] = $"http://127.0.0.1:{port}",
-        ["GpuPool:Cluster:HeartbeatInterval"] = "00:00:00.200",
+        ["GpuPool:Cluster:HeartbeatInterval"] = HeartbeatInterval.ToString("c", CultureInfo.InvariantCulture),
         ["GpuPool:Cluster:Grace"] = Grace.ToString("c", CultureInfo.InvariantCulture),
         ["GpuPool:Cluster:LeaseConfirmTimeout"] = ConfirmTimeout.ToString("c", CultureInfo.InvariantCulture),
         ["GpuPoolServer:Tenants:alpha:ApiKeySha256:0"] = ApiKeyRegistry.Hash(AlphaKey),
