@@ -100,7 +100,16 @@ public sealed class PostgresServer : IAsyncDisposable
             {
                 await using var connection = new NpgsqlConnection(AdminConnectionString);
                 await connection.OpenAsync().ConfigureAwait(false);
-                return null;
+                await using var where = new NpgsqlCommand("SELECT current_setting('data_directory')", connection);
+                var directory = (string?)await where.ExecuteScalarAsync().ConfigureAwait(false);
+                if (string.Equals(Path.GetFullPath(directory ?? ""), Path.GetFullPath(Path.Combine(_directory, "data")), StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                // Another test run's PostgreSQL took the port first: ours cannot bind it.
+                await StopAsync().ConfigureAwait(false);
+                return $"port {Port} is served by another PostgreSQL (data directory {directory})";
             }
             catch (NpgsqlException) when (DateTime.UtcNow < deadline && !_postmaster.HasExited)
             {
