@@ -7,18 +7,50 @@
 # of only what is missing); otherwise the script names the command to run and exits 1.
 # The cluster tests (tests/GpuPool.Cluster.Tests) start a real PostgreSQL 15 from Debian's postgresql package;
 # as root it is installed here (apt-get install -y postgresql), otherwise those tests skip and say why.
+# tests/GpuPool.Server.Tests (Kserve/NodeClientTests) runs a Node.js gRPC client: node and npm from Debian's
+# nodejs and npm packages, installed here as root (otherwise that test skips and says why).
+# Every apt-get waits up to 10 minutes for the dpkg lock (a freshly booted VM runs its own apt jobs first) and
+# retries downloads; a failed install as root stops this script with the reason instead of leaving tests to fail.
 set -euo pipefail
 
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 "$@"; }
+can_install() { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; }
+apt_updated=
+# apt_install WHY PACKAGE...: apt-get update (once per run), then apt-get install -y of the packages; exits 1 when it fails.
+apt_install() {
+  local why="$1"
+  shift
+  echo "eng/prerequisites.sh: installing $*: $why" >&2
+  if [ -z "$apt_updated" ]; then
+    apt_get update -qq || { echo "eng/prerequisites.sh: apt-get update failed; $* not installed ($why)" >&2; exit 1; }
+    apt_updated=1
+  fi
+  apt_get install -y -qq "$@" >/dev/null || { echo "eng/prerequisites.sh: apt-get install $* failed ($why)" >&2; exit 1; }
+}
+
 # tests/GpuPool.Dashboard.Tests drive Debian's chromium through Playwright (no browser download).
-[ -x /usr/lib/chromium/chromium ] || { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || echo "eng/prerequisites.sh: the dashboard's browser tests need chromium: apt-get install -y chromium" >&2
+if [ ! -x /usr/lib/chromium/chromium ]; then
+  if can_install; then
+    apt_install "the dashboard's browser tests (tests/GpuPool.Dashboard.Tests) drive it" chromium
+    [ -x /usr/lib/chromium/chromium ] || { echo "eng/prerequisites.sh: /usr/lib/chromium/chromium is still missing after apt-get install chromium" >&2; exit 1; }
+  else
+    echo "eng/prerequisites.sh: the dashboard's browser tests need chromium: sudo apt-get install -y chromium" >&2
+  fi
+fi
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  if can_install; then
+    apt_install "the Node.js client test (tests/GpuPool.Server.Tests, Kserve) runs them" --no-install-recommends nodejs npm
+  else
+    echo "eng/prerequisites.sh: node and npm are not installed; the Node.js client test will skip (sudo apt-get install -y nodejs npm)" >&2
+  fi
+fi
 
 [ "$(uname -s)" = "Linux" ] && [ "$(uname -m)" = "x86_64" ] || exit 0
 
 if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "eng/prerequisites.sh: installing postgresql for the cluster tests (tests/GpuPool.Cluster.Tests)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  if can_install; then
+    apt_install "the cluster tests (tests/GpuPool.Cluster.Tests) start it" --no-install-recommends postgresql
   else
     echo "eng/prerequisites.sh: PostgreSQL 15 is not installed; the cluster tests will skip (sudo apt-get install -y postgresql)" >&2
   fi
@@ -42,11 +74,9 @@ missing() {
 needed="$(missing)"
 [ -n "$needed" ] || exit 0
 why="TorchSharp's native library needs a patch here (this libstdc++ lacks GLIBCXX_3.4.32; see docs/torchsharp.md)"
-if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "eng/prerequisites.sh: installing $needed: $why" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+if can_install; then
   # shellcheck disable=SC2086 # one word per package
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $needed >/dev/null
+  apt_install "$why" --no-install-recommends $needed
   needed="$(missing)"
   [ -n "$needed" ] || exit 0
   echo "eng/prerequisites.sh: still missing after apt-get install: $needed (not on PATH: $PATH)" >&2

@@ -74,7 +74,7 @@ public sealed class LeasesTests(BrowserFixture browser, ITestOutputHelper output
 
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Lease {lease.Id} was revoked");
         await Expect(Operator.Row(page, "Leases", lease.Id)).ToHaveCountAsync(0);
-        await lost.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(LeaseLostReason.Revoked, lease.LostReason);
         await lease.DisposeAsync();
     }

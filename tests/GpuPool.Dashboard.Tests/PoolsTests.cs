@@ -53,7 +53,7 @@ public sealed class PoolsTests(BrowserFixture browser, ITestOutputHelper output)
 
         await host.StopPoolAsync("pool-b");
 
-        await Expect(Operator.Row(page, "Pools", "pool-b")).ToContainTextAsync("Down", new() { Timeout = 5000 });
+        await Expect(Operator.Row(page, "Pools", "pool-b")).ToContainTextAsync("Down", new() { Timeout = 15000 });
         await Expect(Operator.Row(page, "Pools", "pool-a")).ToContainTextAsync("Up");
     }
 }

@@ -36,8 +36,8 @@ public sealed partial class UsageTests(BrowserFixture browser, ITestOutputHelper
         var page = await Operator.OpenAsync(browser.Browser, host);
         await Operator.SignInAsync(page, Keys.Admin);
 
-        await Expect(await Operator.CellAsync(page, "Pools", "pool-a", "Refused")).ToHaveTextAsync("1", new() { Timeout = 2000 });
-        await Expect(await Operator.CellAsync(page, "Pools", "pool-a", "Compute busy")).ToHaveTextAsync(DevicesBusy(), new() { Timeout = 2000 });
+        await Expect(await Operator.CellAsync(page, "Pools", "pool-a", "Refused")).ToHaveTextAsync("1", new() { Timeout = 15000 });
+        await Expect(await Operator.CellAsync(page, "Pools", "pool-a", "Compute busy")).ToHaveTextAsync(DevicesBusy(), new() { Timeout = 15000 });
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Leases" }).ClickAsync();
         await Expect(await Operator.CellAsync(page, "Leases", lease.Id, "Models")).ToHaveTextAsync("linear");
@@ -85,7 +85,7 @@ public sealed partial class UsageTests(BrowserFixture browser, ITestOutputHelper
         await lease.DisposeAsync();
 
         // Allocated figures drop when the workload ends; what it used stays counted for its tenant.
-        await Expect(await Operator.CellAsync(page, "Tenants", "alpha", "Leases")).ToHaveTextAsync("0 of 4", new() { Timeout = 2000 });
+        await Expect(await Operator.CellAsync(page, "Tenants", "alpha", "Leases")).ToHaveTextAsync("0 of 4", new() { Timeout = 15000 });
         await Expect(await Operator.CellAsync(page, "Tenants", "alpha", "Runs (compute-seconds)")).ToHaveTextAsync(new Regex(@"^1 run, [1-9]"));
     }
 

@@ -113,6 +113,18 @@ public sealed class LoopbackServer : IAsyncDisposable
         await App.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops the server for a restart on the same gRPC port: the port is held (<see cref="PortHold"/>) from the moment the
+    /// server has stopped, through the disposal of its services, until the caller disposes the hold right before the restart.
+    /// </summary>
+    public async Task<PortHold> StopHoldingPortAsync()
+    {
+        await App.StopAsync().ConfigureAwait(false);
+        var hold = PortHold.Take(GrpcPort);
+        await App.DisposeAsync().ConfigureAwait(false);
+        return hold;
+    }
+
     /// <summary>Whether a start failed because its port was taken (by another process, between picking and binding).</summary>
     public static bool IsAddressInUse(Exception exception) =>
         exception is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }

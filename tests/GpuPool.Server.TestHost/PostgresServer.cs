@@ -43,13 +43,36 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         await RunAsync(IsRoot ? "runuser" : Path.Combine(BinDirectory, "initdb"), [.. IsRoot ? new[] { "-u", "postgres", "--", Path.Combine(BinDirectory, "initdb") } : [], "-D", Path.Combine(directory, "data"), "-A", "trust", "-U", "pg", "--no-sync"]).ConfigureAwait(false);
-        var server = new PostgresServer(directory, FreePort());
-        await server.StartAgainAsync().ConfigureAwait(false);
-        return server;
+        // The port is free when picked but bound by the postmaster only later: another process may take it in between,
+        // and then the postmaster exits at once. Try again on a new port.
+        const int attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = new PostgresServer(directory, FreePort());
+            if (await server.TryStartAsync().ConfigureAwait(false) is not { } failure)
+            {
+                return server;
+            }
+
+            server._postmaster?.Dispose();
+            if (attempt == attempts)
+            {
+                throw new InvalidOperationException($"The postmaster exited at start {attempts} times; the last time: {failure}");
+            }
+        }
     }
 
-    /// <summary>Starts the postmaster on the existing data (after <see cref="StopAsync"/>).</summary>
+    /// <summary>Starts the postmaster on the existing data (after <see cref="StopAsync"/>), on the same port.</summary>
     public async Task StartAgainAsync()
+    {
+        if (await TryStartAsync().ConfigureAwait(false) is { } failure)
+        {
+            throw new InvalidOperationException($"The postmaster exited at start: {failure}");
+        }
+    }
+
+    /// <summary>Starts the postmaster and waits until it accepts connections; its standard error when it exits first.</summary>
+    private async Task<string?> TryStartAsync()
     {
         string[] postgres = [Path.Combine(BinDirectory, "postgres"), "-D", Path.Combine(_directory, "data"), "-k", _directory, "-p", Port.ToString(CultureInfo.InvariantCulture),
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=500", "-c", "synchronous_commit=off"];
@@ -58,22 +81,44 @@ public sealed class PostgresServer : IAsyncDisposable
             : new ProcessStartInfo(postgres[0], postgres[1..]);
         start.RedirectStandardError = true;
         start.RedirectStandardOutput = true;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _postmaster?.Dispose();
         _postmaster = Process.Start(start)!;
-        _postmaster.ErrorDataReceived += (_, _) => { };
+        _postmaster.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text)
+            {
+                errors.Enqueue(text);
+            }
+        };
         _postmaster.BeginErrorReadLine();
         _postmaster.BeginOutputReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30); // not a test clock: waiting for a child process
+        var deadline = DateTime.UtcNow.AddSeconds(60); // not a test clock: waiting for a child process
         while (true)
         {
             try
             {
                 await using var connection = new NpgsqlConnection(AdminConnectionString);
                 await connection.OpenAsync().ConfigureAwait(false);
-                return;
+                await using var where = new NpgsqlCommand("SELECT current_setting('data_directory')", connection);
+                var directory = (string?)await where.ExecuteScalarAsync().ConfigureAwait(false);
+                if (string.Equals(Path.GetFullPath(directory ?? ""), Path.GetFullPath(Path.Combine(_directory, "data")), StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                // Another test run's PostgreSQL took the port first: ours cannot bind it.
+                await StopAsync().ConfigureAwait(false);
+                return $"port {Port} is served by another PostgreSQL (data directory {directory})";
             }
             catch (NpgsqlException) when (DateTime.UtcNow < deadline && !_postmaster.HasExited)
             {
                 await Task.Delay(50).ConfigureAwait(false);
+            }
+            catch (NpgsqlException) when (_postmaster.HasExited)
+            {
+                await _postmaster.WaitForExitAsync().ConfigureAwait(false); // the last lines of standard error
+                return $"exit code {_postmaster.ExitCode} on port {Port}: {string.Join('\n', errors.TakeLast(5))}";
             }
         }
     }
@@ -86,7 +131,7 @@ public sealed class PostgresServer : IAsyncDisposable
             return;
         }
 
-        await RunAsync("kill", ["-INT", postmaster.Id.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        ProcessSignal.Send(postmaster.Id, ProcessSignal.SigInt);
         await postmaster.WaitForExitAsync().ConfigureAwait(false);
     }
 

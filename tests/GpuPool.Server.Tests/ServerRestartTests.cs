@@ -16,7 +16,9 @@ public sealed class ServerRestartTests(ITestOutputHelper output)
         await KeepAliveTests.WaitForSession(pool);
         var lease = await pool.LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 100));
 
-        await server.DisposeAsync();
+        // The port stays held while the stopped server's services are disposed; released for the restart.
+        var hold = await server.StopHoldingPortAsync();
+        hold.Dispose();
         await using var restarted = await ServerHost.StartAsync(output, grpcPort: port);
 
         await Signals.WhenCancelled(lease.LeaseLost);

@@ -7,7 +7,7 @@ namespace GpuPool.Cli.Tests.Support;
 /// <summary>The real gpupool process (gpupool.dll from the CLI's output folder), its stdout read line by line as it comes.</summary>
 internal sealed class GpupoolProcess : IDisposable
 {
-    public static readonly TimeSpan Ceiling = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Ceiling = TimeSpan.FromSeconds(120);
 
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();

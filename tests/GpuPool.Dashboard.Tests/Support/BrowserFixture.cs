@@ -13,6 +13,8 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Generous for a loaded 2-core CI machine: each expectation still passes as soon as the page shows what it waits for.
+        Assertions.SetDefaultExpectTimeout(15000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

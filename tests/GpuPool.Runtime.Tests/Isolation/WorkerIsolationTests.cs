@@ -46,7 +46,9 @@ public sealed class WorkerIsolationTests
         var light = fixture.Load(neighbour, TestModels.Linear(8, 4));
         var worker = workers.WorkerOf(isolated.Id)!;
         var firstPid = worker.ProcessId!.Value;
-        var bigInput = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(TestModels.Weights(1, 64 * size), 64, size) };
+        // Seconds of work even on a fast machine, so the kill certainly lands while the run is in flight.
+        const int batch = 4096;
+        var bigInput = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(TestModels.Weights(1, batch * size), batch, size) };
         var lightInput = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(TestModels.Weights(2, 8), 1, 8) };
 
         var doomed = Task.Run(async () => await heavy.RunAsync(bigInput));
@@ -162,7 +164,7 @@ public sealed class WorkerIsolationTests
 
         fixture.Table.Release(isolated);
 
-        Assert.True(process.HasExited || process.WaitForExit(TimeSpan.FromSeconds(5)));
+        Assert.True(process.HasExited || process.WaitForExit(Guard));
         await Assert.ThrowsAnyAsync<GpuPoolRejectedException>(() => run.WaitAsync(Guard));
     }
 }

@@ -18,8 +18,9 @@ public class GpuCheckTests
         driver.TotalMemory = ByteSize.GiB(141);
         var nvml = new FakeNvml();
         nvml.Gpus.Add(new FakeGpu { Uuid = "GPU-" + CudaDevices.FormatUuid(NvidiaTestPool.Uuid0) });
-        // A window long enough that each lease runs even on a loaded CI machine (0.3 s once gave a lease no run).
-        var settings = new CheckSettings { Size = 16, Iterations = 1, DataType = GemmDataType.Fp16, Seconds = 1.5, SoloSeconds = 0.3, RampSeconds = 0.1 };
+        // A window long enough that each lease runs even on a loaded 2-core CI machine (0.3 s once gave a lease no run):
+        // the per-lease run count below is what shows every share was served, the achieved sum alone would not.
+        var settings = new CheckSettings { Size = 16, Iterations = 1, DataType = GemmDataType.Fp16, Seconds = 5, SoloSeconds = 0.3, RampSeconds = 0.1 };
         using var output = new StringWriter();
         JsonLine.Output = output;
         bool memoryPassed;

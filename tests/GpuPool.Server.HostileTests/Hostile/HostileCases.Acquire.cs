@@ -72,7 +72,7 @@ internal static partial class HostileCases
     }
 
     private static Task<StatusCode> AcquireStatus(HostileContext c, V1.SliceRequest? slice, bool wait = false) =>
-        HostileContext.StatusOf(() => c.Leases.AcquireAsync(new V1.AcquireRequest { Slice = slice, Wait = wait }, PoolServer.Key(TestKeys.Alpha), deadline: DateTime.UtcNow.AddSeconds(20)).ResponseAsync);
+        HostileContext.StatusOf(() => c.Leases.AcquireAsync(new V1.AcquireRequest { Slice = slice, Wait = wait }, PoolServer.Key(TestKeys.Alpha), deadline: DateTime.UtcNow.AddSeconds(120)).ResponseAsync);
 
     private static async Task<StatusCode> RawAcquireStatus(HostileContext c, ProtoBytes slice)
     {

@@ -42,7 +42,7 @@ public sealed class SessionCallIdTests
 
     private static async Task<V1.SessionReply> NextReplyAsync(IAsyncStreamReader<V1.SessionEvent> events)
     {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         while (await events.MoveNext(guard.Token))
         {
             if (events.Current.Reply is { } reply)

@@ -7,7 +7,11 @@ using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.HostileTests.Hostile;
 
-/// <summary>Uploads that try to make the server hold memory or a call open: cut off by configured limits.</summary>
+/// <summary>
+/// Uploads that try to make the server hold memory or a call open: cut off by configured limits. Run alone: the allocation
+/// check counts every thread of the process (the server allocates on pool threads, not the test's).
+/// </summary>
+[Collection(ProcessAllocationGroup.Name)]
 public sealed class UploadLimitTests
 {
     [Fact]

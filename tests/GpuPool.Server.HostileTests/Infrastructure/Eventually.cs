@@ -5,7 +5,7 @@ internal static class Eventually
 {
     public static async Task<bool> Until(Func<bool> condition, TimeSpan? guard = null)
     {
-        using var timeout = new CancellationTokenSource(guard ?? TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(guard ?? TimeSpan.FromSeconds(120));
         while (!condition())
         {
             try

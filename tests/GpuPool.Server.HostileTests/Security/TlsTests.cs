@@ -69,7 +69,7 @@ public sealed class TlsTests : IAsyncLifetime
         using var channel = GrpcChannel.ForAddress(plaintext);
         var leases = new V1.Leases.LeasesClient(channel);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => leases.ListAsync(new V1.ListLeasesRequest(), PoolServer.Key(TestKeys.Alpha), deadline: DateTime.UtcNow.AddSeconds(20)).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() => leases.ListAsync(new V1.ListLeasesRequest(), PoolServer.Key(TestKeys.Alpha), deadline: DateTime.UtcNow.AddSeconds(120)).ResponseAsync);
 
         Assert.NotEqual(StatusCode.OK, error.StatusCode);
         Assert.NotEqual(StatusCode.DeadlineExceeded, error.StatusCode);

@@ -32,7 +32,9 @@ public sealed class DurableLeaseTests(ITestOutputHelper output) : IDisposable
         var session = ((Remote.RemoteGpuPool)pool).Session;
         var oldInstance = session.ServerInstance;
 
-        await server.DisposeAsync();
+        // The port stays held while the stopped server's services are disposed; released for the restart.
+        var hold = await server.StopHoldingPortAsync();
+        hold.Dispose();
         await using var restarted = await ServerHost.StartAsync(output, settings: Durable(_dir), grpcPort: port);
         var table = restarted.Services.GetRequiredService<LeaseTable>();
         Assert.True(table.TryGet(lease.Id, out var restored));
@@ -95,15 +97,17 @@ public sealed class DurableLeaseTests(ITestOutputHelper output) : IDisposable
     public async Task ServerRestarts_DeviceDrainedByAdmin_StaysDraining()
     {
         V1.Device device;
-        int port;
-        await using (var server = await ServerHost.StartAsync(output, settings: Durable(_dir)))
+        var server = await ServerHost.StartAsync(output, settings: Durable(_dir));
+        var port = server.GrpcPort;
+        using (var admin = Clients.RawClient(server.Address, Keys.Admin))
         {
-            port = server.GrpcPort;
-            using var admin = Clients.RawClient(server.Address, Keys.Admin);
             device = Assert.Single((await admin.Admin.GetInventoryAsync(new V1.AdminGetInventoryRequest(), admin.Headers)).Devices).Device;
             await admin.Admin.DrainDeviceAsync(new V1.DrainDeviceRequest { Node = device.Node, DeviceId = device.Id, Draining = true }, admin.Headers);
         }
 
+        // The port stays held while the stopped server's services are disposed; released for the restart.
+        var hold = await server.StopHoldingPortAsync();
+        hold.Dispose();
         await using var restarted = await ServerHost.StartAsync(output, settings: Durable(_dir), grpcPort: port);
         await using var client = Clients.Sdk(restarted.Address, Keys.Alpha);
         var pool = client.GetRequiredService<IGpuPool>();

@@ -38,9 +38,11 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output)
             Assert.Matches(@"gpupool_device_compute_allocated\{otel_scope_name=""GpuPool.Runtime"",gpupool_device=""cpu0""\} 200\n", open);
         }
 
-        // The session stream ends on the server shortly after the client closes it.
+        // The session stream ends on the server shortly after the client closes it; its request duration is recorded just after.
+        const string sessionClosed = "sessions_active{otel_scope_name=\"GpuPool.Server\"} 0\n";
+        const string sessionRecorded = "rpc_method=\"/gpupool.v1.Leases/Session\"}";
         var text = await ScrapeAsync(server);
-        for (var deadline = DateTime.UtcNow + Signals.Ceiling; !text.Contains("sessions_active{otel_scope_name=\"GpuPool.Server\"} 0\n", StringComparison.Ordinal) && DateTime.UtcNow < deadline; text = await ScrapeAsync(server))
+        for (var deadline = DateTime.UtcNow + Signals.Ceiling; !(text.Contains(sessionClosed, StringComparison.Ordinal) && text.Contains(sessionRecorded, StringComparison.Ordinal)) && DateTime.UtcNow < deadline; text = await ScrapeAsync(server))
         {
             await Task.Delay(10);
         }

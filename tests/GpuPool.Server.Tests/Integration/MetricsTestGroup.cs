@@ -1,6 +1,9 @@
 namespace GpuPool.Server.Tests.Integration;
 
-/// <summary>Metric tests run alone: an OpenTelemetry exporter sees every meter of its name in the process, other tests' servers included.</summary>
+/// <summary>
+/// Metric and trace tests run alone: an OpenTelemetry exporter or tracer sees every meter or source of its name in the
+/// process, other tests' servers included.
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MetricsTestGroup
 {

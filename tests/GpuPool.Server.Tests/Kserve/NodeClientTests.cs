@@ -10,7 +10,7 @@ public sealed class NodeClientTests(ITestOutputHelper output) : IDisposable
 {
     private readonly KserveRepository _repository = new();
 
-    [Fact]
+    [NodeFact]
     public async Task NodeGrpcClient_MetadataAndInference_AnswersEqualToOnnxRuntime()
     {
         var (node, folder) = await NodeClient.PrepareAsync();
@@ -22,7 +22,7 @@ public sealed class NodeClientTests(ITestOutputHelper output) : IDisposable
             node,
             ["client.js", NodeClient.ProtoPath, $"127.0.0.1:{server.GrpcPort.ToString(CultureInfo.InvariantCulture)}", Keys.Alpha, "linear", xJson],
             folder,
-            TimeSpan.FromMinutes(1));
+            TimeSpan.FromMinutes(5));
 
         output.WriteLine(run.Stdout);
         output.WriteLine(run.Stderr);

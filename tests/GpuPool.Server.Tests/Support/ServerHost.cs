@@ -56,5 +56,8 @@ internal sealed class ServerHost : IAsyncDisposable
         return new ServerHost(server);
     }
 
+    /// <summary>Stops the server for a restart on <see cref="GrpcPort"/>: dispose the returned hold right before the restart.</summary>
+    public Task<PortHold> StopHoldingPortAsync() => _server.StopHoldingPortAsync();
+
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

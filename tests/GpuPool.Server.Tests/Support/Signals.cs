@@ -3,7 +3,7 @@ namespace GpuPool.Server.Tests.Support;
 /// <summary>Waits on signals (tokens, conditions the server reaches) with a generous ceiling instead of sleeping.</summary>
 internal static class Signals
 {
-    public static readonly TimeSpan Ceiling = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Ceiling = TimeSpan.FromSeconds(60);
 
     public static Task WhenCancelled(CancellationToken token)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GpuPool.Diagnostics;
+using GpuPool.Server.Tests.Integration;
 using GpuPool.Server.Tests.Support;
 using GpuPool.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,11 @@ using Xunit.Abstractions;
 
 namespace GpuPool.Server.Tests.Tracing;
 
-/// <summary>One trace shows the client and the server: the W3C context travels with the calls.</summary>
+/// <summary>
+/// One trace shows the client and the server: the W3C context travels with the calls. Not run in parallel with other
+/// tests: the tracer listens on the shared source names and would record other tests' servers too.
+/// </summary>
+[Collection(MetricsTestGroup.Name)]
 public sealed class TraceContextTests(ITestOutputHelper output)
 {
     private static readonly ActivitySource TestSource = new("GpuPool.Server.Tests.Tracing");
@@ -20,7 +25,7 @@ public sealed class TraceContextTests(ITestOutputHelper output)
         var spans = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder()
             .AddSource(TestSource.Name, GpuPoolInstruments.SdkMeter, GpuPoolInstruments.ServerMeter, GpuPoolInstruments.RuntimeMeter)
-            .AddInMemoryExporter(spans)
+            .AddProcessor(new LockedSpanList(spans))
             .Build();
         await using var server = await ServerHost.StartAsync(output);
         await using var client = Clients.Sdk(server.Address, Keys.Alpha);
@@ -36,7 +41,14 @@ public sealed class TraceContextTests(ITestOutputHelper output)
             await model.RunAsync(new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(new float[] { 1, 2, 3, 4 }, 1, 4) });
         }
 
-        tracing.ForceFlush();
+        // The server may end its Run span just after the client has the response.
+        await Signals.Until(() =>
+        {
+            lock (spans)
+            {
+                return spans.Exists(s => s.TraceId == traceId && s.Source.Name == GpuPoolInstruments.ServerMeter && s.DisplayName == "gpupool.v1.Inference/Run");
+            }
+        });
         List<Activity> trace;
         lock (spans)
         {
