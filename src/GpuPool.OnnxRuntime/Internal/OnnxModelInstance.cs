@@ -4,11 +4,19 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace GpuPool.OnnxRuntime.Internal;
 
-/// <summary>One ONNX Runtime session. Runs may be concurrent (InferenceSession.Run is thread-safe).</summary>
+/// <summary>
+/// One ONNX Runtime session. Runs may be concurrent (InferenceSession.Run is thread-safe); each takes a spare
+/// <see cref="OnnxInputBinding"/> (or makes one), so that a tensor run again is not wrapped again.
+/// </summary>
 internal sealed class OnnxModelInstance : IModelInstance
 {
     private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+    private readonly OnnxOutputReader _outputs;
+
+    // As many spare bindings as runs are likely at once on one model; more concurrent runs make their own.
+    private readonly OnnxInputBinding?[] _spares = new OnnxInputBinding?[Math.Clamp(Environment.ProcessorCount, 1, 4)];
 
     // Runs only read their options (no run is ever terminated through them), so one serves every run.
     private readonly RunOptions _runOptions = new();
@@ -18,7 +26,9 @@ internal sealed class OnnxModelInstance : IModelInstance
         _session = session;
         Inputs = [.. session.InputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
         Outputs = [.. session.OutputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
+        _inputNames = [.. session.InputMetadata.Keys];
         _outputNames = [.. session.OutputMetadata.Keys];
+        _outputs = new OnnxOutputReader(Outputs);
     }
 
     public IReadOnlyList<TensorInfo> Inputs { get; }
@@ -26,6 +36,46 @@ internal sealed class OnnxModelInstance : IModelInstance
     public IReadOnlyList<TensorInfo> Outputs { get; }
 
     public IReadOnlyDictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, in RunContext context)
+    {
+        var binding = RentBinding();
+        try
+        {
+            if (!binding.TryBind(inputs))
+            {
+                return RunByName(inputs);
+            }
+
+            try
+            {
+                return Read(Run(binding.Names, binding.Values));
+            }
+            finally
+            {
+                binding.Unbind();
+            }
+        }
+        finally
+        {
+            ReturnBinding(binding);
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        for (var i = 0; i < _spares.Length; i++)
+        {
+            Interlocked.Exchange(ref _spares[i], null)?.Dispose();
+        }
+
+        _runOptions.Dispose();
+    }
+
+    private static TensorInfo Describe(string name, NodeMetadata metadata) =>
+        new(name, OnnxTypes.ToPool(metadata.ElementDataType), [.. metadata.Dimensions.Select(d => (long)d)]);
+
+    /// <summary>Inputs that are not exactly the declared ones (the model's own check then names the problem): wrapped for this run only.</summary>
+    private Dictionary<string, TensorValue> RunByName(IReadOnlyDictionary<string, TensorValue> inputs)
     {
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
@@ -40,27 +90,7 @@ internal sealed class OnnxModelInstance : IModelInstance
                 made++;
             }
 
-            IDisposableReadOnlyCollection<OrtValue> results;
-            try
-            {
-                results = _session.Run(_runOptions, names, values, _outputNames);
-            }
-            catch (OnnxRuntimeException ex)
-            {
-                throw new InvalidPoolRequestException($"The model rejected the inputs: {ex.Message}", null, ex);
-            }
-
-            using (results)
-            {
-                var outputs = new Dictionary<string, TensorValue>(_outputNames.Length, StringComparer.Ordinal);
-                var i = 0;
-                foreach (var result in results)
-                {
-                    outputs.Add(_outputNames[i++], OnnxTensors.ToPool(result));
-                }
-
-                return outputs;
-            }
+            return Read(Run(names, values));
         }
         finally
         {
@@ -77,12 +107,57 @@ internal sealed class OnnxModelInstance : IModelInstance
         }
     }
 
-    public void Dispose()
+    private IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values)
     {
-        _session.Dispose();
-        _runOptions.Dispose();
+        try
+        {
+            return _session.Run(_runOptions, names, values, _outputNames);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InvalidPoolRequestException($"The model rejected the inputs: {ex.Message}", null, ex);
+        }
     }
 
-    private static TensorInfo Describe(string name, NodeMetadata metadata) =>
-        new(name, OnnxTypes.ToPool(metadata.ElementDataType), [.. metadata.Dimensions.Select(d => (long)d)]);
+    private Dictionary<string, TensorValue> Read(IDisposableReadOnlyCollection<OrtValue> results)
+    {
+        using (results)
+        {
+            var outputs = new Dictionary<string, TensorValue>(_outputNames.Length, StringComparer.Ordinal);
+            var i = 0;
+            foreach (var result in results)
+            {
+                outputs.Add(_outputNames[i], _outputs.Read(i, result));
+                i++;
+            }
+
+            return outputs;
+        }
+    }
+
+    private OnnxInputBinding RentBinding()
+    {
+        for (var i = 0; i < _spares.Length; i++)
+        {
+            if (Volatile.Read(ref _spares[i]) is not null && Interlocked.Exchange(ref _spares[i], null) is { } spare)
+            {
+                return spare;
+            }
+        }
+
+        return new OnnxInputBinding(_inputNames);
+    }
+
+    private void ReturnBinding(OnnxInputBinding binding)
+    {
+        for (var i = 0; i < _spares.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref _spares[i], binding, null) is null)
+            {
+                return;
+            }
+        }
+
+        binding.Dispose();
+    }
 }

@@ -95,6 +95,25 @@ internal sealed class RuntimeMetrics
         _busy.Add(seconds, Device(deviceId));
     }
 
+    /// <summary>Where the runs of <paramref name="lease"/> are counted (one per loaded model, so a run looks nothing up).</summary>
+    internal RunRecorder RecorderFor(LeaseEntry lease)
+    {
+        var deviceId = lease.Devices[0].Id;
+        var (device, tenant, leaseTally) = Usage.TalliesOf(lease.Id, lease.Tenant, deviceId);
+        return new RunRecorder(device, tenant, leaseTally, Tenant(lease.Tenant), Device(deviceId));
+    }
+
+    /// <summary>Counts one finished run of the recorder's lease, as <see cref="ModelRun(string, string, TimeSpan, string?)"/> does.</summary>
+    internal void ModelRun(RunRecorder recorder, TimeSpan elapsed)
+    {
+        recorder.Count(elapsed);
+        var seconds = elapsed.TotalSeconds;
+        _run.Record(seconds, recorder.TenantTag, recorder.DeviceTag);
+        _runs.Add(1, recorder.TenantTag, recorder.DeviceTag);
+        _computeUsed.Add(seconds, recorder.TenantTag);
+        _busy.Add(seconds, recorder.DeviceTag);
+    }
+
     internal void RunQueued(string tenant, string deviceId, TimeSpan waited) => _queue.Record(waited.TotalSeconds, Tenant(tenant), Device(deviceId));
 
     internal void RunRejected(string tenant, string deviceId, string reason)
