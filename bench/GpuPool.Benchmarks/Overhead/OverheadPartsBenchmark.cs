@@ -1,5 +1,6 @@
 using GpuPool.Benchmarks.Infrastructure;
 using GpuPool.Benchmarks.Memory;
+using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Embedded;
 using GpuPool.Runtime.Models;
 using GpuPool.Runtime.Scheduling;
@@ -10,7 +11,7 @@ namespace GpuPool.Benchmarks.Overhead;
 /// <summary>
 /// Where a lease's run time goes beyond a plain session's (the profile behind <c>overhead</c>): the same model run, in
 /// rotating rounds of one process, as a plain session (its own threads, then ONNX Runtime's global pool as the pool's
-/// sessions use), the pool's instance alone (tensor wrapping, no scheduling), the scheduler with empty work
+/// sessions use), the pool's instance alone (tensor wrapping, no scheduling), the input check, the run's metrics, the scheduler with empty work
 /// (admission, accounting, metrics), the host's run without the scheduler (working-memory check), the host's full run
 /// and the public lease handle. Prints each side's median and its difference to the plain session.
 /// </summary>
@@ -38,6 +39,9 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
         var loaded = ((EmbeddedModel)pooled).Loaded;
         var inputs = model.Inputs(pooled.Inputs);
         var context = new RunContext(scheduler.IntraOpThreadsFor(loaded.Lease));
+        var signature = new InputSignature(loaded.Instance.Inputs);
+        var metrics = provider.GetRequiredService<RuntimeMetrics>();
+        var recorder = metrics.RecorderFor(loaded.Lease);
         using var plain = new PlainSession(bytes, inputs);
         using var plainGlobal = new PlainSession(bytes, inputs, globalThreads: true);
 
@@ -46,6 +50,8 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
             new("plain", () => { plain.Run(); return ValueTask.CompletedTask; }),
             new("plain-global", () => { plainGlobal.Run(); return ValueTask.CompletedTask; }),
             new("instance", () => { loaded.Instance.Run(inputs, context); return ValueTask.CompletedTask; }),
+            new("validate", () => { signature.Validate(inputs); return ValueTask.CompletedTask; }),
+            new("record", () => { metrics.ModelRun(recorder, TimeSpan.FromTicks(230)); return ValueTask.CompletedTask; }),
             new("schedule-empty", async () => await scheduler.RunAsync(loaded.Lease, static _ => 0, token)),
             new("host-device", () => { loaded.RunOnDevice(inputs, context); return ValueTask.CompletedTask; }),
             new("host-run", async () => await loaded.RunAsync(inputs, token)),

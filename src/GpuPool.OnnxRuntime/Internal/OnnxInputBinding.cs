@@ -15,6 +15,7 @@ internal sealed class OnnxInputBinding : IDisposable
 {
     private readonly string[] _names;
     private readonly OrtValue[] _values;
+    private readonly Dictionary<string, OrtValue> _byName;
     private readonly MemoryHandle[] _pins;
     private readonly bool[] _owned;
     private readonly OrtValue?[] _cached;
@@ -28,6 +29,7 @@ internal sealed class OnnxInputBinding : IDisposable
     {
         _names = names;
         _values = new OrtValue[names.Length];
+        _byName = new Dictionary<string, OrtValue>(names.Length, StringComparer.Ordinal);
         _pins = new MemoryHandle[names.Length];
         _owned = new bool[names.Length];
         _cached = new OrtValue?[names.Length];
@@ -37,11 +39,8 @@ internal sealed class OnnxInputBinding : IDisposable
         _shapes = new long[names.Length][];
     }
 
-    /// <summary>The input names, in the order of <see cref="Values"/>.</summary>
-    public IReadOnlyCollection<string> Names => _names;
-
-    /// <summary>The bound values (valid until <see cref="Unbind"/>).</summary>
-    public IReadOnlyCollection<OrtValue> Values => _values;
+    /// <summary>The bound values by input name (valid until <see cref="Unbind"/>), as a plain session is given its inputs.</summary>
+    public IReadOnlyDictionary<string, OrtValue> Inputs => _byName;
 
     /// <summary>
     /// Binds <paramref name="inputs"/> when they are exactly the declared inputs; false (nothing bound) otherwise,
@@ -65,6 +64,7 @@ internal sealed class OnnxInputBinding : IDisposable
                 }
 
                 Bind(i, tensor);
+                _byName[_names[i]] = _values[i];
                 _bound = i + 1;
             }
         }
@@ -95,6 +95,7 @@ internal sealed class OnnxInputBinding : IDisposable
             _pins[i] = default;
         }
 
+        _byName.Clear();
         _bound = 0;
     }
 

@@ -47,7 +47,7 @@ internal sealed class OnnxModelInstance : IModelInstance
 
             try
             {
-                return Read(Run(binding.Names, binding.Values));
+                return Read(Run(binding.Inputs));
             }
             finally
             {
@@ -115,9 +115,23 @@ internal sealed class OnnxModelInstance : IModelInstance
         }
         catch (OnnxRuntimeException ex)
         {
-            throw new InvalidPoolRequestException($"The model rejected the inputs: {ex.Message}", null, ex);
+            throw Rejected(ex);
         }
     }
+
+    private IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs)
+    {
+        try
+        {
+            return _session.Run(_runOptions, inputs, _outputNames);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw Rejected(ex);
+        }
+    }
+
+    private static InvalidPoolRequestException Rejected(OnnxRuntimeException ex) => new($"The model rejected the inputs: {ex.Message}", null, ex);
 
     private Dictionary<string, TensorValue> Read(IDisposableReadOnlyCollection<OrtValue> results)
     {
