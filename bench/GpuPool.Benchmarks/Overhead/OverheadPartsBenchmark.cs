@@ -1,5 +1,6 @@
 using GpuPool.Benchmarks.Infrastructure;
 using GpuPool.Benchmarks.Memory;
+using GpuPool.Benchmarks.Remote;
 using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Embedded;
 using GpuPool.Runtime.Models;
@@ -19,7 +20,7 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
 {
     public string Name => "overhead-parts";
 
-    public string Description => "profile of a lease run's overhead, part by part (plain, instance, scheduler, host, lease); --model (mlp), --rounds, --runs";
+    public string Description => "profile of a lease run's overhead, part by part (plain, instance, scheduler, host, lease); --model (mlp), --rounds, --runs, --no-token, --with-server";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
@@ -27,6 +28,10 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
         var rounds = args.GetInt("rounds", 15);
         var runs = args.GetInt("runs", 2000);
         var token = args.Has("no-token") ? CancellationToken.None : cancellationToken;
+
+        // --with-server: a server in this process, whose OpenTelemetry meter provider also observes the embedded
+        // pool's instruments (they are matched by meter name), as in the overhead benchmark's remote sides.
+        await using var server = args.Has("with-server") ? await BenchServer.StartAsync() : null;
 
         var services = new ServiceCollection().AddLogging();
         services.AddGpuPool().AddOnnxRuntime().ConfigureRuntime(o => o.Cpu.HostMemoryBytes = ByteSize.GiB(8));
@@ -71,7 +76,7 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
         }
 
         var baseline = sides[0];
-        var parts = new Dictionary<string, object?> { ["bench"] = Name, ["model"] = model.Name, ["token"] = token.CanBeCanceled };
+        var parts = new Dictionary<string, object?> { ["bench"] = Name, ["model"] = model.Name, ["token"] = token.CanBeCanceled, ["server"] = server is not null };
         foreach (var side in sides)
         {
             var added = side == baseline ? 0 : side.PairedMedian(baseline, static (s, p) => s - p);
