@@ -56,6 +56,7 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
     /// A run that finds a free slot and nobody waiting (<see cref="DeviceQueue.TryEnterNow"/>) runs at once on the
     /// caller's thread; otherwise it queues and ends early when <paramref name="cancellationToken"/> fires or the
     /// lease is lost (<see cref="LeaseEntry.LostToken"/>, an <see cref="OperationCanceledException"/> for that token).
+    /// The method is async for a run admitted at once too, so that its errors land in the returned task like any run's.
     /// </remarks>
     public async ValueTask<T> RunAsync<T>(LeaseEntry lease, Func<RunContext, T> work, CancellationToken cancellationToken = default)
     {
@@ -75,7 +76,6 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
             return Execute(queue, admission, lease, work, cancellationToken);
         }
 
-        // Errors stay in the returned task, as for any run (the method is async for that, not for a wait).
         return await QueueAsync(queue, lease, work, cancellationToken).ConfigureAwait(false);
     }
 
