@@ -17,9 +17,21 @@ internal sealed class PlainSession : IDisposable
     private readonly string[] _outputNames;
     private readonly RunOptions _runOptions = new();
 
-    public PlainSession(byte[] model, IReadOnlyDictionary<string, TensorValue> inputs)
+    /// <param name="model">The model's bytes.</param>
+    /// <param name="inputs">The inputs every run takes.</param>
+    /// <param name="globalThreads">Run on ONNX Runtime's global thread pool (as the pool's sessions do) instead of threads of its own.</param>
+    public PlainSession(byte[] model, IReadOnlyDictionary<string, TensorValue> inputs, bool globalThreads = false)
     {
-        _session = new InferenceSession(model);
+        using (var options = new SessionOptions())
+        {
+            if (globalThreads)
+            {
+                options.DisablePerSessionThreads();
+            }
+
+            _session = new InferenceSession(model, options);
+        }
+
         _outputNames = [.. _session.OutputMetadata.Keys];
         foreach (var (name, tensor) in inputs)
         {

@@ -4,12 +4,19 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace GpuPool.OnnxRuntime.Internal;
 
-/// <summary>One ONNX Runtime session. Runs may be concurrent (InferenceSession.Run is thread-safe).</summary>
+/// <summary>
+/// One ONNX Runtime session. Runs may be concurrent (InferenceSession.Run is thread-safe); each takes a spare
+/// <see cref="OnnxInputBinding"/> (or makes one), so that a tensor run again is not wrapped again.
+/// </summary>
 internal sealed class OnnxModelInstance : IModelInstance
 {
     private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly OnnxOutputTargets _outputTargets;
+
+    // As many spare bindings as runs are likely at once on one model; more concurrent runs make their own.
+    private readonly OnnxInputBinding?[] _spares = new OnnxInputBinding?[Math.Clamp(Environment.ProcessorCount, 1, 4)];
 
     // Runs only read their options (no run is ever terminated through them), so one serves every run.
     private readonly RunOptions _runOptions = new();
@@ -19,6 +26,7 @@ internal sealed class OnnxModelInstance : IModelInstance
         _session = session;
         Inputs = [.. session.InputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
         Outputs = [.. session.OutputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
+        _inputNames = [.. session.InputMetadata.Keys];
         _outputNames = [.. session.OutputMetadata.Keys];
         _outputTargets = new OnnxOutputTargets(session, _outputNames);
     }
@@ -28,6 +36,51 @@ internal sealed class OnnxModelInstance : IModelInstance
     public IReadOnlyList<TensorInfo> Outputs { get; }
 
     public IReadOnlyDictionary<string, TensorValue> Run(IReadOnlyDictionary<string, TensorValue> inputs, in RunContext context)
+    {
+        if (inputs is TargetedRunInputs)
+        {
+            return RunByName(inputs); // outputs go to the client's shared memory: written there in place where they can be
+        }
+
+        var binding = RentBinding();
+        try
+        {
+            if (!binding.TryBind(inputs))
+            {
+                return RunByName(inputs);
+            }
+
+            try
+            {
+                return Read(Run(binding.Inputs));
+            }
+            finally
+            {
+                binding.Unbind();
+            }
+        }
+        finally
+        {
+            ReturnBinding(binding);
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        for (var i = 0; i < _spares.Length; i++)
+        {
+            Interlocked.Exchange(ref _spares[i], null)?.Dispose();
+        }
+
+        _runOptions.Dispose();
+    }
+
+    private static TensorInfo Describe(string name, NodeMetadata metadata) =>
+        new(name, OnnxTypes.ToPool(metadata.ElementDataType), [.. metadata.Dimensions.Select(d => (long)d)]);
+
+    /// <summary>Inputs that are not exactly the declared ones (the model's own check then names the problem): wrapped for this run only.</summary>
+    private Dictionary<string, TensorValue> RunByName(IReadOnlyDictionary<string, TensorValue> inputs)
     {
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
@@ -43,22 +96,24 @@ internal sealed class OnnxModelInstance : IModelInstance
                 made++;
             }
 
-            IDisposableReadOnlyCollection<OrtValue> results;
+            if (targets is null)
+            {
+                return Read(Run(names, values));
+            }
+
             try
             {
-                if (targets is not null && _outputTargets.TryRunInto(_session, _runOptions, names, values, inputs, targets) is { } written)
+                if (_outputTargets.TryRunInto(_session, _runOptions, names, values, inputs, targets) is { } written)
                 {
                     return written;
                 }
-
-                results = _session.Run(_runOptions, names, values, _outputNames);
             }
             catch (OnnxRuntimeException ex)
             {
-                throw new InvalidPoolRequestException($"The model rejected the inputs: {ex.Message}", null, ex);
+                throw Rejected(ex);
             }
 
-            using (results)
+            using (var results = Run(names, values))
             {
                 var outputs = new Dictionary<string, TensorValue>(_outputNames.Length, StringComparer.Ordinal);
                 var i = 0;
@@ -86,12 +141,72 @@ internal sealed class OnnxModelInstance : IModelInstance
         }
     }
 
-    public void Dispose()
+    private IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values)
     {
-        _session.Dispose();
-        _runOptions.Dispose();
+        try
+        {
+            return _session.Run(_runOptions, names, values, _outputNames);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw Rejected(ex);
+        }
     }
 
-    private static TensorInfo Describe(string name, NodeMetadata metadata) =>
-        new(name, OnnxTypes.ToPool(metadata.ElementDataType), [.. metadata.Dimensions.Select(d => (long)d)]);
+    private IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyDictionary<string, OrtValue> inputs)
+    {
+        try
+        {
+            return _session.Run(_runOptions, inputs, _outputNames);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw Rejected(ex);
+        }
+    }
+
+    private static InvalidPoolRequestException Rejected(OnnxRuntimeException ex) => new($"The model rejected the inputs: {ex.Message}", null, ex);
+
+    private Dictionary<string, TensorValue> Read(IDisposableReadOnlyCollection<OrtValue> results)
+    {
+        using (results)
+        {
+            var outputs = new Dictionary<string, TensorValue>(_outputNames.Length, StringComparer.Ordinal);
+            var i = 0;
+            foreach (var result in results)
+            {
+                // The shape is asked of every value: a model's declared output shapes are not always its real ones.
+                outputs.Add(_outputNames[i], OnnxTensors.ToPool(result));
+                i++;
+            }
+
+            return outputs;
+        }
+    }
+
+    private OnnxInputBinding RentBinding()
+    {
+        for (var i = 0; i < _spares.Length; i++)
+        {
+            if (Volatile.Read(ref _spares[i]) is not null && Interlocked.Exchange(ref _spares[i], null) is { } spare)
+            {
+                return spare;
+            }
+        }
+
+        return new OnnxInputBinding(_inputNames);
+    }
+
+    private void ReturnBinding(OnnxInputBinding binding)
+    {
+        for (var i = 0; i < _spares.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref _spares[i], binding, null) is null)
+            {
+                return;
+            }
+        }
+
+        binding.Dispose();
+    }
 }

@@ -88,11 +88,22 @@ internal sealed class RuntimeMetrics
     internal void ModelRun(string tenant, string deviceId, TimeSpan elapsed, string? leaseId = null)
     {
         Usage.Run(leaseId, tenant, deviceId, elapsed);
-        var seconds = elapsed.TotalSeconds;
-        _run.Record(seconds, Tenant(tenant), Device(deviceId));
-        _runs.Add(1, Tenant(tenant), Device(deviceId));
-        _computeUsed.Add(seconds, Tenant(tenant));
-        _busy.Add(seconds, Device(deviceId));
+        RecordRun(elapsed.TotalSeconds, Tenant(tenant), Device(deviceId));
+    }
+
+    /// <summary>Where the runs of <paramref name="lease"/> are counted (one per loaded model, so a run looks nothing up).</summary>
+    internal RunRecorder RecorderFor(LeaseEntry lease)
+    {
+        var deviceId = lease.Devices[0].Id;
+        var (device, tenant, leaseTally) = Usage.TalliesOf(lease.Id, lease.Tenant, deviceId);
+        return new RunRecorder(device, tenant, leaseTally, Tenant(lease.Tenant), Device(deviceId));
+    }
+
+    /// <summary>Counts one finished run of the recorder's lease, as <see cref="ModelRun(string, string, TimeSpan, string?)"/> does.</summary>
+    internal void ModelRun(RunRecorder recorder, TimeSpan elapsed)
+    {
+        recorder.Count(elapsed);
+        RecordRun(elapsed.TotalSeconds, recorder.TenantTag, recorder.DeviceTag);
     }
 
     internal void RunQueued(string tenant, string deviceId, TimeSpan waited) => _queue.Record(waited.TotalSeconds, Tenant(tenant), Device(deviceId));
@@ -123,6 +134,14 @@ internal sealed class RuntimeMetrics
 
         _tenantMemory.Add(sign * allocation.MemoryBytes * allocation.Descriptors.Count, Tenant(lease.Tenant));
         _tenantCompute.Add(sign * (long)allocation.Milli * allocation.Descriptors.Count, Tenant(lease.Tenant));
+    }
+
+    private void RecordRun(double seconds, KeyValuePair<string, object?> tenant, KeyValuePair<string, object?> device)
+    {
+        _run.Record(seconds, tenant, device);
+        _runs.Add(1, tenant, device);
+        _computeUsed.Add(seconds, tenant);
+        _busy.Add(seconds, device);
     }
 
     private static KeyValuePair<string, object?> Tenant(string tenant) => new(GpuPoolInstruments.TenantTag, tenant);

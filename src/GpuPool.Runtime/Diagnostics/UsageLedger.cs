@@ -24,6 +24,10 @@ internal sealed class UsageLedger
         }
     }
 
+    /// <summary>The tallies a lease's runs on a device add to, for <see cref="RunRecorder"/> (the lease's is forgotten with it).</summary>
+    public (RunTally Device, RunTally Tenant, RunTally Lease) TalliesOf(string leaseId, string tenant, string deviceId) =>
+        (_devices.GetOrAdd(deviceId, static _ => new RunTally()), TenantOf(tenant).Runs, _leases.GetOrAdd(leaseId, static _ => new RunTally()));
+
     /// <summary>Counts one refused request (a lease or a run) of <paramref name="tenant"/>.</summary>
     public void Rejected(string tenant, string reason) => TenantOf(tenant).Reject(reason);
 
@@ -41,30 +45,6 @@ internal sealed class UsageLedger
         _tenants.ToDictionary(t => t.Key, t => t.Value.Read(), StringComparer.Ordinal);
 
     private TenantTally TenantOf(string tenant) => _tenants.GetOrAdd(tenant, static _ => new TenantTally());
-
-    private sealed class RunTally
-    {
-        private readonly Lock _lock = new();
-        private long _runs;
-        private TimeSpan _time;
-
-        public void Add(TimeSpan elapsed)
-        {
-            lock (_lock)
-            {
-                _runs++;
-                _time += elapsed;
-            }
-        }
-
-        public RunUsage Read()
-        {
-            lock (_lock)
-            {
-                return new RunUsage(_runs, _time);
-            }
-        }
-    }
 
     private sealed class TenantTally
     {

@@ -19,6 +19,9 @@ internal sealed class EmbeddedModel(LoadedModel model) : PooledModel
 
     public override long MemoryBytes => model.MemoryBytes;
 
+    /// <summary>The host's model behind this handle.</summary>
+    internal LoadedModel Loaded => model;
+
     public override ValueTask<IReadOnlyDictionary<string, TensorValue>> RunAsync(IReadOnlyDictionary<string, TensorValue> inputs, CancellationToken cancellationToken = default) =>
         model.RunAsync(inputs, cancellationToken);
 

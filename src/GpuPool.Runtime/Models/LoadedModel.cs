@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 
 namespace GpuPool.Runtime.Models;
@@ -13,8 +14,10 @@ internal sealed class LoadedModel
     private readonly ModelBatcher? _batcher;
     private readonly Lock _charging = new();
     private readonly long _loadedBytes;
+    private readonly InputSignature _signature;
+    private readonly RunRecorder _recorder;
     private long _workingBytes;
-    private bool _unloaded;
+    private volatile bool _unloaded;
 
     internal LoadedModel(ModelHost host, string id, LeaseEntry lease, string name, ModelFormat format, SharedModel shared, long memoryBytes, Func<LoadedModel, ModelBatcher?> batcher)
     {
@@ -25,6 +28,8 @@ internal sealed class LoadedModel
         Format = format;
         Shared = shared;
         _loadedBytes = memoryBytes;
+        _signature = new InputSignature(shared.Instance.Inputs);
+        _recorder = host.Metrics.RecorderFor(lease);
         _batcher = batcher(this);
     }
 
@@ -63,16 +68,7 @@ internal sealed class LoadedModel
     }
 
     /// <summary>True once unloaded.</summary>
-    public bool IsUnloaded
-    {
-        get
-        {
-            lock (_charging)
-            {
-                return _unloaded;
-            }
-        }
-    }
+    public bool IsUnloaded => _unloaded;
 
     /// <summary>True when requests to this model are combined into batches.</summary>
     public bool IsBatching => _batcher is not null;
@@ -80,11 +76,12 @@ internal sealed class LoadedModel
     internal SharedModel Shared { get; }
 
     /// <summary>Validates the inputs and runs the model through the device scheduler.</summary>
+    /// <exception cref="LeaseLostException">The lease was lost before or while the run waited.</exception>
     public async ValueTask<IReadOnlyDictionary<string, TensorValue>> RunAsync(IReadOnlyDictionary<string, TensorValue> inputs, CancellationToken cancellationToken = default)
     {
         Lease.EnsureActive();
         ObjectDisposedException.ThrowIf(IsUnloaded, this);
-        ModelInputValidator.Validate(Instance.Inputs, inputs);
+        var elements = _signature.Validate(inputs);
 
         // A run holds a reference on the instance: unloading (or evicting) it meanwhile defers its disposal.
         if (!Shared.TryAcquire())
@@ -92,24 +89,25 @@ internal sealed class LoadedModel
             throw new ObjectDisposedException(nameof(LoadedModel), $"Model {Id} was unloaded.");
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lease.LostToken);
         try
         {
             if (_batcher is not null)
             {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lease.LostToken);
                 return await _batcher.RunAsync(inputs, linked.Token).ConfigureAwait(false);
             }
 
+            // The scheduler ends a waiting run when the lease is lost as well (no linked token per run).
             return await _host.Scheduler.RunAsync(
                 Lease,
                 context =>
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var outputs = RunOnDevice(inputs, context);
-                    _host.Metrics.ModelRun(Lease.Tenant, Lease.Devices[0].Id, Stopwatch.GetElapsedTime(started), Lease.Id);
+                    var outputs = RunSizedOnDevice(inputs, elements, context);
+                    _host.Metrics.ModelRun(_recorder, Stopwatch.GetElapsedTime(started));
                     return outputs;
                 },
-                linked.Token).ConfigureAwait(false);
+                cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (Lease.LostToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -145,14 +143,17 @@ internal sealed class LoadedModel
     /// is charged what that size measured, before it runs.
     /// </summary>
     /// <exception cref="QuotaExceededException">The lease cannot hold the working memory of a run this large.</exception>
-    internal IReadOnlyDictionary<string, TensorValue> RunOnDevice(IReadOnlyDictionary<string, TensorValue> inputs, RunContext context)
+    internal IReadOnlyDictionary<string, TensorValue> RunOnDevice(IReadOnlyDictionary<string, TensorValue> inputs, RunContext context) =>
+        RunSizedOnDevice(inputs, Shared.Working is null ? 0 : WorkingMemory.ElementsOf(inputs), context);
+
+    /// <summary>Runs the model on the device, as <see cref="RunOnDevice"/>, for inputs of <paramref name="elements"/> elements (known from their validation).</summary>
+    internal IReadOnlyDictionary<string, TensorValue> RunSizedOnDevice(IReadOnlyDictionary<string, TensorValue> inputs, long elements, RunContext context)
     {
         if (Shared.Working is not { } working)
         {
             return Instance.Run(inputs, context);
         }
 
-        var elements = WorkingMemory.ElementsOf(inputs);
         if (working.TryGetExtra(elements, out var known))
         {
             ChargeWorking(known, elements);

@@ -10,8 +10,7 @@ internal sealed partial class DeviceQueue
         RemoveEndedFlows();
         while (_running < Slots && _queued > 0)
         {
-            var reserve = Slots > 1 && _lastHighActivity != long.MinValue
-                && _time.GetElapsedTime(_lastHighActivity, now) <= _options.HighPriorityReserveWindow;
+            var reserve = IsHighReserved(now);
             LeaseFlow? best = null;
             var bestClass = int.MaxValue;
             foreach (var flow in _flows.Values)
@@ -21,28 +20,8 @@ internal sealed partial class DeviceQueue
                     continue;
                 }
 
-                Accrue(flow, now);
-                if (reserve && flow.Priority != LeasePriority.High && _runningOthers >= Slots - 1)
-                {
-                    continue;
-                }
-
-                // Class 0: owed its share. Class 1: borrowing idle capacity (Low last).
-                int cls;
-                if (flow.Tokens > 0)
-                {
-                    cls = 0;
-                }
-                else if (flow.HardCap)
-                {
-                    continue;
-                }
-                else
-                {
-                    cls = flow.Priority == LeasePriority.Low ? 2 : 1;
-                }
-
-                if (best is null || IsBefore(flow, cls, best, bestClass))
+                var cls = Eligibility(flow, reserve, now);
+                if (cls >= 0 && (best is null || IsBefore(flow, cls, best, bestClass)))
                 {
                     best = flow;
                     bestClass = cls;
@@ -57,26 +36,55 @@ internal sealed partial class DeviceQueue
             var run = best.Queue.First!.Value;
             best.Queue.RemoveFirst();
             _queued--;
-            _running++;
-            best.Running++;
-            if (best.Priority != LeasePriority.High)
-            {
-                _runningOthers++;
-            }
-            else
-            {
-                _lastHighActivity = now;
-            }
-
-            // Charge the expected time now so that concurrent slots are not all handed to one lease
-            // before its first run is measured; the difference is settled when the run ends.
-            var estimate = best.EstimateSeconds;
-            Charge(best, estimate);
-            (admitted ??= []).Add((run, new RunAdmission(best, estimate, ContextFor(best))));
+            (admitted ??= []).Add((run, Admit(best, now)));
         }
 
         ArmWakeTimer();
         return admitted;
+    }
+
+    /// <summary>True while a High-priority lease was active within the reserve window: one slot is kept for High runs.</summary>
+    private bool IsHighReserved(long now) =>
+        Slots > 1 && _lastHighActivity != long.MinValue && _time.GetElapsedTime(_lastHighActivity, now) <= _options.HighPriorityReserveWindow;
+
+    /// <summary>
+    /// Whether the flow may take a free slot now and in which class: 0 owed its share, 1 borrowing idle capacity,
+    /// 2 borrowing as a Low lease; -1 when it must wait (the High reserve, or its hard cap).
+    /// </summary>
+    private int Eligibility(LeaseFlow flow, bool reserve, long now)
+    {
+        Accrue(flow, now);
+        if (reserve && flow.Priority != LeasePriority.High && _runningOthers >= Slots - 1)
+        {
+            return -1;
+        }
+
+        if (flow.Tokens > 0)
+        {
+            return 0;
+        }
+
+        return flow.HardCap ? -1 : flow.Priority == LeasePriority.Low ? 2 : 1;
+    }
+
+    /// <summary>Gives the flow a slot, charging its expected time now (settled when the run ends).</summary>
+    private RunAdmission Admit(LeaseFlow flow, long now)
+    {
+        _running++;
+        flow.Running++;
+        if (flow.Priority != LeasePriority.High)
+        {
+            _runningOthers++;
+        }
+        else
+        {
+            _lastHighActivity = now;
+        }
+
+        // Charged in advance so that concurrent slots are not all handed to one lease before its first run is measured.
+        var estimate = flow.EstimateSeconds;
+        Charge(flow, estimate, now);
+        return new RunAdmission(flow, estimate, ContextFor(flow));
     }
 
     private static bool IsBefore(LeaseFlow flow, int cls, LeaseFlow best, int bestClass)
@@ -114,9 +122,9 @@ internal sealed partial class DeviceQueue
         }
     }
 
-    private void Charge(LeaseFlow flow, double seconds)
+    private void Charge(LeaseFlow flow, double seconds, long now)
     {
-        Accrue(flow, _time.GetTimestamp());
+        Accrue(flow, now);
         var bucket = BucketOf(flow);
         flow.Tokens = Math.Clamp(flow.Tokens - seconds, -bucket, bucket);
         flow.VirtualTime += seconds / flow.Weight;
@@ -171,6 +179,19 @@ internal sealed partial class DeviceQueue
             }
         }
 
-        _wakeTimer.Change(double.IsPositiveInfinity(due) ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(due), Timeout.InfiniteTimeSpan);
+        // Disarming a timer that is not armed is skipped: most dispatches find nobody hard-capped waiting.
+        if (double.IsPositiveInfinity(due))
+        {
+            if (_wakeArmed)
+            {
+                _wakeArmed = false;
+                _wakeTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            return;
+        }
+
+        _wakeArmed = true;
+        _wakeTimer.Change(TimeSpan.FromSeconds(due), Timeout.InfiniteTimeSpan);
     }
 }

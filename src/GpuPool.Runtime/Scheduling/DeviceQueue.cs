@@ -32,6 +32,7 @@ internal sealed partial class DeviceQueue : IDisposable
     private int _queued;
     private long _sequence;
     private long _lastHighActivity = long.MinValue;
+    private bool _wakeArmed;
     private double _deviceEstimateSeconds = 0.001;
 
     public DeviceQueue(DeviceDescriptor device, FairSchedulerOptions options, TimeProvider time, ILeaseStreamProvider? streams)
@@ -56,6 +57,35 @@ internal sealed partial class DeviceQueue : IDisposable
     /// <summary>CPU threads each run gets: the device's cores divided among the slots.</summary>
     public int ThreadsPerRun { get; }
 
+    /// <summary>
+    /// Admits a run of <paramref name="lease"/> at once when the device has a free slot, nobody is waiting and the
+    /// rules let this lease take it (the choice <see cref="Dispatch"/> would make with this run alone in the queue),
+    /// so that it runs on the caller's thread without queueing anything.
+    /// </summary>
+    public bool TryEnterNow(LeaseEntry lease, out RunAdmission admission)
+    {
+        lock (_lock)
+        {
+            admission = default;
+            if (_queued > 0 || _running >= Slots)
+            {
+                return false;
+            }
+
+            var now = _time.GetTimestamp();
+            var flow = Arrive(lease, now);
+            RemoveEndedFlows();
+            if (Eligibility(flow, IsHighReserved(now), now) < 0)
+            {
+                return false;
+            }
+
+            admission = Admit(flow, now);
+            return true;
+        }
+    }
+
+    /// <summary>Queues a run and completes when a slot is granted, or is cancelled by <paramref name="cancellationToken"/> or the loss of the lease.</summary>
     public ValueTask<RunAdmission> EnterAsync(LeaseEntry lease, CancellationToken cancellationToken)
     {
         PendingRun pending;
@@ -63,27 +93,10 @@ internal sealed partial class DeviceQueue : IDisposable
         lock (_lock)
         {
             var now = _time.GetTimestamp();
-            if (!_flows.TryGetValue(lease.Id, out var flow))
-            {
-                flow = new LeaseFlow(lease, now);
-                _flows.Add(lease.Id, flow);
-            }
-
+            var flow = Arrive(lease, now);
             if (flow.Queue.Count >= _options.MaxQueuedPerLease || _queued >= _options.MaxQueuedPerDevice)
             {
                 throw Rejection(flow);
-            }
-
-            if (!flow.IsBacklogged)
-            {
-                // A lease that was idle re-enters at the current virtual time, so it cannot claim the
-                // time it did not use; its bucket still holds what it saved (up to the burst window).
-                flow.VirtualTime = Math.Max(flow.VirtualTime, MinBackloggedVirtualTime());
-            }
-
-            if (flow.Priority == LeasePriority.High)
-            {
-                _lastHighActivity = now;
             }
 
             pending = new PendingRun(flow, ++_sequence);
@@ -93,14 +106,17 @@ internal sealed partial class DeviceQueue : IDisposable
         }
 
         Complete(admitted);
-        if (!pending.Admitted.Task.IsCompleted && cancellationToken.CanBeCanceled)
+        if (!pending.Admitted.Task.IsCompleted)
         {
-            pending.Registration = cancellationToken.Register(static (state, token) => ((DeviceQueue)((object[])state!)[0]).Cancel((PendingRun)((object[])state!)[1], token), new object[] { this, pending });
+            // A run waiting for a slot ends when its caller gives up or when its lease is lost.
+            pending.Registration = Watch(pending, cancellationToken);
+            pending.LostRegistration = Watch(pending, lease.LostToken);
 
             // Admitted by another thread meanwhile: nothing left to cancel.
             if (pending.Admitted.Task.IsCompleted)
             {
                 pending.Registration.Dispose();
+                pending.LostRegistration.Dispose();
             }
         }
 
@@ -121,12 +137,14 @@ internal sealed partial class DeviceQueue : IDisposable
             }
 
             flow.Running--;
-            Charge(flow, seconds - admission.ChargedSeconds);
+            Charge(flow, seconds - admission.ChargedSeconds, _time.GetTimestamp());
             flow.Executed += measured;
             flow.Runs++;
             flow.EstimateSeconds = (flow.EstimateSeconds * 0.8) + (seconds * 0.2);
             _deviceEstimateSeconds = (_deviceEstimateSeconds * 0.9) + (seconds * 0.1);
-            admitted = Dispatch();
+
+            // Nobody waiting: nothing to choose (ended flows go at the next arrival).
+            admitted = _queued > 0 ? Dispatch() : null;
         }
 
         Complete(admitted);
@@ -160,6 +178,7 @@ internal sealed partial class DeviceQueue : IDisposable
         foreach (var (run, admission) in admitted)
         {
             run.Registration.Dispose();
+            run.LostRegistration.Dispose();
             run.Admitted.TrySetResult(admission);
         }
     }
@@ -189,6 +208,9 @@ internal sealed partial class DeviceQueue : IDisposable
 
         if (removed)
         {
+            // The other token's registration goes too (the lease's may outlive many cancelled runs).
+            pending.Registration.Unregister();
+            pending.LostRegistration.Unregister();
             pending.Admitted.TrySetCanceled(token);
         }
 
@@ -213,6 +235,35 @@ internal sealed partial class DeviceQueue : IDisposable
         return new CapacityExceededException(
             $"Device {Device.Id} has {_queued} run(s) waiting ({flow.Queue.Count} of lease {flow.Id}; limits {_options.MaxQueuedPerLease} per lease, {_options.MaxQueuedPerDevice} per device). Retry after {retry.TotalMilliseconds:0.#} ms.",
             retry);
+    }
+
+    private CancellationTokenRegistration Watch(PendingRun pending, CancellationToken token) =>
+        token.CanBeCanceled
+            ? token.Register(static (state, token) => ((DeviceQueue)((object[])state!)[0]).Cancel((PendingRun)((object[])state!)[1], token), new object[] { this, pending })
+            : default;
+
+    /// <summary>The lease's flow on this device, created at its first run; an idle flow re-enters at the current virtual time.</summary>
+    private LeaseFlow Arrive(LeaseEntry lease, long now)
+    {
+        if (!_flows.TryGetValue(lease.Id, out var flow))
+        {
+            flow = new LeaseFlow(lease, now);
+            _flows.Add(lease.Id, flow);
+        }
+
+        if (!flow.IsBacklogged)
+        {
+            // A lease that was idle re-enters at the current virtual time, so it cannot claim the
+            // time it did not use; its bucket still holds what it saved (up to the burst window).
+            flow.VirtualTime = Math.Max(flow.VirtualTime, MinBackloggedVirtualTime());
+        }
+
+        if (flow.Priority == LeasePriority.High)
+        {
+            _lastHighActivity = now;
+        }
+
+        return flow;
     }
 
     private RunContext ContextFor(LeaseFlow flow) => new(ThreadsPerRun, _streams?.StreamFor(flow.Lease) ?? 0);

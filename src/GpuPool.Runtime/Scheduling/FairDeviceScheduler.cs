@@ -52,40 +52,31 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A run that finds a free slot and nobody waiting (<see cref="DeviceQueue.TryEnterNow"/>) runs at once on the
+    /// caller's thread; otherwise it queues and ends early when <paramref name="cancellationToken"/> fires or the
+    /// lease is lost (<see cref="LeaseEntry.LostToken"/>, an <see cref="OperationCanceledException"/> for that token).
+    /// The method is async for a run admitted at once too, so that its errors land in the returned task like any run's.
+    /// </remarks>
     public async ValueTask<T> RunAsync<T>(LeaseEntry lease, Func<RunContext, T> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(work);
         cancellationToken.ThrowIfCancellationRequested();
         var queue = QueueFor(lease.Devices[0]);
-        RunAdmission admission;
-        var enqueued = _time.GetTimestamp();
-        using (RuntimeActivity.Source.StartActivity(GpuPoolInstruments.QueueWaitSpan))
+        if (queue.TryEnterNow(lease, out var admission))
         {
-            try
+            if (RuntimeActivity.Source.HasListeners())
             {
-                admission = await queue.EnterAsync(lease, cancellationToken).ConfigureAwait(false);
+                // The span every run has, empty here: the run did not wait.
+                RuntimeActivity.Source.StartActivity(GpuPoolInstruments.QueueWaitSpan)?.Dispose();
             }
-            catch (CapacityExceededException ex)
-            {
-                Metrics?.RunRejected(lease.Tenant, queue.Device.Id, "queue_full");
-                RuntimeLog.RunRejected(_logger, lease.Id, queue.Device.Id, ex.RetryAfter ?? TimeSpan.Zero);
-                throw;
-            }
+
+            Metrics?.RunQueued(lease.Tenant, queue.Device.Id, TimeSpan.Zero);
+            return Execute(queue, admission, lease, work, cancellationToken);
         }
 
-        Metrics?.RunQueued(lease.Tenant, queue.Device.Id, _time.GetElapsedTime(enqueued));
-        using var execution = RuntimeActivity.Source.StartActivity(GpuPoolInstruments.ExecuteSpan);
-        var started = _executionClock.GetTimestamp();
-        try
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return work(admission.Context);
-        }
-        finally
-        {
-            queue.Exit(admission, _executionClock.GetElapsedTime(started));
-        }
+        return await QueueAsync(queue, lease, work, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Where queue waits and refused runs are counted (set by the engine's registration).</summary>
@@ -118,6 +109,45 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
         foreach (var queue in _devices.Values)
         {
             queue.Dispose();
+        }
+    }
+
+    private async ValueTask<T> QueueAsync<T>(DeviceQueue queue, LeaseEntry lease, Func<RunContext, T> work, CancellationToken cancellationToken)
+    {
+        RunAdmission admission;
+        var enqueued = _time.GetTimestamp();
+        using (RuntimeActivity.Source.StartActivity(GpuPoolInstruments.QueueWaitSpan))
+        {
+            try
+            {
+                admission = await queue.EnterAsync(lease, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CapacityExceededException ex)
+            {
+                Metrics?.RunRejected(lease.Tenant, queue.Device.Id, "queue_full");
+                RuntimeLog.RunRejected(_logger, lease.Id, queue.Device.Id, ex.RetryAfter ?? TimeSpan.Zero);
+                throw;
+            }
+        }
+
+        Metrics?.RunQueued(lease.Tenant, queue.Device.Id, _time.GetElapsedTime(enqueued));
+        return Execute(queue, admission, lease, work, cancellationToken);
+    }
+
+    /// <summary>Runs admitted work on the calling thread, measuring it for the lease's share.</summary>
+    private T Execute<T>(DeviceQueue queue, RunAdmission admission, LeaseEntry lease, Func<RunContext, T> work, CancellationToken cancellationToken)
+    {
+        using var execution = RuntimeActivity.Source.StartActivity(GpuPoolInstruments.ExecuteSpan);
+        var started = _executionClock.GetTimestamp();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lease.LostToken.ThrowIfCancellationRequested();
+            return work(admission.Context);
+        }
+        finally
+        {
+            queue.Exit(admission, _executionClock.GetElapsedTime(started));
         }
     }
 

@@ -10,5 +10,9 @@ internal sealed class PendingRun(LeaseFlow flow, long sequence)
 
     public TaskCompletionSource<RunAdmission> Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The caller's cancellation, while it waits.</summary>
     public CancellationTokenRegistration Registration { get; set; }
+
+    /// <summary>The loss of its lease, while it waits.</summary>
+    public CancellationTokenRegistration LostRegistration { get; set; }
 }
