@@ -80,7 +80,7 @@ internal sealed class OnnxModelInstance : IModelInstance
         new(name, OnnxTypes.ToPool(metadata.ElementDataType), [.. metadata.Dimensions.Select(d => (long)d)]);
 
     /// <summary>Inputs that are not exactly the declared ones (the model's own check then names the problem): wrapped for this run only.</summary>
-    private Dictionary<string, TensorValue> RunByName(IReadOnlyDictionary<string, TensorValue> inputs)
+    private IReadOnlyDictionary<string, TensorValue> RunByName(IReadOnlyDictionary<string, TensorValue> inputs)
     {
         var names = new string[inputs.Count];
         var values = new OrtValue[inputs.Count];
