@@ -128,16 +128,7 @@ internal sealed class OnnxModelInstance : IModelInstance
         }
         finally
         {
-            for (var i = 0; i < made; i++)
-            {
-                values[i].Dispose();
-            }
-
-            // Every pin, also one taken by a Wrap that then failed (an unset pin disposes as a no-op).
-            foreach (var pin in pins)
-            {
-                pin.Dispose();
-            }
+            OnnxTensors.Release(values, made, pins);
         }
     }
 

@@ -76,15 +76,7 @@ internal sealed class OnnxOutputTargets
         }
         finally
         {
-            for (var i = 0; i < made; i++)
-            {
-                values[i].Dispose();
-            }
-
-            foreach (var pin in pins)
-            {
-                pin.Dispose();
-            }
+            OnnxTensors.Release(values, made, pins);
         }
     }
 

@@ -98,4 +98,21 @@ internal static class OnnxTensors
             throw;
         }
     }
+
+    /// <summary>
+    /// Releases the first <paramref name="made"/> values made for a run and every pin that kept a tensor's managed
+    /// memory in place (also one taken by a <see cref="Wrap"/> that then failed: an unset pin disposes as a no-op).
+    /// </summary>
+    public static void Release(OrtValue[] values, int made, MemoryHandle[] pins)
+    {
+        for (var i = 0; i < made; i++)
+        {
+            values[i].Dispose();
+        }
+
+        foreach (var pin in pins)
+        {
+            pin.Dispose();
+        }
+    }
 }
