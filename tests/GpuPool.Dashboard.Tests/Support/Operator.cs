@@ -5,8 +5,12 @@ namespace GpuPool.Dashboard.Tests.Support;
 /// <summary>What an operator does on the pages, by label and role.</summary>
 internal static class Operator
 {
-    /// <summary>Within this a change on a pool must show without a reload.</summary>
-    public static readonly LocatorAssertionsToBeVisibleOptions Live = new() { Timeout = 15000 };
+    /// <summary>
+    /// Within this a change on a pool must show without a reload: the promise of docs/dashboard.md (the dashboard
+    /// reads its pools every 0.5 s, the page asks for changes every 0.5 s), kept at 2 s on purpose where other
+    /// checks wait longer (<see cref="BrowserFixture"/>).
+    /// </summary>
+    public static readonly LocatorAssertionsToBeVisibleOptions Live = new() { Timeout = 2000 };
 
     public static async Task<IPage> OpenAsync(IBrowser browser, DashboardHost host)
     {
