@@ -11,6 +11,8 @@ public sealed class DurableModelsTests : IDisposable
 {
     private readonly JournalDirectory _dir = new();
 
+    public DurableModelsTests() => GpuPool.Runtime.Tests.Memory.QuietProcess.Settle();
+
     public void Dispose() => _dir.Dispose();
 
     [Fact]
