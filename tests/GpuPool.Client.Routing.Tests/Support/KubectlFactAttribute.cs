@@ -7,7 +7,7 @@ public sealed class KubectlFactAttribute : FactAttribute
     {
         if (Kubectl.Path is null)
         {
-            Skip = "kubectl is not on PATH: install it (.ci/run does) to render deploy/kubernetes offline.";
+            Skip = "kubectl is not on PATH: install it (Debian: kubectl from the Kubernetes apt repository, or kubernetes-client) to render deploy/kubernetes offline; eng/prerequisites.sh does not install it.";
         }
     }
 }
