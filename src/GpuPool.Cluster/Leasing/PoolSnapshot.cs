@@ -38,6 +38,12 @@ internal sealed class PoolSnapshot
     /// <summary>Counts the changes that may have freed capacity (a placement that found nothing need not be tried again without one).</summary>
     public long Freed { get; private set; }
 
+    /// <summary>
+    /// The earliest expiry (Unix milliseconds, the database's clock) of a lease this view counted since its last
+    /// full read; 0 when one was unknown. Until then no lease it counts can have ended unannounced.
+    /// </summary>
+    public long EarliestExpiryMs { get; private set; } = long.MaxValue;
+
     /// <summary>The allocator over <paramref name="devices"/>, holding <paramref name="leases"/>; draining devices marked after.</summary>
     public static PoolSnapshot Build(IReadOnlyList<PoolDevice> devices, IReadOnlyList<LiveLeaseUsage> leases, IPlacementPolicy policy, DateTimeOffset readAt)
     {
@@ -52,6 +58,7 @@ internal sealed class PoolSnapshot
         }
 
         var snapshot = new PoolSnapshot(allocator, nodes, devices, readAt);
+        snapshot.EarliestExpiryMs = Earliest(leases);
         foreach (var lease in leases)
         {
             snapshot.Add(lease); // a lease the devices cannot hold (inconsistent rows) is left out: the grant re-checks
@@ -109,8 +116,12 @@ internal sealed class PoolSnapshot
 
         Devices = devices;
         ReadAt = readAt;
+        EarliestExpiryMs = Earliest(leases);
         return changed;
     }
+
+    /// <summary>Notes that a lease this view counts expires at <paramref name="expiresAtMs"/> (Unix milliseconds; 0 = unknown).</summary>
+    public void Expires(long expiresAtMs) => EarliestExpiryMs = Math.Min(EarliestExpiryMs, expiresAtMs);
 
     /// <summary>Counts a live lease; true when counted now or already; false when this view cannot hold it (it is wrong).</summary>
     public bool Add(LiveLeaseUsage lease)
@@ -153,6 +164,7 @@ internal sealed class PoolSnapshot
         }
 
         Leases[lease.LeaseId] = allocation;
+        Expires(lease.ExpiresAtMs);
         return true;
     }
 
@@ -206,6 +218,17 @@ internal sealed class PoolSnapshot
     {
         ArgumentNullException.ThrowIfNull(allocation);
         return new PlacementDecision(Allocator.Nodes[allocation.Node].Name, [.. allocation.Descriptors.Select(d => d.Id)], allocation.MemoryBytes);
+    }
+
+    private static long Earliest(IReadOnlyList<LiveLeaseUsage> leases)
+    {
+        var earliest = long.MaxValue;
+        foreach (var lease in leases)
+        {
+            earliest = Math.Min(earliest, lease.ExpiresAtMs);
+        }
+
+        return earliest;
     }
 
     private static NodeCapacity Capacity(IGrouping<string, PoolDevice> node)

@@ -8,7 +8,9 @@ namespace GpuPool.Cluster.Leasing;
 /// allocator: read in full once, then kept up to date from the pool's channel (grants of every server's batches,
 /// releases and ends by lease id) and this server's own grants; read again in full when it may be wrong (a
 /// notification it cannot apply, a node joined or died, a grant refused for capacity, the listener reconnected),
-/// when it is older than its maximum age, and before it answers that nothing fits. The grant transaction checks
+/// when it is older than its maximum age, and before it answers that nothing fits unless no lease it counts can have
+/// ended unannounced (every end is announced but an expiry: the view knows when each lease it counts expires, as
+/// granted or as last read, and a renewal only makes that later). The grant transaction checks
 /// capacity again under row locks: a stale view costs a retry, never an over-commit. The placement policy is
 /// created once and a read of the same nodes and devices is reconciled into the view in place, so that the
 /// policy keeps what it learned (the default policy learns the mix of requests) and its index; a placement that
@@ -75,7 +77,12 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                     return snapshot.Devices.Count == 0 || snapshot.Allocator.CouldEverFit(request) ? null : throw ClusterPlacer.NeverFits(request);
                 }
 
-                _stale = true; // an answer of "nothing fits" comes only from a view just read
+                if (!_stale && time.GetUtcNow().ToUnixTimeMilliseconds() < snapshot.EarliestExpiryMs && snapshot.Allocator.CouldEverFit(request))
+                {
+                    return null; // nothing it counts can have ended unannounced: the view is as good as a read
+                }
+
+                _stale = true; // else "nothing fits" comes only from a view just read
             }
         }
     }
@@ -92,10 +99,14 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                 return; // read again meanwhile: the new view has the lease, or hears of it
             }
 
-            var usage = new LiveLeaseUsage(lease.LeaseId, lease.NodeId, [.. lease.DeviceIds], lease.MemoryBytes, lease.Milli, lease.CpuMilli, lease.HostMemoryBytes);
+            var usage = new LiveLeaseUsage(lease.LeaseId, lease.NodeId, [.. lease.DeviceIds], lease.MemoryBytes, lease.Milli, lease.CpuMilli, lease.HostMemoryBytes, lease.ExpiresAt.ToUnixTimeMilliseconds());
             _seenWhileReading?.Add((usage, null)); // a read in flight may have missed it: counted again after it (idempotent)
             var asReserved = lease.NodeId == reservation.Decision.NodeId && lease.DeviceIds.SequenceEqual(reservation.Decision.DeviceIds);
-            if (!asReserved || !_current.Leases.TryAdd(lease.LeaseId, reservation.Allocation))
+            if (asReserved && _current.Leases.TryAdd(lease.LeaseId, reservation.Allocation))
+            {
+                _current.Expires(usage.ExpiresAtMs);
+            }
+            else
             {
                 _current.Free(reservation.Allocation); // elsewhere, or its notice came first and counted it
             }

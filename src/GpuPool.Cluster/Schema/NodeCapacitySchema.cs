@@ -5,7 +5,8 @@ namespace GpuPool.Cluster.Schema;
 /// single-server allocator would check (<c>NodeCapacity</c>: CPU in milli-cores, host memory in bytes; 0 = not
 /// declared, not limited, as the allocator reads it), and both grant functions are re-created to refuse a grant
 /// whose CPU or host memory, on top of what the node's live leases take (the same rule as for devices: not ended,
-/// not expired, granted in the node's current epoch), exceeds what the node declares: outcome 7.
+/// not expired, granted in the node's current epoch), exceeds what the node declares: outcome 7. A batched grant is
+/// announced with its CPU, host memory and expiry as well (<c>"u"</c>, <c>"h"</c>, <c>"x"</c>: Unix milliseconds).
 /// </summary>
 internal static class NodeCapacitySchema
 {
@@ -340,7 +341,8 @@ internal static class NodeCapacitySchema
                 RETURNING r.i, v_choice = 1, 0, l.fencing_token, l.granted_at, l.expires_at, l.memory_bytes, l.node_epoch;
 
                 PERFORM pg_notify('gpupool_leases', 'granted::' || json_build_object(
-                    'l', r.x->>'id', 'n', v_node, 'd', v_devices, 'm', v_memory, 'c', v_milli, 'u', v_cpu, 'h', v_host)::text);
+                    'l', r.x->>'id', 'n', v_node, 'd', v_devices, 'm', v_memory, 'c', v_milli, 'u', v_cpu, 'h', v_host,
+                    'x', (extract(epoch FROM now() + (r.x->>'ttl_ms')::bigint * interval '1 millisecond') * 1000)::bigint)::text);
             END LOOP;
         END
         $$;

@@ -82,7 +82,8 @@ internal static class LeaseSql
 
     /// <summary>Every live lease with what it takes (devices, then the node's CPU and host memory), for a server's view of the pool.</summary>
     public const string LiveUsage = """
-        SELECT l.lease_id, l.node_id, l.device_ids, l.memory_bytes, l.milli, l.cpu_milli, l.host_memory_bytes
+        SELECT l.lease_id, l.node_id, l.device_ids, l.memory_bytes, l.milli, l.cpu_milli, l.host_memory_bytes,
+               (extract(epoch FROM l.expires_at) * 1000)::bigint
         FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
         WHERE
         """ + Live;

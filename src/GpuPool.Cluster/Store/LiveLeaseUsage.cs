@@ -14,6 +14,8 @@ namespace GpuPool.Cluster.Store;
 /// <param name="Milli">Compute per device.</param>
 /// <param name="CpuMilli">The node's CPU it takes, in milli-cores.</param>
 /// <param name="HostMemoryBytes">The node's host memory it takes.</param>
+/// <param name="ExpiresAtMs">When it expires by the database's clock, in Unix milliseconds, as granted or last read (a renewal
+/// only makes it later); 0 when unknown.</param>
 internal sealed record LiveLeaseUsage(
     [property: JsonPropertyName("l")] string LeaseId,
     [property: JsonPropertyName("n")] string NodeId,
@@ -21,7 +23,8 @@ internal sealed record LiveLeaseUsage(
     [property: JsonPropertyName("m")] long MemoryBytes,
     [property: JsonPropertyName("c")] int Milli,
     [property: JsonPropertyName("u")] int CpuMilli = 0,
-    [property: JsonPropertyName("h")] long HostMemoryBytes = 0)
+    [property: JsonPropertyName("h")] long HostMemoryBytes = 0,
+    [property: JsonPropertyName("x")] long ExpiresAtMs = 0)
 {
     /// <summary>The notice in a notification's lease part; null when it is not one.</summary>
     public static LiveLeaseUsage? Parse(string? json)
