@@ -53,7 +53,9 @@ internal static class TraceClusterBenchmark
         var tasks = 0;
         foreach (var seed in seeds)
         {
-            await using var database = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync(maxPoolSize: 8));
+            // As the server builds its data source: statements prepared per connection, no session reset on return.
+            var connection = new NpgsqlConnectionStringBuilder(await postgres.CreateDatabaseAsync(maxPoolSize: 8)) { MaxAutoPrepare = 32, NoResetOnClose = true };
+            await using var database = NpgsqlDataSource.Create(connection.ConnectionString);
             await new ClusterMigrator(database, NullLogger.Instance).MigrateAsync(cancellationToken: cancellationToken);
             var writer = await ClusterTraceReplay.RegisterAsync(database, nodes, cancellationToken);
             var result = await ClusterTraceReplay.RunAsync(database, writer, nodes, workload, mix, policy, seed, cancellationToken);
