@@ -12,13 +12,27 @@ public sealed class PoolViewReadTests(PostgresFixture postgres)
     private static readonly PlacementRequest EightGiB = PlacementRequest.From(SliceRequest.ForShare(ByteSize.GiB(8), 100));
 
     [PostgresFact]
-    public async Task PlaceAsync_NothingFitsAndNoCountedLeaseExpired_AnswersWithoutReadingUntilOneMayHave()
+    public async Task PlaceAsync_NothingFitsByDefault_ReadsBeforeEveryRefusal()
+    {
+        await using var pool = await Pool.CreateAsync(postgres.Server);
+        var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
+        await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 8, 100));
+        var view = new PoolView(pool.Leases, () => PlacementPolicies.Create(PlacementPolicies.Default), TimeProvider.System, TimeSpan.FromHours(1));
+
+        Assert.Null(await view.PlaceAsync(EightGiB, CancellationToken.None));
+        Assert.Null(await view.PlaceAsync(EightGiB, CancellationToken.None));
+
+        Assert.Equal(2, view.Reads); // a release committed elsewhere a moment ago is never missed
+    }
+
+    [PostgresFact]
+    public async Task PlaceAsync_TrustingAnnouncedEndsNothingFitsAndNoCountedLeaseExpired_AnswersWithoutReadingUntilOneMayHave()
     {
         await using var pool = await Pool.CreateAsync(postgres.Server);
         var node = await pool.Nodes.RegisterAsync("n1", "http://n1", [Pool.Gpu("n1", "d0", 10)]);
         var lease = (await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 8, 100))).Lease!; // five minutes
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var view = new PoolView(pool.Leases, () => PlacementPolicies.Create(PlacementPolicies.Default), clock, TimeSpan.FromHours(1));
+        var view = new PoolView(pool.Leases, () => PlacementPolicies.Create(PlacementPolicies.Default), clock, TimeSpan.FromHours(1), trustAnnouncedEnds: true);
 
         var first = await view.PlaceAsync(EightGiB, CancellationToken.None);
         var again = await view.PlaceAsync(EightGiB, CancellationToken.None);

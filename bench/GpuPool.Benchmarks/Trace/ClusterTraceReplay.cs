@@ -30,14 +30,14 @@ internal sealed class ClusterTraceReplay
     private readonly NodeRegistration _writer;
     private int _conflicts;
 
-    private ClusterTraceReplay(NpgsqlDataSource database, NodeRegistration writer, Func<IPlacementPolicy> policy)
+    private ClusterTraceReplay(NpgsqlDataSource database, NodeRegistration writer, Func<IPlacementPolicy> policy, bool trustAnnouncedEnds)
     {
         var options = new ClusterOptions { NodeId = writer.NodeId, AdvertisedAddress = writer.Address };
         var node = new ClusterNode(Options.Create(options), TimeProvider.System, NullLogger<ClusterNode>.Instance);
         node.Joined(writer, TimeProvider.System.GetUtcNow());
         _writer = writer;
         _grants = new LeaseGrants(database);
-        _view = new PoolView(new ClusterLeaseStore(database), policy, TimeProvider.System, options.HeartbeatInterval);
+        _view = new PoolView(new ClusterLeaseStore(database), policy, TimeProvider.System, options.HeartbeatInterval, trustAnnouncedEnds);
         _viewGrants = new ViewGrants(_view, new GrantBatches(database), _grants, node);
     }
 
@@ -61,9 +61,10 @@ internal sealed class ClusterTraceReplay
         ShapeMix mix,
         string policy,
         int seed,
+        bool trustAnnouncedEnds,
         CancellationToken cancellationToken)
     {
-        var replay = new ClusterTraceReplay(database, writer, () => TracePolicies.Create(policy, seed, mix));
+        var replay = new ClusterTraceReplay(database, writer, () => TracePolicies.Create(policy, seed, mix), trustAnnouncedEnds);
         var reference = new SliceAllocator(nodes, TracePolicies.Create(policy, seed, mix));
         var capacity = nodes.Sum(n => (long)n.Devices.Count * SliceRequest.FullDeviceMilli);
         var arrivals = workload.Arrivals(seed, capacity);

@@ -14,7 +14,7 @@ internal sealed class TraceBenchmark : IBenchmark
 {
     public string Name => "trace";
 
-    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name[,name]|all> (Random, DotProduct, Packing, BestFit, FGD = given the mix, FGD-online, Default) --seeds 42-51 [--dump file.csv] [--warmup 1 (untimed seeds first)]; --cluster [--policy Default --seeds 42]: through the cluster's placement and grants on PostgreSQL, against the in-process replay";
+    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name[,name]|all> (Random, DotProduct, Packing, BestFit, FGD = given the mix, FGD-online, Default) --seeds 42-51 [--dump file.csv] [--warmup 1 (untimed seeds first)]; --cluster [--policy Default --seeds 42 --trust-announced-ends]: through the cluster's placement and grants on PostgreSQL, against the in-process replay";
 
     public Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {

@@ -40,6 +40,10 @@ internal static class TraceClusterBenchmark
         var workloadName = args.Get("workload", "default");
         var policy = args.Get("policy", PlacementPolicies.Default);
         var seeds = TraceBenchmark.ParseSeeds(args.Get("seeds", "42"));
+
+        // The server's view reads the pool again before every refusal (the default); --trust-announced-ends answers
+        // from the view while no lease it counts can have ended unannounced (PoolView's option).
+        var trust = args.Has("trust-announced-ends");
         var nodes = TraceCluster.Load(traceDir);
         var workload = TraceWorkload.Load(traceDir, workloadName);
         var mix = ShapeMix.From(workload.Tasks.Select(t => t.Request));
@@ -58,7 +62,7 @@ internal static class TraceClusterBenchmark
             await using var database = NpgsqlDataSource.Create(connection.ConnectionString);
             await new ClusterMigrator(database, NullLogger.Instance).MigrateAsync(cancellationToken: cancellationToken);
             var writer = await ClusterTraceReplay.RegisterAsync(database, nodes, cancellationToken);
-            var result = await ClusterTraceReplay.RunAsync(database, writer, nodes, workload, mix, policy, seed, cancellationToken);
+            var result = await ClusterTraceReplay.RunAsync(database, writer, nodes, workload, mix, policy, seed, trust, cancellationToken);
             var devices = await ClusterInvariants.OverCommittedAsync(database, cancellationToken);
             var hosts = await ScalarAsync(database, OverCommittedNodes, cancellationToken);
             var mismatch = await ScalarAsync(database, GrantedMilli, cancellationToken) == result.AllocatedMilliAtEnd ? 0 : 1;
@@ -81,6 +85,7 @@ internal static class TraceClusterBenchmark
             ["cluster"] = true,
             ["workload"] = workloadName,
             ["policy"] = policy,
+            ["view_trusts_announced_ends"] = trust,
             ["nodes"] = nodes.Count,
             ["tasks"] = tasks,
             ["seeds"] = seeds.Count,

@@ -8,16 +8,24 @@ namespace GpuPool.Cluster.Leasing;
 /// allocator: read in full once, then kept up to date from the pool's channel (grants of every server's batches,
 /// releases and ends by lease id) and this server's own grants; read again in full when it may be wrong (a
 /// notification it cannot apply, a node joined or died, a grant refused for capacity, the listener reconnected),
-/// when it is older than its maximum age, and before it answers that nothing fits unless no lease it counts can have
-/// ended unannounced (every end is announced but an expiry: the view knows when each lease it counts expires, as
-/// granted or as last read, and a renewal only makes that later). The grant transaction checks
+/// when it is older than its maximum age, and before it answers that nothing fits — unless it is told to trust the
+/// pool's announcements (<paramref name="trustAnnouncedEnds"/>) and no lease it counts can have ended unannounced
+/// (every end is announced but an expiry: the view knows when each lease it counts expires, as granted or as last
+/// read, and a renewal only makes that later); then a refusal may lag a release committed a moment ago whose
+/// announcement has not arrived yet (a waiting acquire is not refused: the queue's dispatch reads the pool). The
+/// grant transaction checks
 /// capacity again under row locks: a stale view costs a retry, never an over-commit. The placement policy is
 /// created once and a read of the same nodes and devices is reconciled into the view in place, so that the
 /// policy keeps what it learned (the default policy learns the mix of requests) and its index; a placement that
 /// found nothing is not asked again of a read that freed nothing (the policy is asked once per request, as a
 /// single server's allocator is).
 /// </summary>
-internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> policies, TimeProvider time, TimeSpan maxAge)
+/// <param name="store">Reads the pool.</param>
+/// <param name="policies">Creates the placement policy (once).</param>
+/// <param name="time">The server's clock.</param>
+/// <param name="maxAge">How old the view may get before it is read again in full.</param>
+/// <param name="trustAnnouncedEnds">Answer that nothing fits without a read while no lease the view counts can have ended unannounced.</param>
+internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> policies, TimeProvider time, TimeSpan maxAge, bool trustAnnouncedEnds = false)
 {
     private readonly Lock _gate = new();
     private PoolSnapshot? _current;
@@ -77,7 +85,7 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                     return snapshot.Devices.Count == 0 || snapshot.Allocator.CouldEverFit(request) ? null : throw ClusterPlacer.NeverFits(request);
                 }
 
-                if (!_stale && time.GetUtcNow().ToUnixTimeMilliseconds() < snapshot.EarliestExpiryMs && snapshot.Allocator.CouldEverFit(request))
+                if (trustAnnouncedEnds && !_stale && time.GetUtcNow().ToUnixTimeMilliseconds() < snapshot.EarliestExpiryMs && snapshot.Allocator.CouldEverFit(request))
                 {
                     return null; // nothing it counts can have ended unannounced: the view is as good as a read
                 }
