@@ -5,8 +5,8 @@ namespace GpuPool.Cluster.Leasing;
 
 /// <summary>
 /// Runs the engine's placement policy over the whole pool: an allocator over every live node's devices (and
-/// its CPU and host memory), loaded with what the live leases take, asked where the request goes. The grant transaction checks the
-/// choice again under row locks; this only decides.
+/// its CPU and host memory), loaded with what the live leases take, asked where the request goes. The grant
+/// transaction checks the choice again under row locks; this only decides.
 /// </summary>
 internal sealed class ClusterPlacer(Func<IPlacementPolicy> policies)
 {

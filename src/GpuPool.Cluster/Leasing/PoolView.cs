@@ -13,8 +13,7 @@ namespace GpuPool.Cluster.Leasing;
 /// (every end is announced but an expiry: the view knows when each lease it counts expires, as granted or as last
 /// read, and a renewal only makes that later); then a refusal may lag a release committed a moment ago whose
 /// announcement has not arrived yet (a waiting acquire is not refused: the queue's dispatch reads the pool). The
-/// grant transaction checks
-/// capacity again under row locks: a stale view costs a retry, never an over-commit. The placement policy is
+/// grant transaction checks capacity again under row locks: a stale view costs a retry, never an over-commit. The placement policy is
 /// created once and a read of the same nodes and devices is reconciled into the view in place, so that the
 /// policy keeps what it learned (the default policy learns the mix of requests) and its index; a placement that
 /// found nothing is not asked again of a read that freed nothing (the policy is asked once per request, as a
