@@ -14,10 +14,15 @@ internal sealed class TraceBenchmark : IBenchmark
 {
     public string Name => "trace";
 
-    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name[,name]|all> (Random, DotProduct, Packing, BestFit, FGD = given the mix, FGD-online, Default) --seeds 42-51 [--dump file.csv] [--warmup 1 (untimed seeds first)]";
+    public string Description => "Alibaba GPU trace replay: --trace-dir <dir> --workload default --policy <name[,name]|all> (Random, DotProduct, Packing, BestFit, FGD = given the mix, FGD-online, Default) --seeds 42-51 [--dump file.csv] [--warmup 1 (untimed seeds first)]; --cluster [--policy Default --seeds 42 --trust-announced-ends]: through the cluster's placement and grants on PostgreSQL, against the in-process replay";
 
     public Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
+        if (args.Has("cluster"))
+        {
+            return TraceClusterBenchmark.RunAsync(args, cancellationToken);
+        }
+
         var traceDir = args.Get("trace-dir") ?? throw new ArgumentException("--trace-dir <folder with openb_*.csv> is required.");
         var workloadName = args.Get("workload", "default");
         var policyArg = args.Get("policy", "all");
@@ -85,7 +90,8 @@ internal sealed class TraceBenchmark : IBenchmark
         return Task.FromResult(0);
     }
 
-    private static List<int> ParseSeeds(string text)
+    /// <summary>Seeds from a list of numbers and ranges (<c>42-51,60</c>).</summary>
+    public static List<int> ParseSeeds(string text)
     {
         var seeds = new List<int>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

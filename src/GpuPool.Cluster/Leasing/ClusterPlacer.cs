@@ -4,9 +4,9 @@ using GpuPool.Runtime.Placement;
 namespace GpuPool.Cluster.Leasing;
 
 /// <summary>
-/// Runs the engine's placement policy over the whole pool: an allocator over every live node's devices,
-/// loaded with what the live leases take, asked where the request goes. The grant transaction checks the
-/// choice again under row locks; this only decides.
+/// Runs the engine's placement policy over the whole pool: an allocator over every live node's devices (and
+/// its CPU and host memory), loaded with what the live leases take, asked where the request goes. The grant
+/// transaction checks the choice again under row locks; this only decides.
 /// </summary>
 internal sealed class ClusterPlacer(Func<IPlacementPolicy> policies)
 {
@@ -24,10 +24,21 @@ internal sealed class ClusterPlacer(Func<IPlacementPolicy> policies)
         }
 
         var nodes = pool.GroupBy(d => d.NodeId, StringComparer.Ordinal).ToList();
-        var allocator = new SliceAllocator([.. nodes.Select(g => new NodeCapacity(g.Key, [.. g.Select(d => d.Descriptor)]))], policies());
+        var allocator = new SliceAllocator([.. nodes.Select(g => new NodeCapacity(g.Key, [.. g.Select(d => d.Descriptor)], g.First().NodeCpuMilli, g.First().NodeHostMemoryBytes))], policies());
         for (var n = 0; n < nodes.Count; n++)
         {
             var devices = nodes[n].ToList();
+            var host = devices[0];
+            if (host.NodeUsedCpuMilli > 0 || host.NodeUsedHostMemoryBytes > 0)
+            {
+                // What the node's live leases take of its CPU and host memory (at most all of it: the grant re-checks).
+                allocator.TryAllocateOn(new PlacementChoice(n, []), new PlacementRequest
+                {
+                    CpuMilli = (int)Math.Min(host.NodeUsedCpuMilli, host.NodeCpuMilli),
+                    HostMemoryBytes = Math.Min(host.NodeUsedHostMemoryBytes, host.NodeHostMemoryBytes),
+                });
+            }
+
             for (var d = 0; d < devices.Count; d++)
             {
                 var device = devices[d];

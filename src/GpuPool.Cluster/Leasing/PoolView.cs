@@ -8,13 +8,27 @@ namespace GpuPool.Cluster.Leasing;
 /// allocator: read in full once, then kept up to date from the pool's channel (grants of every server's batches,
 /// releases and ends by lease id) and this server's own grants; read again in full when it may be wrong (a
 /// notification it cannot apply, a node joined or died, a grant refused for capacity, the listener reconnected),
-/// when it is older than its maximum age, and before it answers that nothing fits. The grant transaction checks
-/// capacity again under row locks: a stale view costs a retry, never an over-commit.
+/// when it is older than its maximum age, and before it answers that nothing fits — unless it is told to trust the
+/// pool's announcements (<paramref name="trustAnnouncedEnds"/>) and no lease it counts can have ended unannounced
+/// (every end is announced but an expiry: the view knows when each lease it counts expires, as granted or as last
+/// read, and a renewal only makes that later); then a refusal may lag a release committed a moment ago whose
+/// announcement has not arrived yet (a waiting acquire is not refused: the queue's dispatch reads the pool). The
+/// grant transaction checks capacity again under row locks: a stale view costs a retry, never an over-commit. The placement policy is
+/// created once and a read of the same nodes and devices is reconciled into the view in place, so that the
+/// policy keeps what it learned (the default policy learns the mix of requests) and its index; a placement that
+/// found nothing is not asked again of a read that freed nothing (the policy is asked once per request, as a
+/// single server's allocator is).
 /// </summary>
-internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> policies, TimeProvider time, TimeSpan maxAge)
+/// <param name="store">Reads the pool.</param>
+/// <param name="policies">Creates the placement policy (once).</param>
+/// <param name="time">The server's clock.</param>
+/// <param name="maxAge">How old the view may get before it is read again in full.</param>
+/// <param name="trustAnnouncedEnds">Answer that nothing fits without a read while no lease the view counts can have ended unannounced.</param>
+internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> policies, TimeProvider time, TimeSpan maxAge, bool trustAnnouncedEnds = false)
 {
     private readonly Lock _gate = new();
     private PoolSnapshot? _current;
+    private IPlacementPolicy? _policy;
     private List<(LiveLeaseUsage? Granted, string? Released)>? _seenWhileReading;
     private Task? _reading;
     private bool _stale = true;
@@ -43,6 +57,7 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
     public async ValueTask<PoolReservation?> PlaceAsync(PlacementRequest request, CancellationToken cancellationToken)
     {
         var fresh = false;
+        (PoolSnapshot Snapshot, long Freed)? foundNothing = null;
         while (true)
         {
             if (NeedsReading)
@@ -54,9 +69,14 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
             lock (_gate)
             {
                 var snapshot = _current!;
-                if (snapshot.Allocator.CouldEverFit(request) && snapshot.Allocator.TryAllocate(request) is { } allocation)
+                if (foundNothing is not { } nothing || !ReferenceEquals(nothing.Snapshot, snapshot) || nothing.Freed != snapshot.Freed)
                 {
-                    return new PoolReservation(snapshot, allocation, snapshot.Decision(allocation), snapshot.Alternative(request, allocation));
+                    if (snapshot.Allocator.CouldEverFit(request) && snapshot.Allocator.TryAllocate(request) is { } allocation)
+                    {
+                        return new PoolReservation(snapshot, allocation, snapshot.Decision(allocation), snapshot.Alternative(request, allocation));
+                    }
+
+                    foundNothing = (snapshot, snapshot.Freed);
                 }
 
                 if (fresh)
@@ -64,7 +84,12 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                     return snapshot.Devices.Count == 0 || snapshot.Allocator.CouldEverFit(request) ? null : throw ClusterPlacer.NeverFits(request);
                 }
 
-                _stale = true; // an answer of "nothing fits" comes only from a view just read
+                if (trustAnnouncedEnds && !_stale && time.GetUtcNow().ToUnixTimeMilliseconds() < snapshot.EarliestExpiryMs && snapshot.Allocator.CouldEverFit(request))
+                {
+                    return null; // nothing it counts can have ended unannounced: the view is as good as a read
+                }
+
+                _stale = true; // else "nothing fits" comes only from a view just read
             }
         }
     }
@@ -81,13 +106,19 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                 return; // read again meanwhile: the new view has the lease, or hears of it
             }
 
+            var usage = new LiveLeaseUsage(lease.LeaseId, lease.NodeId, [.. lease.DeviceIds], lease.MemoryBytes, lease.Milli, lease.CpuMilli, lease.HostMemoryBytes, lease.ExpiresAt.ToUnixTimeMilliseconds());
+            _seenWhileReading?.Add((usage, null)); // a read in flight may have missed it: counted again after it (idempotent)
             var asReserved = lease.NodeId == reservation.Decision.NodeId && lease.DeviceIds.SequenceEqual(reservation.Decision.DeviceIds);
-            if (!asReserved || !_current.Leases.TryAdd(lease.LeaseId, reservation.Allocation))
+            if (asReserved && _current.Leases.TryAdd(lease.LeaseId, reservation.Allocation))
             {
-                _current.Allocator.Free(reservation.Allocation); // elsewhere, or its notice came first and counted it
+                _current.Expires(usage.ExpiresAtMs);
+            }
+            else
+            {
+                _current.Free(reservation.Allocation); // elsewhere, or its notice came first and counted it
             }
 
-            if (!asReserved && !_current.Add(new LiveLeaseUsage(lease.LeaseId, lease.NodeId, [.. lease.DeviceIds], lease.MemoryBytes, lease.Milli)))
+            if (!asReserved && !_current.Add(usage))
             {
                 _stale = true;
             }
@@ -102,7 +133,7 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
         {
             if (ReferenceEquals(reservation.Snapshot, _current))
             {
-                _current.Allocator.Free(reservation.Allocation);
+                _current.Free(reservation.Allocation);
             }
         }
     }
@@ -171,10 +202,18 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
 
                 var readAt = time.GetUtcNow();
                 var (devices, leases) = await store.ReadUsageAsync(CancellationToken.None).ConfigureAwait(false);
-                var snapshot = PoolSnapshot.Build(devices, leases, policies(), readAt);
                 Interlocked.Increment(ref _reads);
                 lock (_gate)
                 {
+                    // Under the lock: the policy is shared by the snapshots and is not thread-safe.
+                    _policy ??= policies();
+                    if (_current?.Reconcile(devices, leases, readAt) is null)
+                    {
+                        _current = PoolSnapshot.Build(devices, leases, _policy, readAt);
+                    }
+
+                    var snapshot = _current;
+
                     // What the channel said while the read ran may be newer than the read: apply it again (both idempotent).
                     foreach (var (granted, released) in _seenWhileReading!)
                     {
@@ -187,8 +226,6 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                             snapshot.Remove(released!);
                         }
                     }
-
-                    _current = snapshot;
                 }
             }
             catch

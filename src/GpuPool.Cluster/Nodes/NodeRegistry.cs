@@ -1,5 +1,6 @@
 using GpuPool.Cluster.Diagnostics;
 using GpuPool.Cluster.Store;
+using GpuPool.Runtime.Placement;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -12,15 +13,26 @@ namespace GpuPool.Cluster.Nodes;
 /// </summary>
 internal sealed class NodeRegistry(NpgsqlDataSource database, ILogger logger)
 {
-    /// <summary>Registers the node and its devices with an epoch above any it had.</summary>
-    public async Task<NodeRegistration> RegisterAsync(string nodeId, string address, IReadOnlyList<DeviceDescriptor> devices, CancellationToken cancellationToken = default)
+    /// <summary>Registers the node and its devices with an epoch above any it had; it declares no CPU or host memory (not limited).</summary>
+    public Task<NodeRegistration> RegisterAsync(string nodeId, string address, IReadOnlyList<DeviceDescriptor> devices, CancellationToken cancellationToken = default) =>
+        RegisterAsync(new NodeCapacity(nodeId, devices), address, cancellationToken);
+
+    /// <summary>
+    /// Registers the node as its allocator sees it (<paramref name="node"/>: devices, and CPU and host memory,
+    /// 0 = not limited) with an epoch above any it had. The grants check the node's CPU and host memory from then on.
+    /// </summary>
+    public async Task<NodeRegistration> RegisterAsync(NodeCapacity node, string address, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(devices);
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(node.Devices);
+        ArgumentOutOfRangeException.ThrowIfNegative(node.CpuMilli);
+        ArgumentOutOfRangeException.ThrowIfNegative(node.HostMemoryBytes);
+        var (nodeId, devices) = (node.Name, node.Devices);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
-        var epoch = (long)(await Sql.ScalarAsync(connection, NodeSql.Register, cancellationToken, ("node", nodeId), ("address", address)).ConfigureAwait(false))!;
+        var epoch = (long)(await Sql.ScalarAsync(connection, NodeSql.Register, cancellationToken, ("node", nodeId), ("address", address), ("cpu", node.CpuMilli), ("host", node.HostMemoryBytes)).ConfigureAwait(false))!;
         var ended = await Sql.ExecuteAsync(connection, NodeSql.EndEarlierEpochs, cancellationToken, ("node", nodeId), ("epoch", epoch), ("reason", (int)LeaseLostReason.ServerRestarted)).ConfigureAwait(false);
         await Sql.ExecuteAsync(connection, NodeSql.DeleteGoneDevices, cancellationToken, ("node", nodeId), ("devices", devices.Select(d => d.Id).ToArray())).ConfigureAwait(false);
         foreach (var device in devices)

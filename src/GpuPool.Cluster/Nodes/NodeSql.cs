@@ -3,12 +3,13 @@ namespace GpuPool.Cluster.Nodes;
 /// <summary>The SQL of node membership: registration with a new epoch, heartbeats checked against the epoch, death by silence.</summary>
 internal static class NodeSql
 {
-    /// <summary>Joins (or rejoins) with an epoch one above any the node ever had.</summary>
+    /// <summary>Joins (or rejoins) with an epoch one above any the node ever had, and the CPU and host memory it declares now (schema version 5).</summary>
     public const string Register = """
-        INSERT INTO gpupool_nodes (node_id, address, epoch, state, heartbeat_at, started_at)
-        VALUES (@node, @address, 1, 'alive', now(), now())
+        INSERT INTO gpupool_nodes (node_id, address, epoch, state, heartbeat_at, started_at, cpu_milli, host_memory_bytes)
+        VALUES (@node, @address, 1, 'alive', now(), now(), @cpu, @host)
         ON CONFLICT (node_id) DO UPDATE
-            SET address = EXCLUDED.address, epoch = gpupool_nodes.epoch + 1, state = 'alive', heartbeat_at = now(), started_at = now()
+            SET address = EXCLUDED.address, epoch = gpupool_nodes.epoch + 1, state = 'alive', heartbeat_at = now(), started_at = now(),
+                cpu_milli = EXCLUDED.cpu_milli, host_memory_bytes = EXCLUDED.host_memory_bytes
         RETURNING epoch
         """;
 

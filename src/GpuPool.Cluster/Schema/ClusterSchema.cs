@@ -344,6 +344,9 @@ internal static class ClusterSchema
         END
         $$;
         """,
+
+        // 5: a node's CPU and host memory, checked by both grant functions (re-created).
+        NodeCapacitySchema.Migration,
     ];
 
     /// <summary>The version this build writes and reads.</summary>

@@ -143,7 +143,7 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database)
         List<LiveLeaseUsage> leases = [];
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            leases.Add(new LiveLeaseUsage(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3), reader.GetInt32(4)));
+            leases.Add(new LiveLeaseUsage(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3), reader.GetInt32(4), reader.GetInt32(5), reader.GetInt64(6), reader.GetInt64(7)));
         }
 
         return (devices, leases);

@@ -15,6 +15,7 @@ internal static class GrantRows
         4 => new GrantOutcome(GrantOutcomeKind.Busy, Message: $"Another grant holds a device chosen on {plan.NodeId}."),
         5 => new GrantOutcome(GrantOutcomeKind.Yielded, Message: "A waiter of this priority or above is queued in the pool."),
         6 => new GrantOutcome(GrantOutcomeKind.WaiterGone, Message: $"Waiter {waiterId} has left the queue."),
+        7 => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"Node {plan.NodeId} no longer has the CPU or host memory the request asks for."),
         _ => new GrantOutcome(GrantOutcomeKind.Conflict, Message: $"The devices chosen on {plan.NodeId} no longer hold the request."),
     };
 

@@ -43,7 +43,8 @@ internal static class LeaseReader
             Model = reader.GetString(6),
             TotalMemoryBytes = reader.GetInt64(7),
         };
-        return new PoolDevice(node, reader.GetString(1), reader.GetInt64(2), descriptor, reader.GetBoolean(8), reader.GetInt64(9), (int)reader.GetInt64(10), (int)reader.GetInt64(11));
+        return new PoolDevice(node, reader.GetString(1), reader.GetInt64(2), descriptor, reader.GetBoolean(8), reader.GetInt64(9), (int)reader.GetInt64(10), (int)reader.GetInt64(11),
+            reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15));
     }
 
     /// <summary>Runs a query of <see cref="LeaseSql"/> that returns lease rows and reads them all.</summary>

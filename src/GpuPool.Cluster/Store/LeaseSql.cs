@@ -15,12 +15,24 @@ internal static class LeaseSql
 
     private const string Live = " l.ended_at IS NULL AND l.expires_at > now() AND n.state = 'alive' AND n.epoch = l.node_epoch ";
 
-    /// <summary>Every device of a live node, with what live leases take of it.</summary>
+    /// <summary>
+    /// Every device of a live node, with what live leases take of it; then the node's CPU and host memory (0 = not
+    /// limited) and what its live leases take of them (schema version 5), repeated on each of its devices.
+    /// </summary>
     public const string Pool = """
         SELECT n.node_id, n.address, n.epoch, d.device_id, d.kind, d.vendor, d.model, d.memory_bytes, d.draining,
-               coalesce(u.memory, 0), coalesce(u.milli, 0), coalesce(u.leases, 0)
+               coalesce(u.memory, 0), coalesce(u.milli, 0), coalesce(u.leases, 0),
+               n.cpu_milli, n.host_memory_bytes, coalesce(h.cpu, 0), coalesce(h.host, 0)
         FROM gpupool_nodes n
         JOIN gpupool_devices d ON d.node_id = n.node_id
+        LEFT JOIN (
+            SELECT l.node_id, sum(l.cpu_milli) AS cpu, sum(l.host_memory_bytes) AS host
+            FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
+            WHERE
+        """ + Live + """
+
+            GROUP BY l.node_id
+        ) h ON h.node_id = n.node_id
         LEFT JOIN (
             SELECT l.node_id, dev, sum(l.memory_bytes) AS memory, sum(l.milli) AS milli, count(*) AS leases
             FROM gpupool_leases l CROSS JOIN LATERAL unnest(l.device_ids) AS dev
@@ -55,22 +67,23 @@ internal static class LeaseSql
         WHERE l.tenant = @tenant AND
         """ + Live;
 
-    /// <summary>The grant: writer fence, owner and device locks, capacity check and insert in one function (schema version 3).</summary>
+    /// <summary>The grant: writer fence, owner and device locks, capacity check and insert in one function (schema version 3; node CPU and host memory from 5).</summary>
     public const string Grant = """
         SELECT outcome, fencing_token, granted_at, expires_at, memory_bytes, node_epoch
         FROM gpupool_grant(@writer, @writer_epoch, @id, @tenant, @node, @devices, @memory, @milli, @full_milli, @cpu, @host,
                            @priority, @ttl_ms, @request, @whole, @isolation, @hard_cap, @skip_locked, @yield, @waiter)
         """;
 
-    /// <summary>Several new grants in one call and transaction, each with its outcome (schema version 4).</summary>
+    /// <summary>Several new grants in one call and transaction, each with its outcome (schema version 4; node CPU and host memory from 5).</summary>
     public const string GrantBatch = """
         SELECT item, alternative, outcome, fencing_token, granted_at, expires_at, memory_bytes, node_epoch
         FROM gpupool_grant_batch(@writer, @writer_epoch, @items::jsonb, @full_milli)
         """;
 
-    /// <summary>Every live lease with what it takes, for a server's view of the pool.</summary>
+    /// <summary>Every live lease with what it takes (devices, then the node's CPU and host memory), for a server's view of the pool.</summary>
     public const string LiveUsage = """
-        SELECT l.lease_id, l.node_id, l.device_ids, l.memory_bytes, l.milli
+        SELECT l.lease_id, l.node_id, l.device_ids, l.memory_bytes, l.milli, l.cpu_milli, l.host_memory_bytes,
+               (extract(epoch FROM l.expires_at) * 1000)::bigint
         FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id
         WHERE
         """ + Live;
