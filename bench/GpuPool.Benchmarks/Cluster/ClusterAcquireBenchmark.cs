@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime;
 using System.Security.Cryptography;
 using System.Text;
 using GpuPool.Benchmarks.Infrastructure;
@@ -34,6 +35,7 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
         var clients = args.GetInt("clients", 64);
         var duration = TimeSpan.FromSeconds(args.GetDouble("seconds", 10));
         var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup", 4));
+        var warmupMax = TimeSpan.FromSeconds(args.GetDouble("warmup-max", 40));
         await using var postgres = await PostgresServer.StartAsync();
         var statements = args.Has("pg-stats") ? await StatementStats.EnableAsync(postgres) : null;
         var connectionString = await postgres.CreateDatabaseAsync(maxPoolSize: 60);
@@ -63,8 +65,8 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
             using var singleLoad = new AcquireLoad([single.Address], ApiKey, clients);
 
             // Both configurations warm (JIT, connections, pools) before either measured window: a server in production is warm.
-            var (_, (_, warmViolations)) = await CheckedAsync(database, () => cluster.RunAsync(warmup, TimeSpan.Zero, cancellationToken));
-            await singleLoad.RunAsync(warmup, TimeSpan.Zero, cancellationToken);
+            var (clusterWarmup, (_, warmViolations)) = await CheckedAsync(database, () => WarmAsync(cluster, warmup, warmupMax, cancellationToken));
+            var singleWarmup = await WarmAsync(singleLoad, warmup, warmupMax, cancellationToken);
 
             var leases = nodes.Select(n => n.App.Services.GetRequiredService<ClusterLeases>()).ToArray();
             var (retriesBefore, callsBefore) = (leases.Sum(l => l.ConflictRetries), leases.Sum(l => l.GrantCalls));
@@ -73,6 +75,7 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
                 await statements.ResetAsync();
             }
 
+            await Console.Error.WriteLineAsync("cluster-acquire: measuring the cluster");
             var (clusterWindow, (checks, rowViolations)) = await CheckedAsync(database, () => MeasureAsync(cluster, duration, postgresCpu, cancellationToken));
             var statementsPerPair = statements is null ? (double?)null : await statements.ReportAsync("cluster", clusterWindow.Pairs.Length);
             var retries = leases.Sum(l => l.ConflictRetries) - retriesBefore;
@@ -85,6 +88,7 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
             }
 
             nodes.Clear();
+            await Console.Error.WriteLineAsync("cluster-acquire: measuring the single server");
             var singleWindow = await MeasureAsync(singleLoad, duration, postgresCpu, cancellationToken);
 
             var p50 = Percentiles.Of(clusterWindow.Pairs, 50);
@@ -110,6 +114,10 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
                 ["single_cpu_us_per_pair"] = singleWindow.CpuPerPair,
                 ["cpu_ratio"] = Math.Round(clusterWindow.CpuPerPair / Math.Max(1, singleWindow.CpuPerPair), 2),
                 ["statements_per_pair"] = statementsPerPair,
+                ["warmup_s"] = clusterWarmup,
+                ["single_warmup_s"] = singleWarmup,
+                ["jit_ms"] = clusterWindow.JitMilliseconds,
+                ["single_jit_ms"] = singleWindow.JitMilliseconds,
                 ["machine_busy_pct"] = clusterWindow.MachineBusy,
                 ["single_machine_busy_pct"] = singleWindow.MachineBusy,
                 ["violations"] = cluster.Violations + singleLoad.Violations + rowViolations + warmViolations,
@@ -132,17 +140,40 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
         }
     }
 
+    /// <summary>
+    /// Runs the load for at least <paramref name="least"/>, then on in rounds of two seconds until a round spends
+    /// under 1 % of it compiling (tiered compilation has settled) or <paramref name="most"/> has passed; returns the seconds it ran.
+    /// </summary>
+    private static async Task<double> WarmAsync(AcquireLoad load, TimeSpan least, TimeSpan most, CancellationToken cancellationToken)
+    {
+        var round = TimeSpan.FromSeconds(2);
+        await load.RunAsync(least, TimeSpan.Zero, cancellationToken);
+        var ran = least;
+        while (ran < most)
+        {
+            var jit = JitInfo.GetCompilationTime();
+            await load.RunAsync(round, TimeSpan.Zero, cancellationToken);
+            ran += round;
+            if (JitInfo.GetCompilationTime() - jit < round / 100)
+            {
+                break;
+            }
+        }
+
+        return ran.TotalSeconds;
+    }
+
     /// <summary>One measured run: its pairs, and the CPU this process and PostgreSQL spent on each.</summary>
     private static async Task<Window> MeasureAsync(AcquireLoad load, TimeSpan duration, PostgresCpu postgres, CancellationToken cancellationToken)
     {
         using var self = System.Diagnostics.Process.GetCurrentProcess();
-        var (process, database, machine) = (self.TotalProcessorTime, postgres.Used(), MachineCpu.Now());
+        var (process, database, machine, jit) = (self.TotalProcessorTime, postgres.Used(), MachineCpu.Now(), JitInfo.GetCompilationTime());
         var (pairs, seconds) = await load.RunAsync(duration, TimeSpan.Zero, cancellationToken);
         self.Refresh();
         var processUsed = self.TotalProcessorTime - process;
         var databaseUsed = postgres.Used() - database;
         var count = Math.Max(1, pairs.Length);
-        return new Window(pairs, seconds, Math.Round((processUsed + databaseUsed).TotalMicroseconds / count), Math.Round(databaseUsed.TotalMicroseconds / count), MachineCpu.BusyPercent(machine, MachineCpu.Now()));
+        return new Window(pairs, seconds, Math.Round((processUsed + databaseUsed).TotalMicroseconds / count), Math.Round(databaseUsed.TotalMicroseconds / count), MachineCpu.BusyPercent(machine, MachineCpu.Now()), Math.Round((JitInfo.GetCompilationTime() - jit).TotalMilliseconds));
     }
 
     /// <summary>Runs the load with the row checker watching the pool's rows; returns its result and the checker's.</summary>

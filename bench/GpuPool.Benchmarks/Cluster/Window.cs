@@ -6,4 +6,5 @@ namespace GpuPool.Benchmarks.Cluster;
 /// <param name="CpuPerPair">CPU microseconds per pair, this process and PostgreSQL together.</param>
 /// <param name="PostgresPerPair">PostgreSQL's part of <paramref name="CpuPerPair"/>.</param>
 /// <param name="MachineBusy">How busy the whole machine was meanwhile, in percent (other users' load included).</param>
-internal sealed record Window(double[] Pairs, double Seconds, double CpuPerPair, double PostgresPerPair, double MachineBusy);
+/// <param name="JitMilliseconds">Time this process spent compiling meanwhile (tiered compilation not yet settled).</param>
+internal sealed record Window(double[] Pairs, double Seconds, double CpuPerPair, double PostgresPerPair, double MachineBusy, double JitMilliseconds);
