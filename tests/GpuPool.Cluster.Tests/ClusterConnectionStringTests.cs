@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using GpuPool.Cluster.Tests.Support;
 using Npgsql;
 
 namespace GpuPool.Cluster.Tests;
 
-public sealed class ClusterConnectionStringTests
+[Collection(PostgresDefinition.Name)]
+public sealed class ClusterConnectionStringTests(PostgresFixture postgres)
 {
     [Fact]
     public void DataSource_ConnectionStringSetsNoneOfTheDefaults_PreparesStatementsKeepsSessionsAndTimesOutQuickly()
@@ -17,6 +19,25 @@ public sealed class ClusterConnectionStringTests
         Assert.Equal(3, settings.Timeout);
         Assert.Equal(5, settings.CommandTimeout);
         Assert.Equal(20, settings.MaxPoolSize);
+        Assert.Equal("-c plan_cache_mode=force_generic_plan", settings.Options);
+    }
+
+    [Fact]
+    public void DataSource_ConnectionStringHasOptions_TheyStayAndGenericPlansAreAdded()
+    {
+        Assert.Equal("-c search_path=pool -c plan_cache_mode=force_generic_plan", Resolve("Host=db;Username=pg;Options=-c search_path=pool").Options);
+        Assert.Equal("-c plan_cache_mode=auto", Resolve("Host=db;Username=pg;Options=-c plan_cache_mode=auto").Options);
+    }
+
+    [PostgresFact]
+    public async Task DataSource_OpenedConnection_UsesGenericPlans()
+    {
+        var connectionString = await postgres.Server.CreateDatabaseAsync();
+        var configuration = Configuration(connectionString);
+        await using var services = new ServiceCollection().AddLogging().AddGpuPoolCluster(configuration).BuildServiceProvider();
+        await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SHOW plan_cache_mode");
+
+        Assert.Equal("force_generic_plan", await command.ExecuteScalarAsync());
     }
 
     [Theory]
@@ -35,12 +56,14 @@ public sealed class ClusterConnectionStringTests
 
     private static NpgsqlConnectionStringBuilder Resolve(string connectionString)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GpuPool:Cluster:ConnectionString"] = connectionString,
-            ["GpuPool:Cluster:AdvertisedAddress"] = "http://127.0.0.1:5000",
-        }).Build();
+        var configuration = Configuration(connectionString);
         using var services = new ServiceCollection().AddLogging().AddGpuPoolCluster(configuration).BuildServiceProvider();
         return new NpgsqlConnectionStringBuilder(services.GetRequiredService<NpgsqlDataSource>().ConnectionString);
     }
+
+    private static IConfiguration Configuration(string connectionString) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["GpuPool:Cluster:ConnectionString"] = connectionString,
+        ["GpuPool:Cluster:AdvertisedAddress"] = "http://127.0.0.1:5000",
+    }).Build();
 }

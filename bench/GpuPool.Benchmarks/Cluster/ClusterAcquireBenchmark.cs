@@ -39,6 +39,11 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
         await using var postgres = await PostgresServer.StartAsync();
         var statements = args.Has("pg-stats") ? await StatementStats.EnableAsync(postgres) : null;
         var connectionString = await postgres.CreateDatabaseAsync(maxPoolSize: 60);
+        if (args.Get("pg-options") is { } options)
+        {
+            connectionString += ";Options=" + options; // session settings to try (e.g. "-c plan_cache_mode=force_generic_plan")
+        }
+
         var postgresCpu = await PostgresCpu.OfAsync(connectionString);
         var ports = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
         var nodes = new List<LoopbackServer>();
