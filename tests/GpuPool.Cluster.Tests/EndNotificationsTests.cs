@@ -19,13 +19,8 @@ public sealed class EndNotificationsTests(PostgresFixture postgres)
             leases.Add((await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 1, 100))).Lease!.LeaseId);
         }
 
-        await using var listener = await pool.Database.OpenConnectionAsync();
         var payloads = new List<string>();
-        listener.Notification += (_, e) => payloads.Add(e.Payload);
-        await using (var listen = new NpgsqlCommand("LISTEN gpupool_leases", listener))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
+        await using var listener = await ListenAsync(pool, payloads);
 
         var ended = await pool.Leases.EndManyAsync(
         [
@@ -58,13 +53,8 @@ public sealed class EndNotificationsTests(PostgresFixture postgres)
             leases.Add((await pool.Grants.GrantAsync(node, Pool.Share("n1", "d0", 1, 1))).Lease!.LeaseId);
         }
 
-        await using var listener = await pool.Database.OpenConnectionAsync();
         var payloads = new List<string>();
-        listener.Notification += (_, e) => payloads.Add(e.Payload);
-        await using (var listen = new NpgsqlCommand("LISTEN gpupool_leases", listener))
-        {
-            await listen.ExecuteNonQueryAsync();
-        }
+        await using var listener = await ListenAsync(pool, payloads);
 
         var ended = await pool.Leases.EndManyAsync([.. leases.Select(id => (id, LeaseLostReason.Released))]);
         using var cap = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -77,5 +67,14 @@ public sealed class EndNotificationsTests(PostgresFixture postgres)
         Assert.Equal(3, payloads.Count);
         Assert.All(payloads, p => Assert.True(p.Length < 8000));
         Assert.Equal(leases.Order(StringComparer.Ordinal), payloads.SelectMany(p => PoolNotification.Parse(p).EndedLeases).Order(StringComparer.Ordinal));
+    }
+
+    private static async Task<NpgsqlConnection> ListenAsync(Pool pool, List<string> payloads)
+    {
+        var listener = await pool.Database.OpenConnectionAsync();
+        listener.Notification += (_, e) => payloads.Add(e.Payload);
+        await using var listen = new NpgsqlCommand("LISTEN gpupool_leases", listener);
+        await listen.ExecuteNonQueryAsync();
+        return listener;
     }
 }
