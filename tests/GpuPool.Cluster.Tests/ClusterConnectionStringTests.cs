@@ -1,6 +1,6 @@
+using GpuPool.Cluster.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using GpuPool.Cluster.Tests.Support;
 using Npgsql;
 
 namespace GpuPool.Cluster.Tests;
@@ -19,25 +19,19 @@ public sealed class ClusterConnectionStringTests(PostgresFixture postgres)
         Assert.Equal(3, settings.Timeout);
         Assert.Equal(5, settings.CommandTimeout);
         Assert.Equal(20, settings.MaxPoolSize);
-        Assert.Equal("-c plan_cache_mode=force_generic_plan", settings.Options);
-    }
-
-    [Fact]
-    public void DataSource_ConnectionStringHasOptions_TheyStayAndGenericPlansAreAdded()
-    {
-        Assert.Equal("-c search_path=pool -c plan_cache_mode=force_generic_plan", Resolve("Host=db;Username=pg;Options=-c search_path=pool").Options);
-        Assert.Equal("-c plan_cache_mode=auto", Resolve("Host=db;Username=pg;Options=-c plan_cache_mode=auto").Options);
+        Assert.Null(settings.Options);
     }
 
     [PostgresFact]
     public async Task DataSource_OpenedConnection_UsesGenericPlans()
     {
-        var connectionString = await postgres.Server.CreateDatabaseAsync();
-        var configuration = Configuration(connectionString);
-        await using var services = new ServiceCollection().AddLogging().AddGpuPoolCluster(configuration).BuildServiceProvider();
-        await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SHOW plan_cache_mode");
+        Assert.Equal("force_generic_plan", await PlanCacheModeAsync(await postgres.Server.CreateDatabaseAsync()));
+    }
 
-        Assert.Equal("force_generic_plan", await command.ExecuteScalarAsync());
+    [PostgresFact]
+    public async Task DataSource_OptionsChooseAPlanCacheMode_TheirsStands()
+    {
+        Assert.Equal("force_custom_plan", await PlanCacheModeAsync(await postgres.Server.CreateDatabaseAsync() + ";Options=-c plan_cache_mode=force_custom_plan"));
     }
 
     [Theory]
@@ -52,6 +46,13 @@ public sealed class ClusterConnectionStringTests(PostgresFixture postgres)
         Assert.False(settings.NoResetOnClose);
         Assert.Equal(15, settings.Timeout);
         Assert.Equal(30, settings.CommandTimeout);
+    }
+
+    private static async Task<string?> PlanCacheModeAsync(string connectionString)
+    {
+        await using var services = new ServiceCollection().AddLogging().AddGpuPoolCluster(Configuration(connectionString)).BuildServiceProvider();
+        await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SHOW plan_cache_mode");
+        return (string?)await command.ExecuteScalarAsync();
     }
 
     private static NpgsqlConnectionStringBuilder Resolve(string connectionString)

@@ -46,16 +46,20 @@ internal static class ClusterConnectionString
             builder.NoResetOnClose = true;
         }
 
-        // The grant functions' statements take their values from the function's variables: PostgreSQL plans a few
-        // of them again at every call (a custom plan), which cost more than running them. The cluster's statements
-        // are simple, indexed lookups whose plan does not depend on the values: one generic plan each.
-        if (builder.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
-        {
-            builder.Options = (builder.Options is { Length: > 0 } options ? options + " " : "") + "-c plan_cache_mode=force_generic_plan";
-        }
-
         return builder.ConnectionString;
     }
+
+    /// <summary>
+    /// The statement each new physical connection runs first, or null when the operator's <c>Options</c> choose
+    /// a plan cache mode themselves. The grant functions' statements take their values from the functions'
+    /// variables: PostgreSQL planned some of them again at every call (a custom plan), which cost more than
+    /// running them; every statement of the cluster is an indexed lookup whose plan does not depend on the
+    /// values. A session setting rather than a startup option, which connection poolers such as PgBouncer refuse.
+    /// </summary>
+    public static string? SessionSetup(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString).Options?.Contains("plan_cache_mode", StringComparison.Ordinal) == true
+            ? null
+            : "SET plan_cache_mode = force_generic_plan";
 
     private static string Normalize(string keyword) => keyword.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
 }

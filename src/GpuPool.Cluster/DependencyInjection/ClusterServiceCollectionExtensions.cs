@@ -32,7 +32,26 @@ internal static class ClusterServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var connectionString = ClusterConnectionString.WithDefaults(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ResolveConnectionString());
-            return new NpgsqlDataSourceBuilder(connectionString).Build();
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            if (ClusterConnectionString.SessionSetup(connectionString) is { } setup)
+            {
+                builder.UsePhysicalConnectionInitializer(
+                    connection =>
+                    {
+                        using var command = new NpgsqlCommand(setup, connection);
+                        command.ExecuteNonQuery();
+                    },
+                    async connection =>
+                    {
+                        var command = new NpgsqlCommand(setup, connection);
+                        await using (command.ConfigureAwait(false))
+                        {
+                            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                        }
+                    });
+            }
+
+            return builder.Build();
         });
         services.TryAddSingleton<ClusterNode>();
         services.TryAddSingleton<CapacitySignal>();
