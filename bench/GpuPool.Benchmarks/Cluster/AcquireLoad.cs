@@ -11,20 +11,33 @@ namespace GpuPool.Benchmarks.Cluster;
 /// <summary>
 /// Clients acquiring and releasing (unary gRPC, no waiting) as fast as they can for a fixed time, spread
 /// over the given servers; measures each acquire + release pair, and checks from the grants that no device
-/// is ever held beyond its compute.
+/// is ever held beyond its compute. The channels stay open from one run to the next (a warm-up run, then the
+/// measured one).
 /// </summary>
-internal sealed class AcquireLoad(IReadOnlyList<Uri> servers, string apiKey, int clients)
+internal sealed class AcquireLoad(IReadOnlyList<Uri> servers, string apiKey, int clients) : IDisposable
 {
     private static readonly V1.SliceRequest Slice = WireFormat.ToWire(SliceRequest.ForShare(ByteSize.GiB(1), 50) with { TimeToLive = TimeSpan.FromMinutes(1) });
 
+    private readonly GrpcChannel[] _channels = [.. servers.Select(s => GrpcChannel.ForAddress(s, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } }))];
+
+    /// <summary>Devices held beyond their compute, over every run.</summary>
     public int Violations { get; private set; }
 
+    /// <summary>Acquires answered with no lease, over every run.</summary>
     public int Empty { get; private set; }
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
 
     /// <summary>Runs the load; returns the pair latencies in microseconds (sorted) and the seconds it ran.</summary>
     public async Task<(double[] Pairs, double Seconds)> RunAsync(TimeSpan duration, TimeSpan warmup, CancellationToken cancellationToken)
     {
-        var channels = servers.Select(s => GrpcChannel.ForAddress(s, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } })).ToArray();
+        var channels = _channels;
         var headers = new Metadata { { ErrorKinds.ApiKeyHeader, apiKey } };
         var held = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var samples = new ConcurrentBag<double[]>();
@@ -65,13 +78,8 @@ internal sealed class AcquireLoad(IReadOnlyList<Uri> servers, string apiKey, int
                 samples.Add([.. mine]);
             },
             cancellationToken)));
-        foreach (var channel in channels)
-        {
-            channel.Dispose();
-        }
-
-        Violations = violations;
-        Empty = empty;
+        Violations += violations;
+        Empty += empty;
         var pairs = samples.SelectMany(s => s).ToArray();
         Array.Sort(pairs);
         return (pairs, duration.TotalSeconds);

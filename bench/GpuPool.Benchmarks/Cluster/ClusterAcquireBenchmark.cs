@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime;
 using System.Security.Cryptography;
 using System.Text;
 using GpuPool.Benchmarks.Infrastructure;
@@ -11,8 +12,9 @@ namespace GpuPool.Benchmarks.Cluster;
 
 /// <summary>
 /// Three servers as nodes of one pool on a PostgreSQL this run starts, 64 clients acquiring and releasing
-/// through all three; then one server with the SQLite journal under the same load, in the same run. Checks
-/// the pool's rows for over-commitment while the cluster runs.
+/// through all three; then one server with the SQLite journal under the same load, in the same run. Both are
+/// warmed up before either measured window. Checks the pool's rows for over-commitment while the cluster runs;
+/// counts the CPU time (this process and PostgreSQL) per pair of each window.
 /// </summary>
 internal sealed class ClusterAcquireBenchmark : IBenchmark
 {
@@ -32,11 +34,21 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
 
         var clients = args.GetInt("clients", 64);
         var duration = TimeSpan.FromSeconds(args.GetDouble("seconds", 10));
-        var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup", 2));
+        var warmup = TimeSpan.FromSeconds(args.GetDouble("warmup", 4));
+        var warmupMax = TimeSpan.FromSeconds(args.GetDouble("warmup-max", 40));
         await using var postgres = await PostgresServer.StartAsync();
+        var statements = args.Has("pg-stats") ? await StatementStats.EnableAsync(postgres) : null;
         var connectionString = await postgres.CreateDatabaseAsync(maxPoolSize: 60);
+        if (args.Get("pg-options") is { } options)
+        {
+            connectionString += ";Options=" + options; // session settings to try (e.g. "-c plan_cache_mode=force_generic_plan")
+        }
+
+        var postgresCpu = await PostgresCpu.OfAsync(connectionString);
         var ports = Enumerable.Range(0, 3).Select(_ => FreePort()).ToArray();
         var nodes = new List<LoopbackServer>();
+        var journal = Directory.CreateTempSubdirectory("gpupool-bench-journal-");
+        LoopbackServer? single = null;
         try
         {
             for (var i = 0; i < 3; i++)
@@ -48,55 +60,72 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
                 nodes.Add(await LoopbackServer.StartAsync(settings, grpcPort: ports[i]));
             }
 
+            var singleSettings = Common(6);
+            singleSettings["GpuPool:Runtime:Persistence:Enabled"] = "true";
+            singleSettings["GpuPool:Runtime:Persistence:DataDirectory"] = journal.FullName;
+            single = await LoopbackServer.StartAsync(singleSettings);
+
             await using var database = NpgsqlDataSource.Create(connectionString);
-            using var stop = new CancellationTokenSource();
-            var checker = CheckAsync(database, stop.Token);
-            var cluster = new AcquireLoad([.. nodes.Select(n => n.Address)], ApiKey, clients);
-            var (pairs, seconds) = await cluster.RunAsync(duration, warmup, cancellationToken);
-            await stop.CancelAsync();
-            var (checks, rowViolations) = await checker;
-            var retries = nodes.Sum(n => n.App.Services.GetRequiredService<ClusterLeases>().ConflictRetries);
-            var grantCalls = nodes.Sum(n => n.App.Services.GetRequiredService<ClusterLeases>().GrantCalls);
+            using var cluster = new AcquireLoad([.. nodes.Select(n => n.Address)], ApiKey, clients);
+            using var singleLoad = new AcquireLoad([single.Address], ApiKey, clients);
+
+            // Both configurations warm (JIT, connections, pools) before either measured window: a server in production is warm.
+            var (clusterWarmup, (_, warmViolations)) = await CheckedAsync(database, () => WarmAsync(cluster, warmup, warmupMax, cancellationToken));
+            var singleWarmup = await WarmAsync(singleLoad, warmup, warmupMax, cancellationToken);
+
+            var leases = nodes.Select(n => n.App.Services.GetRequiredService<ClusterLeases>()).ToArray();
+            var (retriesBefore, callsBefore) = (leases.Sum(l => l.ConflictRetries), leases.Sum(l => l.GrantCalls));
+            if (statements is not null)
+            {
+                await statements.ResetAsync();
+            }
+
+            await Console.Error.WriteLineAsync("cluster-acquire: measuring the cluster");
+            var (clusterWindow, (checks, rowViolations)) = await CheckedAsync(database, () => MeasureAsync(cluster, duration, postgresCpu, cancellationToken));
+            var statementsPerPair = statements is null ? (double?)null : await statements.ReportAsync("cluster", clusterWindow.Pairs.Length);
+            var retries = leases.Sum(l => l.ConflictRetries) - retriesBefore;
+            var grantCalls = leases.Sum(l => l.GrantCalls) - callsBefore;
+
+            // The cluster's servers stop before the single server's measured window.
             foreach (var node in nodes)
             {
                 await node.DisposeAsync();
             }
 
             nodes.Clear();
+            await Console.Error.WriteLineAsync("cluster-acquire: measuring the single server");
+            var singleWindow = await MeasureAsync(singleLoad, duration, postgresCpu, cancellationToken);
 
-            var journal = Directory.CreateTempSubdirectory("gpupool-bench-journal-");
-            var single = Common(6);
-            single["GpuPool:Runtime:Persistence:Enabled"] = "true";
-            single["GpuPool:Runtime:Persistence:DataDirectory"] = journal.FullName;
-            double[] singlePairs;
-            double singleSeconds;
-            AcquireLoad singleLoad;
-            await using (var server = await LoopbackServer.StartAsync(single))
-            {
-                singleLoad = new AcquireLoad([server.Address], ApiKey, clients);
-                (singlePairs, singleSeconds) = await singleLoad.RunAsync(duration, warmup, cancellationToken);
-            }
-
-            journal.Delete(recursive: true);
-            var p50 = Percentiles.Of(pairs, 50);
-            var singleP50 = Percentiles.Of(singlePairs, 50);
+            var p50 = Percentiles.Of(clusterWindow.Pairs, 50);
+            var singleP50 = Percentiles.Of(singleWindow.Pairs, 50);
             JsonLine.Write(new Dictionary<string, object?>
             {
                 ["bench"] = "cluster-acquire",
                 ["servers"] = 3,
                 ["clients"] = clients,
-                ["pairs_per_s"] = Math.Round(pairs.Length / seconds),
+                ["pairs_per_s"] = Math.Round(clusterWindow.Pairs.Length / clusterWindow.Seconds),
                 ["p50_us"] = Math.Round(p50),
-                ["p99_us"] = Math.Round(Percentiles.Of(pairs, 99)),
-                ["single_pairs_per_s"] = Math.Round(singlePairs.Length / singleSeconds),
+                ["p99_us"] = Math.Round(Percentiles.Of(clusterWindow.Pairs, 99)),
+                ["single_pairs_per_s"] = Math.Round(singleWindow.Pairs.Length / singleWindow.Seconds),
                 ["single_p50_us"] = Math.Round(singleP50),
-                ["single_p99_us"] = Math.Round(Percentiles.Of(singlePairs, 99)),
+                ["single_p99_us"] = Math.Round(Percentiles.Of(singleWindow.Pairs, 99)),
                 ["p50_ratio"] = Math.Round(p50 / singleP50, 2),
                 ["retries"] = retries,
                 ["grant_calls"] = grantCalls,
                 ["empty_acquires"] = cluster.Empty,
                 ["row_checks"] = checks,
-                ["violations"] = cluster.Violations + singleLoad.Violations + rowViolations,
+                ["cpu_us_per_pair"] = clusterWindow.CpuPerPair,
+                ["pg_cpu_us_per_pair"] = clusterWindow.PostgresPerPair,
+                ["single_cpu_us_per_pair"] = singleWindow.CpuPerPair,
+                ["cpu_ratio"] = Math.Round(clusterWindow.CpuPerPair / Math.Max(1, singleWindow.CpuPerPair), 2),
+                ["statements_per_pair"] = statementsPerPair,
+                ["warmup_s"] = clusterWarmup,
+                ["single_warmup_s"] = singleWarmup,
+                ["jit_ms"] = clusterWindow.JitMilliseconds,
+                ["single_jit_ms"] = singleWindow.JitMilliseconds,
+                ["machine_busy_pct"] = clusterWindow.MachineBusy,
+                ["single_machine_busy_pct"] = singleWindow.MachineBusy,
+                ["violations"] = cluster.Violations + singleLoad.Violations + rowViolations + warmViolations,
             });
             return 0;
         }
@@ -106,7 +135,60 @@ internal sealed class ClusterAcquireBenchmark : IBenchmark
             {
                 await node.DisposeAsync();
             }
+
+            if (single is not null)
+            {
+                await single.DisposeAsync();
+            }
+
+            journal.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Runs the load for at least <paramref name="least"/>, then on in rounds of two seconds until a round spends
+    /// under 1 % of it compiling (tiered compilation has settled) or <paramref name="most"/> has passed; returns the seconds it ran.
+    /// </summary>
+    private static async Task<double> WarmAsync(AcquireLoad load, TimeSpan least, TimeSpan most, CancellationToken cancellationToken)
+    {
+        var round = TimeSpan.FromSeconds(2);
+        await load.RunAsync(least, TimeSpan.Zero, cancellationToken);
+        var ran = least;
+        while (ran < most)
+        {
+            var jit = JitInfo.GetCompilationTime();
+            await load.RunAsync(round, TimeSpan.Zero, cancellationToken);
+            ran += round;
+            if (JitInfo.GetCompilationTime() - jit < round / 100)
+            {
+                break;
+            }
+        }
+
+        return ran.TotalSeconds;
+    }
+
+    /// <summary>One measured run: its pairs, and the CPU this process and PostgreSQL spent on each.</summary>
+    private static async Task<Window> MeasureAsync(AcquireLoad load, TimeSpan duration, PostgresCpu postgres, CancellationToken cancellationToken)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var (process, database, machine, jit) = (self.TotalProcessorTime, postgres.Used(), MachineCpu.Now(), JitInfo.GetCompilationTime());
+        var (pairs, seconds) = await load.RunAsync(duration, TimeSpan.Zero, cancellationToken);
+        self.Refresh();
+        var processUsed = self.TotalProcessorTime - process;
+        var databaseUsed = postgres.Used() - database;
+        var count = Math.Max(1, pairs.Length);
+        return new Window(pairs, seconds, Math.Round((processUsed + databaseUsed).TotalMicroseconds / count), Math.Round(databaseUsed.TotalMicroseconds / count), MachineCpu.BusyPercent(machine, MachineCpu.Now()), Math.Round((JitInfo.GetCompilationTime() - jit).TotalMilliseconds));
+    }
+
+    /// <summary>Runs the load with the row checker watching the pool's rows; returns its result and the checker's.</summary>
+    private static async Task<(T Result, (int Checks, int Violations) Rows)> CheckedAsync<T>(NpgsqlDataSource database, Func<Task<T>> load)
+    {
+        using var stop = new CancellationTokenSource();
+        var checker = CheckAsync(database, stop.Token);
+        var result = await load();
+        await stop.CancelAsync();
+        return (result, await checker);
     }
 
     // Every server: `devices` simulated 80 GiB devices, one tenant. The requests (1 GiB, 50 milli) leave room

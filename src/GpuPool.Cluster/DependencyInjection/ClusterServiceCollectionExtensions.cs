@@ -31,32 +31,27 @@ internal static class ClusterServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
         services.TryAddSingleton(sp =>
         {
-            var builder = new NpgsqlConnectionStringBuilder(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ResolveConnectionString());
-
-            // An unreachable database must answer acquires quickly (Unavailable with a retry-after), not after 15 s.
-            if (!builder.ContainsKey("Timeout"))
+            var connectionString = ClusterConnectionString.WithDefaults(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ResolveConnectionString());
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            if (ClusterConnectionString.SessionSetup(connectionString) is { } setup)
             {
-                builder.Timeout = 3;
+                builder.UsePhysicalConnectionInitializer(
+                    connection =>
+                    {
+                        using var command = new NpgsqlCommand(setup, connection);
+                        command.ExecuteNonQuery();
+                    },
+                    async connection =>
+                    {
+                        var command = new NpgsqlCommand(setup, connection);
+                        await using (command.ConfigureAwait(false))
+                        {
+                            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                        }
+                    });
             }
 
-            if (!builder.ContainsKey("Command Timeout"))
-            {
-                builder.CommandTimeout = 5;
-            }
-
-            // Every grant, renewal and release is the same few statements: prepared once per connection, and no
-            // reset on return to the pool (the cluster sets no session state; the grant's lock timeout is the function's own).
-            if (!builder.ContainsKey("Max Auto Prepare"))
-            {
-                builder.MaxAutoPrepare = 32;
-            }
-
-            if (!builder.ContainsKey("No Reset On Close"))
-            {
-                builder.NoResetOnClose = true;
-            }
-
-            return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+            return builder.Build();
         });
         services.TryAddSingleton<ClusterNode>();
         services.TryAddSingleton<CapacitySignal>();

@@ -155,12 +155,16 @@ internal sealed class NodeLeases
         return true;
     }
 
-    /// <summary>Ends the copy here of a lease released through any server (its row has ended).</summary>
-    public void EndReleased(string leaseId)
+    /// <summary>Ends the copies here of leases released through any server (their rows have ended).</summary>
+    public void EndReleased(IEnumerable<string> leaseIds)
     {
-        if (_table.TryGet(leaseId, out var lease) || _handles.TryGetValue(leaseId, out lease))
+        ArgumentNullException.ThrowIfNull(leaseIds);
+        foreach (var leaseId in leaseIds)
         {
-            EndHere(lease, LeaseLostReason.Released);
+            if (_table.TryGet(leaseId, out var lease) || _handles.TryGetValue(leaseId, out lease))
+            {
+                EndHere(lease, LeaseLostReason.Released);
+            }
         }
     }
 

@@ -71,12 +71,17 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
                 }
 
                 break;
-            case { Kind: PoolNotification.Released or PoolNotification.Ended, LeaseId: { } ended }:
-                view.Released(ended);
+            case { Kind: PoolNotification.Released or PoolNotification.Ended, LeaseId: not null }:
+                var ended = notification.EndedLeases;
+                foreach (var id in ended)
+                {
+                    view.Released(id);
+                }
+
                 if (notification.Kind == PoolNotification.Released)
                 {
-                    // The row is ended (the notification commits with it): end the copy here without reading it back.
-                    ThreadPool.QueueUserWorkItem(static state => state.Leases.EndReleased(state.Id), (Leases: leases, Id: ended), preferLocal: false);
+                    // The rows are ended (the notification commits with them): end the copies here without reading them back.
+                    ThreadPool.QueueUserWorkItem(static state => state.Leases.EndReleased(state.Ids), (Leases: leases, Ids: ended), preferLocal: false);
                 }
 
                 break;

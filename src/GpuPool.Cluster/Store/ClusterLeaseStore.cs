@@ -99,7 +99,7 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database)
 
     /// <summary>
     /// Ends several leases in one statement (each for its reason, as <see cref="EndAsync"/> ends one) and wakes the
-    /// servers; returns, per item, whether this call ended it (an id asked twice ends once).
+    /// servers (one notification per kind of end, naming every lease it ended); returns, per item, whether this call ended it (an id asked twice ends once).
     /// </summary>
     public async Task<IReadOnlyList<bool>> EndManyAsync(IReadOnlyList<(string LeaseId, LeaseLostReason Reason)> ends, CancellationToken cancellationToken = default)
     {
@@ -108,7 +108,7 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database)
         await using var connectionScope = connection.ConfigureAwait(false);
         var command = Sql.Command(
             connection,
-            LeaseSql.EndMany,
+            EndSql.EndMany,
             ("ids", ends.Select(e => e.LeaseId).ToArray()),
             ("reasons", ends.Select(e => (int)e.Reason).ToArray()),
             ("kinds", ends.Select(e => e.Reason == LeaseLostReason.Released ? PoolNotification.Released : PoolNotification.Ended).ToArray()));

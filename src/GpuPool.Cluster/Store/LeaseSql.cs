@@ -110,18 +110,6 @@ internal static class LeaseSql
         SELECT node_id, pg_notify('gpupool_leases', @kind || ':' || node_id || ':' || @id) FROM ended
         """;
 
-    /// <summary>Ends several leases, each for its own reason, as <see cref="End"/> does one; returns the ids it ended.</summary>
-    public const string EndMany = """
-        WITH asked AS (
-            SELECT DISTINCT ON (a.id) a.id, a.reason, a.kind FROM unnest(@ids::text[], @reasons::integer[], @kinds::text[]) AS a(id, reason, kind)),
-        ended AS (
-            UPDATE gpupool_leases l SET ended_at = now(), end_reason = a.reason
-            FROM asked a
-            WHERE l.lease_id = a.id AND l.ended_at IS NULL AND (a.reason <> 1 OR l.expires_at <= now())
-            RETURNING l.lease_id, l.node_id, a.kind)
-        SELECT lease_id, pg_notify('gpupool_leases', kind || ':' || node_id || ':' || lease_id) FROM ended
-        """;
-
     public const string Get = "SELECT " + Columns + """
 
         FROM gpupool_leases l JOIN gpupool_nodes n ON n.node_id = l.node_id

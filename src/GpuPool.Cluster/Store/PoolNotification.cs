@@ -1,13 +1,14 @@
 namespace GpuPool.Cluster.Store;
 
 /// <summary>
-/// A payload on the pool's channel, <c>kind:node[:lease]</c> (for a grant, <c>granted::{json}</c>). Every one but a
+/// A payload on the pool's channel, <c>kind:node[:lease]</c>; a batch of ends names its leases together,
+/// <c>kind::lease lease …</c> (for a grant, <c>granted::{json}</c>). Every one but a
 /// grant may mean capacity freed (waiting acquires try again); only some call for the nodes to reconcile their
 /// leases with the database at once.
 /// </summary>
 /// <param name="Kind">One of the kinds below.</param>
 /// <param name="Node">The node concerned (empty when none).</param>
-/// <param name="LeaseId">The lease concerned, for ends; for a grant, its <see cref="LiveLeaseUsage"/> as JSON.</param>
+/// <param name="LeaseId">The lease(s) concerned, for ends (space-separated); for a grant, its <see cref="LiveLeaseUsage"/> as JSON.</param>
 internal readonly record struct PoolNotification(string Kind, string Node, string? LeaseId)
 {
     /// <summary>A holder released a lease: whoever holds it here ends it, nothing to read back.</summary>
@@ -33,6 +34,9 @@ internal readonly record struct PoolNotification(string Kind, string Node, strin
 
     /// <summary>Whether capacity may have freed (waiting acquires try again).</summary>
     public bool MayFreeCapacity => Kind is not Granted;
+
+    /// <summary>The leases an end names (none for other kinds).</summary>
+    public string[] EndedLeases => Kind is Released or Ended && !string.IsNullOrEmpty(LeaseId) ? LeaseId.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
 
     public static string Payload(string kind, string node) => kind + ":" + node;
 
