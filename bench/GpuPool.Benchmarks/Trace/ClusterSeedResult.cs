@@ -7,4 +7,5 @@ namespace GpuPool.Benchmarks.Trace;
 /// <param name="SameDecisions">Tasks placed on the same node and devices (or dropped alike) as by a single allocator stepped alongside.</param>
 /// <param name="Conflicts">Grants the database refused after placement chose them (each placed again).</param>
 /// <param name="ViewReads">Full reads of the pool by the server's view.</param>
-internal sealed record ClusterSeedResult(int Seed, double UnallocatedPct, long AllocatedMilliAtEnd, double[] DecisionMicros, int SameDecisions, int Conflicts, long ViewReads);
+/// <param name="BarriersPassed">Refusals answered after the server's announcement barrier instead of a full read.</param>
+internal sealed record ClusterSeedResult(int Seed, double UnallocatedPct, long AllocatedMilliAtEnd, double[] DecisionMicros, int SameDecisions, int Conflicts, long ViewReads, long BarriersPassed);

@@ -3,6 +3,8 @@ using GpuPool.Cluster;
 using GpuPool.Cluster.Leasing;
 using GpuPool.Cluster.Nodes;
 using GpuPool.Cluster.Store;
+using GpuPool.Runtime.Diagnostics;
+using GpuPool.Runtime.Leasing;
 using GpuPool.Runtime.Placement;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -18,7 +20,7 @@ namespace GpuPool.Benchmarks.Trace;
 /// tasks never leave. A task with no GPU (host resources only; no lease the API accepts) is placed on the same
 /// view and committed by <see cref="LeaseGrants"/> (<c>gpupool_grant</c>), the only grant that takes no device.
 /// </summary>
-internal sealed class ClusterTraceReplay
+internal sealed class ClusterTraceReplay : IDisposable
 {
     private const string Tenant = "trace";
     private const int MaxAttempts = 4;
@@ -28,6 +30,10 @@ internal sealed class ClusterTraceReplay
     private readonly ViewGrants _viewGrants;
     private readonly LeaseGrants _grants;
     private readonly NodeRegistration _writer;
+    private readonly AnnouncementBarrier _barrier;
+    private readonly ClusterNotifications _notifications;
+    private readonly LeaseTable _table;
+    private readonly DetachedMeterFactory _meters = new();
     private int _conflicts;
 
     private ClusterTraceReplay(NpgsqlDataSource database, NodeRegistration writer, Func<IPlacementPolicy> policy, bool trustAnnouncedEnds)
@@ -37,8 +43,15 @@ internal sealed class ClusterTraceReplay
         node.Joined(writer, TimeProvider.System.GetUtcNow());
         _writer = writer;
         _grants = new LeaseGrants(database);
-        _view = new PoolView(new ClusterLeaseStore(database), policy, TimeProvider.System, options.HeartbeatInterval, trustAnnouncedEnds);
+        var store = new ClusterLeaseStore(database);
+        _barrier = new AnnouncementBarrier(database, TimeProvider.System);
+        _view = new PoolView(store, policy, TimeProvider.System, options.HeartbeatInterval, trustAnnouncedEnds, _barrier);
         _viewGrants = new ViewGrants(_view, new GrantBatches(database), _grants, node);
+
+        // The server's listener on the pool's channel: keeps the view and passes the barrier, as in a server.
+        _table = new LeaseTable([], new BestFitPolicy(), new LeaseTableSettings(), TimeProvider.System, NullLogger<LeaseTable>.Instance, new RuntimeMetrics(_meters));
+        var leases = new NodeLeases(store, node, _table, NullLogger<NodeLeases>.Instance);
+        _notifications = new ClusterNotifications(database, new CapacitySignal(), leases, _view, _barrier, node, NullLogger<ClusterNotifications>.Instance);
     }
 
     /// <summary>Registers the trace's nodes (and a writer node with no devices) in an empty, migrated database.</summary>
@@ -64,7 +77,33 @@ internal sealed class ClusterTraceReplay
         bool trustAnnouncedEnds,
         CancellationToken cancellationToken)
     {
-        var replay = new ClusterTraceReplay(database, writer, () => TracePolicies.Create(policy, seed, mix), trustAnnouncedEnds);
+        using var replay = new ClusterTraceReplay(database, writer, () => TracePolicies.Create(policy, seed, mix), trustAnnouncedEnds);
+        using var stop = new CancellationTokenSource();
+        var listening = replay._notifications.RunAsync(stop.Token);
+        try
+        {
+            while (!replay._barrier.IsListening)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+
+            return await replay.ReplayAsync(nodes, workload, mix, policy, seed, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await listening;
+        }
+    }
+
+    public void Dispose()
+    {
+        _table.Dispose();
+        _meters.Dispose();
+    }
+
+    private async Task<ClusterSeedResult> ReplayAsync(IReadOnlyList<NodeCapacity> nodes, TraceWorkload workload, ShapeMix mix, string policy, int seed, CancellationToken cancellationToken)
+    {
         var reference = new SliceAllocator(nodes, TracePolicies.Create(policy, seed, mix));
         var capacity = nodes.Sum(n => (long)n.Devices.Count * SliceRequest.FullDeviceMilli);
         var arrivals = workload.Arrivals(seed, capacity);
@@ -77,7 +116,7 @@ internal sealed class ClusterTraceReplay
             cancellationToken.ThrowIfCancellationRequested();
             var task = arrivals[seq];
             var start = Stopwatch.GetTimestamp();
-            var lease = await replay.PlaceAndCommitAsync(task.Request, cancellationToken);
+            var lease = await PlaceAndCommitAsync(task.Request, cancellationToken);
             micros[seq] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
             arrived += task.GpuMilli;
             if (lease is not null)
@@ -93,7 +132,7 @@ internal sealed class ClusterTraceReplay
             }
         }
 
-        return new ClusterSeedResult(seed, unallocated ?? 100.0 - (allocated * 100.0 / capacity), allocated, micros, same, replay._conflicts, replay._view.Reads);
+        return new ClusterSeedResult(seed, unallocated ?? 100.0 - (allocated * 100.0 / capacity), allocated, micros, same, _conflicts, _view.Reads, _barrier.Passed);
     }
 
     // One decision: placement on the view and the grant in the database; a grant refused for capacity is placed

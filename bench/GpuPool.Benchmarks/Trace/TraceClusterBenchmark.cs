@@ -99,6 +99,7 @@ internal static class TraceClusterBenchmark
             ["inprocess_decision_p99_us"] = Math.Round(Percentiles.Of(inProcessLatencies, 99), 1),
             ["conflicts"] = results.Sum(r => r.Conflicts),
             ["view_reads"] = results.Sum(r => r.ViewReads),
+            ["barriers_passed"] = results.Sum(r => r.BarriersPassed),
             ["violations"] = violations,
             ["wall_s"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
         });

@@ -64,11 +64,17 @@ internal static class ClusterServiceCollectionExtensions
             return new ClusterPlacer(() => PlacementPolicies.Create(policy));
         });
         services.TryAddSingleton(sp => new GrantBatches(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton(sp => new AnnouncementBarrier(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ClusterNode>().Time));
         services.TryAddSingleton(sp =>
         {
             var policy = sp.GetRequiredService<IOptions<GpuPoolRuntimeOptions>>().Value.PlacementPolicy;
             var node = sp.GetRequiredService<ClusterNode>();
-            return new PoolView(sp.GetRequiredService<ClusterLeaseStore>(), () => PlacementPolicies.Create(policy), node.Time, node.Options.HeartbeatInterval);
+            return new PoolView(
+                sp.GetRequiredService<ClusterLeaseStore>(),
+                () => PlacementPolicies.Create(policy),
+                node.Time,
+                node.Options.HeartbeatInterval,
+                barrier: sp.GetRequiredService<AnnouncementBarrier>());
         });
         services.TryAddSingleton<ViewGrants>();
         services.TryAddSingleton(sp => new WaiterStore(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -24,11 +24,26 @@ namespace GpuPool.Cluster.Leasing;
 /// <param name="time">The server's clock.</param>
 /// <param name="maxAge">How old the view may get before it is read again in full.</param>
 /// <param name="trustAnnouncedEnds">Answer that nothing fits without a read while no lease the view counts can have ended unannounced.</param>
-internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> policies, TimeProvider time, TimeSpan maxAge, bool trustAnnouncedEnds = false)
+/// <param name="barrier">
+/// Before answering that nothing fits, wait for every announcement committed before the answer instead of reading
+/// the pool (when no lease the view counts can have ended unannounced, and the barrier passes; else the view is read).
+/// </param>
+internal sealed class PoolView(
+    ClusterLeaseStore store,
+    Func<IPlacementPolicy> policies,
+    TimeProvider time,
+    TimeSpan maxAge,
+    bool trustAnnouncedEnds = false,
+    AnnouncementBarrier? barrier = null)
 {
     private readonly Lock _gate = new();
     private PoolSnapshot? _current;
     private IPlacementPolicy? _policy;
+
+    // Places held by this server's grants in flight, and announced grants that did not fit beside them (often this
+    // server's own grant, announced before its caller confirmed it): counted once the places are settled.
+    private int _reserved;
+    private List<LiveLeaseUsage>? _deferred;
     private List<(LiveLeaseUsage? Granted, string? Released)>? _seenWhileReading;
     private Task? _reading;
     private bool _stale = true;
@@ -57,6 +72,8 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
     public async ValueTask<PoolReservation?> PlaceAsync(PlacementRequest request, CancellationToken cancellationToken)
     {
         var fresh = false;
+        var barrierTried = false;
+        var settledByBarrier = false;
         (PoolSnapshot Snapshot, long Freed)? foundNothing = null;
         while (true)
         {
@@ -64,7 +81,10 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
             {
                 await ReadAsync(cancellationToken).ConfigureAwait(false);
                 fresh = true;
+                settledByBarrier = false;
             }
+
+            var passBarrier = false;
 
             lock (_gate)
             {
@@ -73,10 +93,18 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                 {
                     if (snapshot.Allocator.CouldEverFit(request) && snapshot.Allocator.TryAllocate(request) is { } allocation)
                     {
+                        _reserved++;
                         return new PoolReservation(snapshot, allocation, snapshot.Decision(allocation), snapshot.Alternative(request, allocation));
                     }
 
                     foundNothing = (snapshot, snapshot.Freed);
+                }
+
+                if (fresh && settledByBarrier && (_stale || time.GetUtcNow().ToUnixTimeMilliseconds() >= snapshot.EarliestExpiryMs))
+                {
+                    _stale = true; // the view may have gone wrong, or a lease expired, while the barrier ran: read it
+                    (fresh, settledByBarrier) = (false, false);
+                    continue;
                 }
 
                 if (fresh)
@@ -84,12 +112,33 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                     return snapshot.Devices.Count == 0 || snapshot.Allocator.CouldEverFit(request) ? null : throw ClusterPlacer.NeverFits(request);
                 }
 
-                if (trustAnnouncedEnds && !_stale && time.GetUtcNow().ToUnixTimeMilliseconds() < snapshot.EarliestExpiryMs && snapshot.Allocator.CouldEverFit(request))
+                var noneExpired = !_stale && time.GetUtcNow().ToUnixTimeMilliseconds() < snapshot.EarliestExpiryMs && snapshot.Allocator.CouldEverFit(request);
+                if (trustAnnouncedEnds && noneExpired)
                 {
                     return null; // nothing it counts can have ended unannounced: the view is as good as a read
                 }
 
-                _stale = true; // else "nothing fits" comes only from a view just read
+                if (barrier is not null && noneExpired && !barrierTried)
+                {
+                    passBarrier = true; // every end is announced: once the ends committed until now have arrived, the view is as good as a read
+                }
+                else
+                {
+                    _stale = true; // else "nothing fits" comes only from a view just read
+                }
+            }
+
+            if (passBarrier)
+            {
+                barrierTried = true;
+                if (await barrier!.PassAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    (fresh, settledByBarrier) = (true, true); // placed again on the view as it stands after the announcements (only if they freed something)
+                }
+                else
+                {
+                    Invalidate();
+                }
             }
         }
     }
@@ -101,6 +150,7 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
         ArgumentNullException.ThrowIfNull(lease);
         lock (_gate)
         {
+            _reserved--;
             if (!ReferenceEquals(reservation.Snapshot, _current))
             {
                 return; // read again meanwhile: the new view has the lease, or hears of it
@@ -122,6 +172,8 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
             {
                 _stale = true;
             }
+
+            CountDeferred();
         }
     }
 
@@ -131,9 +183,11 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
         ArgumentNullException.ThrowIfNull(reservation);
         lock (_gate)
         {
+            _reserved--;
             if (ReferenceEquals(reservation.Snapshot, _current))
             {
                 _current.Free(reservation.Allocation);
+                CountDeferred();
             }
         }
     }
@@ -147,7 +201,41 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
             _seenWhileReading?.Add((lease, null));
             if (_current is not null && !_current.Add(lease))
             {
-                _stale = true;
+                if (_reserved > 0)
+                {
+                    (_deferred ??= []).Add(lease); // beside a place held for a grant in flight (its own, perhaps)
+                }
+                else
+                {
+                    _stale = true;
+                }
+            }
+        }
+    }
+
+    // Under the gate, once a held place is settled: the announced grants that did not fit beside it count now
+    // (one already confirmed is counted once), or wait for the places still held; else the view is wrong.
+    private void CountDeferred()
+    {
+        if (_deferred is null)
+        {
+            return;
+        }
+
+        var waiting = _deferred;
+        _deferred = null;
+        foreach (var lease in waiting)
+        {
+            if (!_current!.Add(lease))
+            {
+                if (_reserved > 0)
+                {
+                    (_deferred ??= []).Add(lease);
+                }
+                else
+                {
+                    _stale = true;
+                }
             }
         }
     }
@@ -197,6 +285,7 @@ internal sealed class PoolView(ClusterLeaseStore store, Func<IPlacementPolicy> p
                 lock (_gate)
                 {
                     _seenWhileReading = [];
+                    _deferred = null; // the read counts them (or hears of them again)
                     _stale = false;
                 }
 

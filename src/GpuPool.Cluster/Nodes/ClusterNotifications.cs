@@ -11,10 +11,18 @@ namespace GpuPool.Cluster.Nodes;
 /// for capacity try again, and the node agent reconciles its leases at once instead of at its next heartbeat
 /// (not for a release: the notification names the lease, and whoever holds a copy ends it without reading the
 /// database — under load every node reconciling on every release was most of the database's work). Grants and
-/// ends keep the server's <see cref="PoolView"/> up to date. A lost connection only delays that until the next
-/// heartbeat (and the view is read again).
+/// ends keep the server's <see cref="PoolView"/> up to date, and this server's barrier tokens coming back tell its
+/// <see cref="AnnouncementBarrier"/> that everything committed before them has been applied. A lost connection
+/// only delays that until the next heartbeat (and the view is read again; the barrier fails while nobody listens).
 /// </summary>
-internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySignal capacity, NodeLeases leases, PoolView view, ClusterNode node, ILogger<ClusterNotifications> logger)
+internal sealed class ClusterNotifications(
+    NpgsqlDataSource database,
+    CapacitySignal capacity,
+    NodeLeases leases,
+    PoolView view,
+    AnnouncementBarrier barrier,
+    ClusterNode node,
+    ILogger<ClusterNotifications> logger)
 {
     /// <summary>Completes at the next notification that calls for this node to reconcile its leases.</summary>
     public Task Next => _next.Task;
@@ -37,10 +45,17 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
                 }
 
                 view.Invalidate(); // what was announced while nobody listened is read with the pool
-
-                while (true)
+                barrier.Listening();
+                try
                 {
-                    await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    while (true)
+                    {
+                        await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    barrier.Stopped();
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -60,6 +75,9 @@ internal sealed class ClusterNotifications(NpgsqlDataSource database, CapacitySi
     {
         switch (notification)
         {
+            case { Kind: PoolNotification.Sync }:
+                barrier.Arrived(notification);
+                return;
             case { Kind: PoolNotification.Granted }:
                 if (LiveLeaseUsage.Parse(notification.LeaseId) is { } granted)
                 {

@@ -29,11 +29,14 @@ internal readonly record struct PoolNotification(string Kind, string Node, strin
     /// <summary>Nodes were declared dead.</summary>
     public const string Dead = "dead";
 
+    /// <summary>A server's barrier token (<see cref="Leasing.AnnouncementBarrier"/>): says nothing about the pool.</summary>
+    public const string Sync = "sync";
+
     /// <summary>Whether the nodes should reconcile their leases with the database on this notification.</summary>
-    public bool CallsForReconciling => Kind is not (Released or Queue or Granted);
+    public bool CallsForReconciling => Kind is not (Released or Queue or Granted or Sync);
 
     /// <summary>Whether capacity may have freed (waiting acquires try again).</summary>
-    public bool MayFreeCapacity => Kind is not Granted;
+    public bool MayFreeCapacity => Kind is not (Granted or Sync);
 
     /// <summary>The leases an end names (none for other kinds).</summary>
     public string[] EndedLeases => Kind is Released or Ended && !string.IsNullOrEmpty(LeaseId) ? LeaseId.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
