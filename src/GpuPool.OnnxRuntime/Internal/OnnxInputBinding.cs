@@ -19,6 +19,7 @@ internal sealed class OnnxInputBinding : IDisposable
     private readonly MemoryHandle[] _pins;
     private readonly bool[] _owned;
     private readonly OrtValue?[] _cached;
+    private readonly OrtValue?[] _passed; // what _byName holds for each input
     private readonly nint[] _addresses;
     private readonly int[] _lengths;
     private readonly TensorDataType[] _types;
@@ -33,6 +34,7 @@ internal sealed class OnnxInputBinding : IDisposable
         _pins = new MemoryHandle[names.Length];
         _owned = new bool[names.Length];
         _cached = new OrtValue?[names.Length];
+        _passed = new OrtValue?[names.Length];
         _addresses = new nint[names.Length];
         _lengths = new int[names.Length];
         _types = new TensorDataType[names.Length];
@@ -64,7 +66,13 @@ internal sealed class OnnxInputBinding : IDisposable
                 }
 
                 Bind(i, tensor);
-                _byName[_names[i]] = _values[i];
+                if (!ReferenceEquals(_passed[i], _values[i]))
+                {
+                    // A value reused from the last run is in the dictionary already.
+                    _byName[_names[i]] = _values[i];
+                    _passed[i] = _values[i];
+                }
+
                 _bound = i + 1;
             }
         }
@@ -95,7 +103,8 @@ internal sealed class OnnxInputBinding : IDisposable
             _pins[i] = default;
         }
 
-        _byName.Clear();
+        // The dictionary keeps the values passed last (never read before a bind that succeeds has set every name):
+        // a run that passes them again writes nothing.
         _bound = 0;
     }
 
