@@ -55,6 +55,7 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
             new("plain", () => { plain.Run(); return ValueTask.CompletedTask; }),
             new("plain-global", () => { plainGlobal.Run(); return ValueTask.CompletedTask; }),
             new("instance", () => { loaded.Instance.Run(inputs, context); return ValueTask.CompletedTask; }),
+            new("clock", () => { System.Diagnostics.Stopwatch.GetTimestamp(); return ValueTask.CompletedTask; }),
             new("validate", () => { signature.Validate(inputs); return ValueTask.CompletedTask; }),
             new("record", () => { metrics.ModelRun(recorder, TimeSpan.FromTicks(230)); return ValueTask.CompletedTask; }),
             new("schedule-empty", async () => await scheduler.RunAsync(loaded.Lease, static _ => 0, token)),

@@ -47,25 +47,21 @@ internal sealed class OnnxModelInstance : IModelInstance
         var binding = RentBinding();
         try
         {
-            if (!binding.TryBind(inputs))
+            if (binding.TryRun(inputs, this, out var outputs))
             {
-                return RunByName(inputs);
-            }
-
-            try
-            {
-                return Read(Run(binding.Inputs));
-            }
-            finally
-            {
-                binding.Unbind();
+                return outputs;
             }
         }
         finally
         {
             ReturnBinding(binding);
         }
+
+        return RunByName(inputs);
     }
+
+    /// <summary>A run of inputs bound by an <see cref="OnnxInputBinding"/> (pinned while it lasts), read into tensors.</summary>
+    internal OutputTensors RunBound(IReadOnlyDictionary<string, OrtValue> inputs) => Read(Run(inputs));
 
     public void Dispose()
     {
