@@ -126,9 +126,10 @@ internal sealed partial class DeviceQueue : IDisposable
         return new ValueTask<RunAdmission>(pending.Admitted.Task);
     }
 
-    public void Exit(RunAdmission admission, TimeSpan measured) => Exit(admission, measured, null);
-
-    /// <summary>Ends a run, as <see cref="Exit(RunAdmission, TimeSpan)"/>; <paramref name="now"/> is the decision clock's time when the caller has read it already.</summary>
+    /// <summary>
+    /// Ends a run that executed for <paramref name="measured"/>, charging it to its lease; <paramref name="now"/> is
+    /// the decision clock's time when the caller has read it already (<see langword="null"/>: read here).
+    /// </summary>
     public void Exit(RunAdmission admission, TimeSpan measured, long? now)
     {
         List<(PendingRun Run, RunAdmission Admission)>? admitted;
