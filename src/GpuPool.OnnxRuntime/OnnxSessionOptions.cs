@@ -1,4 +1,5 @@
 using System.Globalization;
+using GpuPool.OnnxRuntime.Internal;
 using GpuPool.Runtime.Devices;
 using Microsoft.ML.OnnxRuntime;
 
@@ -51,6 +52,10 @@ public static class OnnxSessionOptions
             }
             else if (candidates.Count > 0)
             {
+                // ONNX Runtime's environment starts once per process: the pool's way (with its global thread pool)
+                // before anything here asks for it, or a backend starting at the same moment would take an
+                // environment without the pool for one with it.
+                _ = GlobalThreadPools.Enabled;
                 var available = OrtEnv.Instance().GetAvailableProviders();
                 var chosen = SelectExecutionProvider(device, memoryLimitBytes, available)
                     ?? throw new NotSupportedException(

@@ -20,7 +20,7 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
 {
     public string Name => "overhead-parts";
 
-    public string Description => "profile of a lease run's overhead, part by part (plain, instance, scheduler, host, lease); --model (mlp), --rounds, --runs, --no-token, --with-server";
+    public string Description => "profile of a lease run's overhead, part by part (plain, instance, scheduler, host, lease); --model (mlp), --rounds, --runs, --only (sides), --no-token, --with-server";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
@@ -53,8 +53,10 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
         OverheadSide[] sides =
         [
             new("plain", () => { plain.Run(); return ValueTask.CompletedTask; }),
+            new("plain-shaped", () => { plain.Run(askShapes: true); return ValueTask.CompletedTask; }),
             new("plain-global", () => { plainGlobal.Run(); return ValueTask.CompletedTask; }),
             new("instance", () => { loaded.Instance.Run(inputs, context); return ValueTask.CompletedTask; }),
+            new("clock", () => { System.Diagnostics.Stopwatch.GetTimestamp(); return ValueTask.CompletedTask; }),
             new("validate", () => { signature.Validate(inputs); return ValueTask.CompletedTask; }),
             new("record", () => { metrics.ModelRun(recorder, TimeSpan.FromTicks(230)); return ValueTask.CompletedTask; }),
             new("schedule-empty", async () => await scheduler.RunAsync(loaded.Lease, static _ => 0, token)),
@@ -62,6 +64,14 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
             new("host-run", async () => await loaded.RunAsync(inputs, token)),
             new("lease", async () => await pooled.RunAsync(inputs, token)),
         ];
+
+        // --only plain,lease: just those sides (the first named is the baseline), e.g. under a profiler.
+        if (args.Get("only") is { } only)
+        {
+            var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            sides = [.. names.Select(n => sides.FirstOrDefault(s => s.Name == n) ?? throw new ArgumentException($"--only: no side '{n}'; sides are {string.Join(", ", sides.Select(s => s.Name))}."))];
+        }
+
         foreach (var side in sides)
         {
             await side.MeasureAsync(runs / 4, record: false, cancellationToken);

@@ -43,12 +43,18 @@ internal sealed class PlainSession : IDisposable
     }
 
     /// <summary>One run; returns the total output bytes (so the copies cannot be optimised away).</summary>
-    public long Run()
+    /// <param name="askShapes">Also ask each output's shape (what the pool does to return a tensor; the parts benchmark's <c>plain-shaped</c>).</param>
+    public long Run(bool askShapes = false)
     {
         using var results = _session.Run(_runOptions, _inputs, _outputNames);
         long total = 0;
         foreach (var result in results)
         {
+            if (askShapes)
+            {
+                total += result.GetTensorTypeAndShape().Shape.Length;
+            }
+
             total += result.GetTensorDataAsSpan<byte>().ToArray().Length;
         }
 

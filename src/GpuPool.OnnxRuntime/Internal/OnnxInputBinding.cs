@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace GpuPool.OnnxRuntime.Internal;
@@ -19,6 +21,7 @@ internal sealed class OnnxInputBinding : IDisposable
     private readonly MemoryHandle[] _pins;
     private readonly bool[] _owned;
     private readonly OrtValue?[] _cached;
+    private readonly OrtValue?[] _passed; // what _byName holds for each input
     private readonly nint[] _addresses;
     private readonly int[] _lengths;
     private readonly TensorDataType[] _types;
@@ -33,21 +36,22 @@ internal sealed class OnnxInputBinding : IDisposable
         _pins = new MemoryHandle[names.Length];
         _owned = new bool[names.Length];
         _cached = new OrtValue?[names.Length];
+        _passed = new OrtValue?[names.Length];
         _addresses = new nint[names.Length];
         _lengths = new int[names.Length];
         _types = new TensorDataType[names.Length];
         _shapes = new long[names.Length][];
     }
 
-    /// <summary>The bound values by input name (valid until <see cref="Unbind"/>), as a plain session is given its inputs.</summary>
-    public IReadOnlyDictionary<string, OrtValue> Inputs => _byName;
-
     /// <summary>
-    /// Binds <paramref name="inputs"/> when they are exactly the declared inputs; false (nothing bound) otherwise,
-    /// and the caller passes them by name instead.
+    /// Binds <paramref name="inputs"/> and runs them through <paramref name="instance"/> when they are exactly the
+    /// declared inputs; false (nothing run) otherwise, and the caller passes them by name instead. A tensor over a
+    /// managed array is pinned by the frame that binds it, for as long as the run lasts (no pinning handle); other
+    /// memory through its own <see cref="ReadOnlyMemory{T}.Pin"/>.
     /// </summary>
-    public bool TryBind(IReadOnlyDictionary<string, TensorValue> inputs)
+    public bool TryRun(IReadOnlyDictionary<string, TensorValue> inputs, OnnxModelInstance instance, [NotNullWhen(true)] out OutputTensors? outputs)
     {
+        outputs = null;
         if (inputs.Count != _names.Length)
         {
             return false;
@@ -55,26 +59,40 @@ internal sealed class OnnxInputBinding : IDisposable
 
         try
         {
-            for (var i = 0; i < _names.Length; i++)
-            {
-                if (!inputs.TryGetValue(_names[i], out var tensor) || tensor is null)
-                {
-                    Unbind();
-                    return false;
-                }
-
-                Bind(i, tensor);
-                _byName[_names[i]] = _values[i];
-                _bound = i + 1;
-            }
+            outputs = BindAndRun(0, inputs, instance);
+            return outputs is not null;
         }
-        catch
+        finally
         {
             Unbind();
-            throw;
+        }
+    }
+
+    /// <summary>Binds input <paramref name="i"/> and those after it, then runs; <see langword="null"/> when an input is missing.</summary>
+    private unsafe OutputTensors? BindAndRun(int i, IReadOnlyDictionary<string, TensorValue> inputs, OnnxModelInstance instance)
+    {
+        if (i == _names.Length)
+        {
+            return instance.RunBound(_byName);
         }
 
-        return true;
+        if (!inputs.TryGetValue(_names[i], out var tensor) || tensor is null)
+        {
+            return null;
+        }
+
+        if (tensor.ElementType != TensorDataType.String && MemoryMarshal.TryGetArray(tensor.Data, out var segment) && segment.Count > 0)
+        {
+            // Pinned while this frame lives, which is until the run has ended.
+            fixed (byte* pointer = &segment.Array![segment.Offset])
+            {
+                BindAt(i, tensor, (nint)pointer);
+                return BindAndRun(i + 1, inputs, instance);
+            }
+        }
+
+        Bind(i, tensor);
+        return BindAndRun(i + 1, inputs, instance);
     }
 
     /// <summary>Unpins the bound inputs and releases the values made for this run only.</summary>
@@ -95,7 +113,8 @@ internal sealed class OnnxInputBinding : IDisposable
             _pins[i] = default;
         }
 
-        _byName.Clear();
+        // The dictionary keeps the values passed last (never read before a bind that succeeds has set every name):
+        // a run that passes them again writes nothing.
         _bound = 0;
     }
 
@@ -109,13 +128,16 @@ internal sealed class OnnxInputBinding : IDisposable
         }
     }
 
+    /// <summary>Binds input <paramref name="i"/> over its own pin (<see cref="ReadOnlyMemory{T}.Pin"/>, released by <see cref="Unbind"/>), or made for this run.</summary>
     private void Bind(int i, TensorValue tensor)
     {
+        _bound = i + 1;
         if (tensor.ElementType == TensorDataType.String || tensor.Data.IsEmpty)
         {
             // Nothing to point at (an empty tensor) or copied element by element (strings): made for this run.
             _values[i] = OnnxTensors.Wrap(tensor, out _pins[i]);
             _owned[i] = true;
+            Pass(i);
             return;
         }
 
@@ -126,9 +148,17 @@ internal sealed class OnnxInputBinding : IDisposable
             address = (nint)_pins[i].Pointer;
         }
 
+        BindAt(i, tensor, address);
+    }
+
+    /// <summary>Binds input <paramref name="i"/>, whose bytes are pinned at <paramref name="address"/>: the value made for it last time when it describes the same memory.</summary>
+    private void BindAt(int i, TensorValue tensor, nint address)
+    {
+        _bound = i + 1;
         if (_cached[i] is { } cached && _addresses[i] == address && _lengths[i] == tensor.Data.Length && _types[i] == tensor.ElementType && SameShape(_shapes[i], tensor.Shape))
         {
             _values[i] = cached;
+            Pass(i);
             return;
         }
 
@@ -138,6 +168,17 @@ internal sealed class OnnxInputBinding : IDisposable
         var value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, OnnxTypes.ToOrt(tensor.ElementType), shape, address, tensor.Data.Length);
         (_cached[i], _addresses[i], _lengths[i], _types[i], _shapes[i]) = (value, address, tensor.Data.Length, tensor.ElementType, shape);
         _values[i] = value;
+        Pass(i);
+    }
+
+    /// <summary>Puts input <paramref name="i"/>'s value in the dictionary the run is given, unless it is there from the last run.</summary>
+    private void Pass(int i)
+    {
+        if (!ReferenceEquals(_passed[i], _values[i]))
+        {
+            _byName[_names[i]] = _values[i];
+            _passed[i] = _values[i];
+        }
     }
 
     private static bool SameShape(long[] cached, IReadOnlyList<long> shape)

@@ -13,6 +13,7 @@ internal sealed class OnnxModelInstance : IModelInstance
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+    private readonly Dictionary<string, int> _outputIndex;
     private readonly OnnxOutputTargets _outputTargets;
 
     // As many spare bindings as runs are likely at once on one model; more concurrent runs make their own.
@@ -28,6 +29,7 @@ internal sealed class OnnxModelInstance : IModelInstance
         Outputs = [.. session.OutputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
         _inputNames = [.. session.InputMetadata.Keys];
         _outputNames = [.. session.OutputMetadata.Keys];
+        _outputIndex = _outputNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         _outputTargets = new OnnxOutputTargets(session, _outputNames);
     }
 
@@ -45,25 +47,21 @@ internal sealed class OnnxModelInstance : IModelInstance
         var binding = RentBinding();
         try
         {
-            if (!binding.TryBind(inputs))
+            if (binding.TryRun(inputs, this, out var outputs))
             {
-                return RunByName(inputs);
-            }
-
-            try
-            {
-                return Read(Run(binding.Inputs));
-            }
-            finally
-            {
-                binding.Unbind();
+                return outputs;
             }
         }
         finally
         {
             ReturnBinding(binding);
         }
+
+        return RunByName(inputs);
     }
+
+    /// <summary>A run of inputs bound by an <see cref="OnnxInputBinding"/> (pinned while it lasts), read into tensors.</summary>
+    internal OutputTensors RunBound(IReadOnlyDictionary<string, OrtValue> inputs) => Read(Run(inputs));
 
     public void Dispose()
     {
@@ -158,20 +156,30 @@ internal sealed class OnnxModelInstance : IModelInstance
 
     private static InvalidPoolRequestException Rejected(OnnxRuntimeException ex) => new($"The model rejected the inputs: {ex.Message}", null, ex);
 
-    private Dictionary<string, TensorValue> Read(IDisposableReadOnlyCollection<OrtValue> results)
+    private OutputTensors Read(IDisposableReadOnlyCollection<OrtValue> results)
     {
         using (results)
         {
-            var outputs = new Dictionary<string, TensorValue>(_outputNames.Length, StringComparer.Ordinal);
-            var i = 0;
-            foreach (var result in results)
+            var values = new TensorValue[_outputNames.Length];
+            if (results is IReadOnlyList<OrtValue> list)
             {
-                // The shape is asked of every value: a model's declared output shapes are not always its real ones.
-                outputs.Add(_outputNames[i], OnnxTensors.ToPool(result));
-                i++;
+                // By index: no enumerator per run (ONNX Runtime returns a list).
+                for (var i = 0; i < values.Length; i++)
+                {
+                    // The shape is asked of every value: a model's declared output shapes are not always its real ones.
+                    values[i] = OnnxTensors.ToPool(list[i]);
+                }
+            }
+            else
+            {
+                var i = 0;
+                foreach (var result in results)
+                {
+                    values[i++] = OnnxTensors.ToPool(result);
+                }
             }
 
-            return outputs;
+            return new OutputTensors(_outputNames, _outputIndex, values);
         }
     }
 

@@ -63,6 +63,23 @@ internal sealed class CudaStreamScheduler : IDeviceScheduler, IAsyncDisposable, 
     }
 
     /// <inheritdoc />
+    /// <remarks>A run on an NVIDIA device goes through <see cref="RunAsync{T}"/>, which binds the lease's stream.</remarks>
+    public bool TryStartRun(LeaseEntry lease, out StartedRun run)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        if (CudaDevices.IsCudaDevice(lease.Devices[0]))
+        {
+            run = default;
+            return false;
+        }
+
+        return _inner.TryStartRun(lease, out run);
+    }
+
+    /// <inheritdoc />
+    public TimeSpan EndRun(in StartedRun run) => _inner.EndRun(run);
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         switch (_inner)

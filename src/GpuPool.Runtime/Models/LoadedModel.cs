@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using GpuPool.Runtime.Diagnostics;
 using GpuPool.Runtime.Leasing;
 
@@ -17,6 +18,7 @@ internal sealed class LoadedModel
     private readonly InputSignature _signature;
     private readonly RunRecorder _recorder;
     private long _workingBytes;
+    private long _chargedElements = -1; // the largest run size whose working memory this lease is charged for
     private volatile bool _unloaded;
 
     internal LoadedModel(ModelHost host, string id, LeaseEntry lease, string name, ModelFormat format, SharedModel shared, long memoryBytes, Func<LoadedModel, ModelBatcher?> batcher)
@@ -76,19 +78,74 @@ internal sealed class LoadedModel
     internal SharedModel Shared { get; }
 
     /// <summary>Validates the inputs and runs the model through the device scheduler.</summary>
+    /// <remarks>
+    /// A run the scheduler starts at once (<see cref="Scheduling.IDeviceScheduler.TryStartRun"/>: the device has a
+    /// free slot and nobody waits) executes on the caller's thread without an asynchronous path; its errors still
+    /// come in the returned task, as any run's.
+    /// </remarks>
     /// <exception cref="LeaseLostException">The lease was lost before or while the run waited.</exception>
-    public async ValueTask<IReadOnlyDictionary<string, TensorValue>> RunAsync(IReadOnlyDictionary<string, TensorValue> inputs, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyDictionary<string, TensorValue>> RunAsync(IReadOnlyDictionary<string, TensorValue> inputs, CancellationToken cancellationToken = default)
     {
-        Lease.EnsureActive();
-        ObjectDisposedException.ThrowIf(IsUnloaded, this);
-        var elements = _signature.Validate(inputs);
-
-        // A run holds a reference on the instance: unloading (or evicting) it meanwhile defers its disposal.
-        if (!Shared.TryAcquire())
+        long elements;
+        try
         {
-            throw new ObjectDisposedException(nameof(LoadedModel), $"Model {Id} was unloaded.");
+            Lease.EnsureActive();
+            ObjectDisposedException.ThrowIf(IsUnloaded, this);
+            elements = _signature.Validate(inputs);
+
+            // A run holds a reference on the instance: unloading (or evicting) it meanwhile defers its disposal.
+            if (!Shared.TryAcquire())
+            {
+                throw new ObjectDisposedException(nameof(LoadedModel), $"Model {Id} was unloaded.");
+            }
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex);
         }
 
+        if (_batcher is not null || cancellationToken.IsCancellationRequested || !_host.Scheduler.TryStartRun(Lease, out var run))
+        {
+            return RunScheduledAsync(inputs, elements, cancellationToken);
+        }
+
+        try
+        {
+            return new ValueTask<IReadOnlyDictionary<string, TensorValue>>(RunStarted(inputs, elements, run, cancellationToken));
+        }
+        catch (Exception ex)
+        {
+            return Failed(WhenLost(ex, cancellationToken));
+        }
+        finally
+        {
+            Shared.Release();
+        }
+    }
+
+    /// <summary>Runs the model in a slot the scheduler started at once, then ends it there; its measured time is the run's.</summary>
+    private IReadOnlyDictionary<string, TensorValue> RunStarted(IReadOnlyDictionary<string, TensorValue> inputs, long elements, in Scheduling.StartedRun run, CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, TensorValue> outputs;
+        TimeSpan measured;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Lease.LostToken.ThrowIfCancellationRequested();
+            outputs = RunSizedOnDevice(inputs, elements, run.Context);
+        }
+        finally
+        {
+            measured = _host.Scheduler.EndRun(run);
+        }
+
+        _host.Metrics.ModelRun(_recorder, measured);
+        return outputs;
+    }
+
+    /// <summary>Runs the model through the scheduler's queue (or the batcher); releases the instance's reference at the end.</summary>
+    private async ValueTask<IReadOnlyDictionary<string, TensorValue>> RunScheduledAsync(IReadOnlyDictionary<string, TensorValue> inputs, long elements, CancellationToken cancellationToken)
+    {
         try
         {
             if (_batcher is not null)
@@ -109,15 +166,36 @@ internal sealed class LoadedModel
                 },
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (Lease.LostToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            throw new LeaseLostException($"Lease {Lease.Id} was lost during the run: {Lease.LostReason}.", Lease.LostReason);
+            var thrown = WhenLost(ex, cancellationToken);
+            if (ReferenceEquals(thrown, ex))
+            {
+                throw;
+            }
+
+            throw thrown;
         }
         finally
         {
             Shared.Release();
         }
     }
+
+    /// <summary>A task that ends as an async method does that throws <paramref name="ex"/> (cancelled for an <see cref="OperationCanceledException"/>, with its stack).</summary>
+#pragma warning disable CS1998 // no await: the builder makes the task
+    private static async ValueTask<IReadOnlyDictionary<string, TensorValue>> Failed(Exception ex)
+#pragma warning restore CS1998
+    {
+        ExceptionDispatchInfo.Throw(ex);
+        return null;
+    }
+
+    /// <summary>A run cancelled because its lease was lost (not by its caller) ends with <see cref="LeaseLostException"/>; any other error as it is.</summary>
+    private Exception WhenLost(Exception ex, CancellationToken cancellationToken) =>
+        ex is OperationCanceledException && Lease.LostToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            ? new LeaseLostException($"Lease {Lease.Id} was lost during the run: {Lease.LostReason}.", Lease.LostReason)
+            : ex;
 
     /// <summary>Unloads the model and returns its memory to the lease. Idempotent.</summary>
     public void Unload()
@@ -149,7 +227,9 @@ internal sealed class LoadedModel
     /// <summary>Runs the model on the device, as <see cref="RunOnDevice"/>, for inputs of <paramref name="elements"/> elements (known from their validation).</summary>
     internal IReadOnlyDictionary<string, TensorValue> RunSizedOnDevice(IReadOnlyDictionary<string, TensorValue> inputs, long elements, RunContext context)
     {
-        if (Shared.Working is not { } working)
+        // A run no larger than one this lease was charged for needs no charge: a size's working memory never grows
+        // once measured (only larger sizes are measured later), and the charge never shrinks.
+        if (Shared.Working is not { } working || elements <= Volatile.Read(ref _chargedElements))
         {
             return Instance.Run(inputs, context);
         }
@@ -175,8 +255,14 @@ internal sealed class LoadedModel
     {
         lock (_charging)
         {
-            if (_unloaded || extraBytes <= _workingBytes)
+            if (_unloaded)
             {
+                return;
+            }
+
+            if (extraBytes <= _workingBytes)
+            {
+                Covered(elements);
                 return;
             }
 
@@ -190,6 +276,16 @@ internal sealed class LoadedModel
 
             _host.Metrics.ModelGrew(Lease.Tenant, extraBytes - _workingBytes);
             _workingBytes = extraBytes;
+            Covered(elements);
+        }
+    }
+
+    /// <summary>Notes (under the charging lock) that runs of up to <paramref name="elements"/> input elements are paid for.</summary>
+    private void Covered(long elements)
+    {
+        if (elements > _chargedElements)
+        {
+            Volatile.Write(ref _chargedElements, elements);
         }
     }
 }

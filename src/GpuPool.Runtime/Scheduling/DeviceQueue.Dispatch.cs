@@ -161,6 +161,8 @@ internal sealed partial class DeviceQueue
             {
                 _flows.Remove(id);
             }
+
+            _lastFlow = null;
         }
     }
 

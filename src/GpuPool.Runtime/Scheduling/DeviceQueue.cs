@@ -34,6 +34,7 @@ internal sealed partial class DeviceQueue : IDisposable
     private long _lastHighActivity = long.MinValue;
     private bool _wakeArmed;
     private double _deviceEstimateSeconds = 0.001;
+    private LeaseFlow? _lastFlow; // the flow of the last run's lease: a lease that runs again finds it without a lookup
 
     public DeviceQueue(DeviceDescriptor device, FairSchedulerOptions options, TimeProvider time, ILeaseStreamProvider? streams)
     {
@@ -60,19 +61,21 @@ internal sealed partial class DeviceQueue : IDisposable
     /// <summary>
     /// Admits a run of <paramref name="lease"/> at once when the device has a free slot, nobody is waiting and the
     /// rules let this lease take it (the choice <see cref="Dispatch"/> would make with this run alone in the queue),
-    /// so that it runs on the caller's thread without queueing anything.
+    /// so that it runs on the caller's thread without queueing anything. <paramref name="now"/> is the decision clock's
+    /// time of the admission.
     /// </summary>
-    public bool TryEnterNow(LeaseEntry lease, out RunAdmission admission)
+    public bool TryEnterNow(LeaseEntry lease, out RunAdmission admission, out long now)
     {
         lock (_lock)
         {
             admission = default;
+            now = 0;
             if (_queued > 0 || _running >= Slots)
             {
                 return false;
             }
 
-            var now = _time.GetTimestamp();
+            now = _time.GetTimestamp();
             var flow = Arrive(lease, now);
             RemoveEndedFlows();
             if (Eligibility(flow, IsHighReserved(now), now) < 0)
@@ -123,7 +126,11 @@ internal sealed partial class DeviceQueue : IDisposable
         return new ValueTask<RunAdmission>(pending.Admitted.Task);
     }
 
-    public void Exit(RunAdmission admission, TimeSpan measured)
+    /// <summary>
+    /// Ends a run that executed for <paramref name="measured"/>, charging it to its lease; <paramref name="now"/> is
+    /// the decision clock's time when the caller has read it already (<see langword="null"/>: read here).
+    /// </summary>
+    public void Exit(RunAdmission admission, TimeSpan measured, long? now)
     {
         List<(PendingRun Run, RunAdmission Admission)>? admitted;
         lock (_lock)
@@ -137,7 +144,7 @@ internal sealed partial class DeviceQueue : IDisposable
             }
 
             flow.Running--;
-            Charge(flow, seconds - admission.ChargedSeconds, _time.GetTimestamp());
+            Charge(flow, seconds - admission.ChargedSeconds, now ?? _time.GetTimestamp());
             flow.Executed += measured;
             flow.Runs++;
             flow.EstimateSeconds = (flow.EstimateSeconds * 0.8) + (seconds * 0.2);
@@ -245,10 +252,16 @@ internal sealed partial class DeviceQueue : IDisposable
     /// <summary>The lease's flow on this device, created at its first run; an idle flow re-enters at the current virtual time.</summary>
     private LeaseFlow Arrive(LeaseEntry lease, long now)
     {
-        if (!_flows.TryGetValue(lease.Id, out var flow))
+        var flow = _lastFlow;
+        if (flow is null || !ReferenceEquals(flow.Lease, lease))
         {
-            flow = new LeaseFlow(lease, now);
-            _flows.Add(lease.Id, flow);
+            if (!_flows.TryGetValue(lease.Id, out flow))
+            {
+                flow = new LeaseFlow(lease, now);
+                _flows.Add(lease.Id, flow);
+            }
+
+            _lastFlow = flow;
         }
 
         if (!flow.IsBacklogged)

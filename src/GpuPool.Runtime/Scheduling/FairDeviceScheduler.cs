@@ -33,6 +33,7 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
     private readonly TimeProvider _executionClock;
     private readonly ILeaseStreamProvider? _streams;
     private readonly ILogger _logger;
+    private volatile DeviceQueue? _lastQueue;
 
     /// <summary>Creates the scheduler.</summary>
     /// <param name="options">Slots, queue limits and windows.</param>
@@ -64,7 +65,7 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
         ArgumentNullException.ThrowIfNull(work);
         cancellationToken.ThrowIfCancellationRequested();
         var queue = QueueFor(lease.Devices[0]);
-        if (queue.TryEnterNow(lease, out var admission))
+        if (queue.TryEnterNow(lease, out var admission, out _))
         {
             if (RuntimeActivity.Source.HasListeners())
             {
@@ -77,6 +78,37 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
         }
 
         return await QueueAsync(queue, lease, work, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The same admission as <see cref="RunAsync{T}"/>'s at once on a free slot (<see cref="DeviceQueue.TryEnterNow"/>).
+    /// While anyone listens to the runtime's activities the run goes through <see cref="RunAsync{T}"/>, which makes
+    /// its queue and execution spans. When decisions and execution read the same clock, the admission's timestamp
+    /// is the run's start and the end's one timestamp serves both.
+    /// </remarks>
+    public bool TryStartRun(LeaseEntry lease, out StartedRun run)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var queue = QueueFor(lease.Devices[0]);
+        if (RuntimeActivity.Source.HasListeners() || !queue.TryEnterNow(lease, out var admission, out var admitted))
+        {
+            run = default;
+            return false;
+        }
+
+        Metrics?.RunQueued(lease.Tenant, queue.Device.Id, TimeSpan.Zero);
+        run = new StartedRun(queue, admission, OneClock ? admitted : _executionClock.GetTimestamp());
+        return true;
+    }
+
+    /// <inheritdoc />
+    public TimeSpan EndRun(in StartedRun run)
+    {
+        var ended = _executionClock.GetTimestamp();
+        var measured = _executionClock.GetElapsedTime(run.Started, ended);
+        run.Queue.Exit(run.Admission, measured, OneClock ? ended : null);
+        return measured;
     }
 
     /// <summary>Where queue waits and refused runs are counted (set by the engine's registration).</summary>
@@ -147,14 +179,26 @@ internal sealed class FairDeviceScheduler : IDeviceScheduler, IDisposable
         }
         finally
         {
-            queue.Exit(admission, _executionClock.GetElapsedTime(started));
+            var ended = _executionClock.GetTimestamp();
+            queue.Exit(admission, _executionClock.GetElapsedTime(started, ended), OneClock ? ended : null);
         }
     }
 
+    /// <summary>True when decisions and execution read the same clock, so that one timestamp serves both.</summary>
+    private bool OneClock => ReferenceEquals(_time, _executionClock);
+
     private DeviceQueue QueueFor(DeviceDescriptor device)
     {
+        // The last queue used: a lease that runs again (or any lease of a one-device pool) finds it without a lookup.
+        var last = _lastQueue;
+        if (last is not null && (ReferenceEquals(last.Device, device) || string.Equals(last.Device.Id, device.Id, StringComparison.Ordinal)))
+        {
+            return last;
+        }
+
         if (_devices.TryGetValue(device.Id, out var queue))
         {
+            _lastQueue = queue;
             return queue;
         }
 
