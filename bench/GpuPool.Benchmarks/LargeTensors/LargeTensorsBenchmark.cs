@@ -19,13 +19,13 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
 
     public string Name => "large-tensors";
 
-    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp (and tcp with default HTTP/2 windows, the baseline), uds, shm; --transports tcp-default-http2,tcp,uds,shm --sizes-kib 64,1024,4096,16384 --runs 30";
+    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp and uds (what the SDK does: bulk runs from 256 KiB), tcp-grpc / uds-grpc (gRPC only, the baseline), shm, tcp-default-http2 (gRPC with the HTTP/2 stacks' defaults); --transports tcp-grpc,tcp,uds-grpc,uds,shm --sizes-kib 64,1024,4096,16384 --runs 30";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
         var runs = args.GetInt("runs", 30);
         var sizes = args.Get("sizes-kib") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))] : DefaultSizesKiB;
-        var transports = (args.Get("transports") ?? "tcp-default-http2,tcp,uds,shm").Split(',');
+        var transports = (args.Get("transports") ?? "tcp-grpc,tcp,uds-grpc,uds,shm").Split(',');
         var socket = Path.Combine(Path.GetTempPath(), $"gpupool-bench-{Environment.ProcessId}.sock");
         await using var server = await BenchServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
         // The baseline for TCP: a second server and a client with the HTTP/2 stacks' default windows and frames.
@@ -42,10 +42,11 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
         foreach (var transport in transports)
         {
             var services = new ServiceCollection().AddLogging();
-            var builder = services.AddGpuPool();
+            // The -grpc baselines send every run over gRPC, as the SDK did before bulk runs.
+            var builder = services.AddGpuPool(o => o.BulkRunMinBytes = transport.EndsWith("-grpc", StringComparison.Ordinal) ? 0 : o.BulkRunMinBytes);
             _ = transport switch
             {
-                "tcp" => builder.UseServer(server.Address, BenchServer.ApiKey),
+                "tcp" or "tcp-grpc" => builder.UseServer(server.Address, BenchServer.ApiKey),
                 "tcp-default-http2" => builder.UseServer(defaults.Address, BenchServer.ApiKey),
                 _ => builder.UseServerUnixSocket(socket, BenchServer.ApiKey),
             };
@@ -116,6 +117,8 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
             }
         }
 
+        var bulk = server.App.Services.GetRequiredService<GpuPool.Server.Bulk.BulkRunStatistics>();
+        Console.WriteLine($"bulk runs the server answered: {bulk.Runs} ({bulk.Bytes / 1048576.0:F0} MiB in), refused: {bulk.RefusedRuns}");
         return 0;
     }
 }
