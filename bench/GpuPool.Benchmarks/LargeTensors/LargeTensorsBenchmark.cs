@@ -31,9 +31,12 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
         // The baseline for TCP: a second server and a client with the HTTP/2 stacks' default windows and frames.
         await using var defaults = await LoopbackServer.StartAsync(BenchServer.Settings(), configure: b => b.WebHost.ConfigureKestrel(DefaultHttp2.Restore));
         var model = IdentityModel.Build();
-        // Three remote leases share the server's CPU device (the embedded pool has its own): each a third.
-        // A long time-to-live: on a loaded machine a missed keep-alive must not end the run.
-        var request = SliceRequest.ForShare(ByteSize.GiB(1), 250) with { TimeToLive = TimeSpan.FromMinutes(30) };
+        // The remote leases share the server's CPU device (the embedded pool has its own): each an equal part of its
+        // compute and of the memory it lends (half the host's), so that all of them fit at once. A long time-to-live:
+        // on a loaded machine a missed keep-alive must not end the run.
+        var remote = transports.Count(t => t != "tcp-default-http2");
+        var request = SliceRequest.ForShare(ByteSize.GiB(3) / Math.Max(1, remote), 1000 / Math.Max(1, remote)) with { TimeToLive = TimeSpan.FromMinutes(30) };
+        var defaultsRequest = request with { ComputeMilli = 1000 };
 
         var embedded = new ServiceCollection().AddLogging();
         embedded.AddGpuPool().AddOnnxRuntime().ConfigureRuntime(o => o.Cpu.HostMemoryBytes = ByteSize.GiB(8));
@@ -51,7 +54,7 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
                 _ => builder.UseServerUnixSocket(socket, BenchServer.ApiKey),
             };
             GpuPool.Remote.PoolChannel.StreamWindowBytes = transport == "tcp-default-http2" ? DefaultHttp2.ClientStreamWindowBytes : GpuPool.Remote.PoolChannel.Http2StreamWindowBytes;
-            await rigs.AddAsync(transport, services, request, model, shared: transport == "shm", cancellationToken);
+            await rigs.AddAsync(transport, services, transport == "tcp-default-http2" ? defaultsRequest : request, model, shared: transport == "shm", cancellationToken);
             GpuPool.Remote.PoolChannel.StreamWindowBytes = GpuPool.Remote.PoolChannel.Http2StreamWindowBytes;
         }
 
