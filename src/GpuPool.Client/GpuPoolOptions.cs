@@ -53,6 +53,15 @@ public sealed class GpuPoolOptions
     [Range(0, int.MaxValue)]
     public int RunStreamMaxBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Model runs whose input tensors total at least this many bytes are sent as one HTTP/1.1 request each, their
+    /// tensors as raw bytes, when the server offers that path (it says so itself; docs/protocol.md, "Bulk runs"):
+    /// several times faster than gRPC for tensors of MiBs. Smaller runs, and every run when the path cannot be
+    /// reached, go over gRPC. 0 sends every run over gRPC. Default 256 KiB.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int BulkRunMinBytes { get; set; } = 256 * 1024;
+
     /// <summary>True when a server (or a pool of them) is configured.</summary>
     public bool IsRemote => !string.IsNullOrWhiteSpace(Server) || Servers.Any(s => !string.IsNullOrWhiteSpace(s));
 }

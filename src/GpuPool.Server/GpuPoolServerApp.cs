@@ -1,3 +1,4 @@
+using GpuPool.Server.Bulk;
 using GpuPool.Server.Diagnostics;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Inference;
@@ -34,6 +35,7 @@ public static class GpuPoolServerApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddGpuPoolServer(builder.Configuration);
+        builder.Services.AddBulkRuns();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(15);
@@ -57,10 +59,12 @@ public static class GpuPoolServerApp
             }
 
             MetricsEndpoint.Listen(context.Configuration, kestrel);
+            BulkRunEndpoints.Listen(context.Configuration, kestrel);
         });
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseMiddleware<OversizedUnaryRequestMiddleware>();
+        BulkRunEndpoints.Map(app);
         app.MapGrpcService<LeaseService>();
         app.MapGrpcService<InferenceService>();
         app.MapGrpcService<SharedMemory.SharedMemoryService>();

@@ -19,21 +19,24 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
 
     public string Name => "large-tensors";
 
-    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp (and tcp with default HTTP/2 windows, the baseline), uds, shm; --transports tcp-default-http2,tcp,uds,shm --sizes-kib 64,1024,4096,16384 --runs 30";
+    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp and uds (what the SDK does: bulk runs from 256 KiB), tcp-grpc / uds-grpc (gRPC only, the baseline), shm, tcp-default-http2 (gRPC with the HTTP/2 stacks' defaults); --transports tcp-grpc,tcp,uds-grpc,uds,shm --sizes-kib 64,1024,4096,16384 --runs 30";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
         var runs = args.GetInt("runs", 30);
         var sizes = args.Get("sizes-kib") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))] : DefaultSizesKiB;
-        var transports = (args.Get("transports") ?? "tcp-default-http2,tcp,uds,shm").Split(',');
+        var transports = (args.Get("transports") ?? "tcp-grpc,tcp,uds-grpc,uds,shm").Split(',');
         var socket = Path.Combine(Path.GetTempPath(), $"gpupool-bench-{Environment.ProcessId}.sock");
         await using var server = await BenchServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
         // The baseline for TCP: a second server and a client with the HTTP/2 stacks' default windows and frames.
         await using var defaults = await LoopbackServer.StartAsync(BenchServer.Settings(), configure: b => b.WebHost.ConfigureKestrel(DefaultHttp2.Restore));
         var model = IdentityModel.Build();
-        // Three remote leases share the server's CPU device (the embedded pool has its own): each a third.
-        // A long time-to-live: on a loaded machine a missed keep-alive must not end the run.
-        var request = SliceRequest.ForShare(ByteSize.GiB(1), 250) with { TimeToLive = TimeSpan.FromMinutes(30) };
+        // The remote leases share the server's CPU device (the embedded pool has its own): each an equal part of its
+        // compute and of the memory it lends (half the host's), so that all of them fit at once. A long time-to-live:
+        // on a loaded machine a missed keep-alive must not end the run.
+        var remote = transports.Count(t => t != "tcp-default-http2");
+        var request = SliceRequest.ForShare(ByteSize.GiB(3) / Math.Max(1, remote), 1000 / Math.Max(1, remote)) with { TimeToLive = TimeSpan.FromMinutes(30) };
+        var defaultsRequest = request with { ComputeMilli = 1000 };
 
         var embedded = new ServiceCollection().AddLogging();
         embedded.AddGpuPool().AddOnnxRuntime().ConfigureRuntime(o => o.Cpu.HostMemoryBytes = ByteSize.GiB(8));
@@ -42,15 +45,16 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
         foreach (var transport in transports)
         {
             var services = new ServiceCollection().AddLogging();
-            var builder = services.AddGpuPool();
+            // The -grpc baselines send every run over gRPC, as the SDK did before bulk runs.
+            var builder = services.AddGpuPool(o => o.BulkRunMinBytes = transport.EndsWith("-grpc", StringComparison.Ordinal) ? 0 : o.BulkRunMinBytes);
             _ = transport switch
             {
-                "tcp" => builder.UseServer(server.Address, BenchServer.ApiKey),
+                "tcp" or "tcp-grpc" => builder.UseServer(server.Address, BenchServer.ApiKey),
                 "tcp-default-http2" => builder.UseServer(defaults.Address, BenchServer.ApiKey),
                 _ => builder.UseServerUnixSocket(socket, BenchServer.ApiKey),
             };
             GpuPool.Remote.PoolChannel.StreamWindowBytes = transport == "tcp-default-http2" ? DefaultHttp2.ClientStreamWindowBytes : GpuPool.Remote.PoolChannel.Http2StreamWindowBytes;
-            await rigs.AddAsync(transport, services, request, model, shared: transport == "shm", cancellationToken);
+            await rigs.AddAsync(transport, services, transport == "tcp-default-http2" ? defaultsRequest : request, model, shared: transport == "shm", cancellationToken);
             GpuPool.Remote.PoolChannel.StreamWindowBytes = GpuPool.Remote.PoolChannel.Http2StreamWindowBytes;
         }
 
@@ -116,6 +120,8 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
             }
         }
 
+        var bulk = server.App.Services.GetRequiredService<GpuPool.Server.Bulk.BulkRunStatistics>();
+        Console.WriteLine($"bulk runs the server answered: {bulk.Runs} ({bulk.Bytes / 1048576.0:F0} MiB in), refused: {bulk.RefusedRuns}");
         return 0;
     }
 }

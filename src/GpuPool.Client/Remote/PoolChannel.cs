@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Balancer;
@@ -71,20 +70,7 @@ internal static class PoolChannel
         }
 
         var path = server[PoolAddresses.UnixPrefix.Length..];
-        handler.ConnectCallback = async (_, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        };
+        handler.ConnectCallback = (_, cancellationToken) => UnixSocketStreams.ConnectAsync(path, cancellationToken);
         return GrpcChannel.ForAddress(new Uri("http://localhost"), options);
     }
 }

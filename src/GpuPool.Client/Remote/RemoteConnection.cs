@@ -31,10 +31,14 @@ internal sealed class RemoteConnection : IDisposable
         IsPool = PoolAddresses.IsPool(addresses);
         _channel = PoolChannel.Create(addresses, options.MaxMessageBytes);
         _headers = [];
-        if (ResolveApiKey(options) is { } key)
+        var key = ResolveApiKey(options);
+        if (key is not null)
         {
             _headers.Add(ErrorKinds.ApiKeyHeader, key);
         }
+
+        Bulk = new BulkRunClient(Server, key, IsPool, TimeProvider.System);
+        BulkRunMinBytes = options.BulkRunMinBytes;
 
         MaxMessageBytes = options.MaxMessageBytes;
         RunStreamMaxBytes = options.RunStreamMaxBytes;
@@ -55,6 +59,12 @@ internal sealed class RemoteConnection : IDisposable
     /// <summary>Runs whose request is at most this many bytes go over <see cref="Runs"/>; larger ones are unary calls.</summary>
     public int RunStreamMaxBytes { get; }
 
+    /// <summary>Runs whose input tensors total at least this many bytes go over <see cref="Bulk"/> when the server offers it; 0: never.</summary>
+    public int BulkRunMinBytes { get; }
+
+    /// <summary>The connection's bulk runs (docs/protocol.md, "Bulk runs"): usable once the server has named its endpoint.</summary>
+    public BulkRunClient Bulk { get; }
+
     /// <summary>The connection's stream for small runs, opened on first use.</summary>
     public RunStreamClient Runs => LazyInitializer.EnsureInitialized(ref _runs, () => new RunStreamClient(this));
 
@@ -74,6 +84,7 @@ internal sealed class RemoteConnection : IDisposable
     public void Dispose()
     {
         _runs?.Dispose();
+        Bulk.Dispose();
         _channel.Dispose();
     }
 

@@ -8,7 +8,8 @@ namespace GpuPool.Remote;
 
 /// <summary>
 /// A model loaded into a remote lease. Small runs go over the connection's run stream (<see cref="RunStreamClient"/>),
-/// larger ones (over <see cref="GpuPoolOptions.RunStreamMaxBytes"/>) are unary calls.
+/// larger ones (over <see cref="GpuPoolOptions.RunStreamMaxBytes"/>) are unary calls, and runs with inputs of at least
+/// <see cref="GpuPoolOptions.BulkRunMinBytes"/> go over the server's bulk path (<see cref="BulkRunClient"/>) when it has one.
 /// </summary>
 internal sealed class RemoteModel : PooledModel
 {
@@ -45,19 +46,45 @@ internal sealed class RemoteModel : PooledModel
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _unloaded) != 0, this);
-        var request = new V1.RunRequest { LeaseId = _lease.Id, ModelId = Id };
-        WireFormat.ToWire(inputs, request.Inputs);
         using var activity = ClientActivity.Start(GpuPoolInstruments.RunSpan);
         try
         {
-            var size = request.CalculateSize();
-            var response = await _lease.CallAsync((c, ct) => RunOnAsync(c, request, size, ct), cancellationToken).ConfigureAwait(false);
-            return WireFormat.FromWire(response.Outputs);
+            var payload = 0L;
+            foreach (var input in inputs.Values)
+            {
+                payload += input.Data.Length;
+            }
+
+            return await _lease.CallAsync((c, ct) => RunOnAsync(c, _lease, Id, inputs, payload, ct), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ClientActivity.Failed(activity, ex))
         {
             throw;
         }
+    }
+
+    /// <summary>
+    /// A run on <paramref name="connection"/>: over its bulk path when the inputs are large and the server offers one
+    /// (gRPC when it cannot be reached), else over gRPC.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, TensorValue>> RunOnAsync(RemoteConnection connection, RemoteLease lease, string modelId, IReadOnlyDictionary<string, TensorValue> inputs, long payload, CancellationToken cancellationToken)
+    {
+        if (connection.BulkRunMinBytes > 0 && payload >= connection.BulkRunMinBytes && connection.Bulk.IsUsable)
+        {
+            try
+            {
+                return await connection.Bulk.RunAsync(lease.Id, modelId, inputs, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BulkUnavailableException ex)
+            {
+                SdkLog.BulkUnavailable(lease.Logger, connection.Server, ex);
+            }
+        }
+
+        var request = new V1.RunRequest { LeaseId = lease.Id, ModelId = modelId };
+        WireFormat.ToWire(inputs, request.Inputs);
+        var response = await RunOnAsync(connection, request, request.CalculateSize(), cancellationToken).ConfigureAwait(false);
+        return WireFormat.FromWire(response.Outputs);
     }
 
     /// <summary>A run on <paramref name="connection"/>: over its run stream when small, else a unary call.</summary>
@@ -76,7 +103,11 @@ internal sealed class RemoteModel : PooledModel
             }
         }
 
-        return await connection.Inference.RunAsync(request, connection.Options(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+        using var call = connection.Inference.RunAsync(request, connection.Options(cancellationToken));
+        var response = await call.ResponseAsync.ConfigureAwait(false);
+        // A node reached without a session (a pool's other servers) names its bulk endpoint here.
+        connection.Bulk.LearnWhenReady(call.ResponseHeadersAsync);
+        return response;
     }
 
     public override async ValueTask UnloadAsync(CancellationToken cancellationToken = default)

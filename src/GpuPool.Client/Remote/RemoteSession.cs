@@ -32,8 +32,16 @@ internal sealed partial class RemoteSession : IAsyncDisposable
     private long _nextCallId;
 
     public RemoteSession(RemoteConnection connection, TimeProvider time, TimeSpan keepAliveInterval, ILogger logger)
-        : this(connection.Server, token => connection.Leases.Session(connection.Options(token)), time, keepAliveInterval, logger)
+        : this(connection.Server, token => OpenSession(connection, token), time, keepAliveInterval, logger)
     {
+    }
+
+    /// <summary>Opens a session stream; its response headers say where the server takes bulk runs.</summary>
+    private static AsyncDuplexStreamingCall<V1.SessionRequest, V1.SessionEvent> OpenSession(RemoteConnection connection, CancellationToken cancellationToken)
+    {
+        var call = connection.Leases.Session(connection.Options(cancellationToken));
+        connection.Bulk.LearnWhenReady(call.ResponseHeadersAsync);
+        return call;
     }
 
     /// <summary>A session over the streams <paramref name="openStream"/> opens (tests pass their own calls).</summary>

@@ -155,6 +155,7 @@ internal sealed class RunStreamClient(RemoteConnection connection) : IDisposable
         public static OpenStream Start(RemoteConnection connection)
         {
             var stream = new OpenStream(connection.Inference.RunStream(connection.Options(CancellationToken.None)));
+            connection.Bulk.LearnWhenReady(stream.Call.ResponseHeadersAsync);
             _ = stream.ReadAsync();
             return stream;
         }

@@ -40,4 +40,7 @@ internal static partial class SdkLog
 
     [LoggerMessage(EventId = 3033, EventName = "LeaseReattached", Level = LogLevel.Information, Message = "Lease {LeaseId} re-attached by id and fencing token (served by {Owner})")]
     public static partial void LeaseReattached(ILogger logger, string leaseId, string owner);
+
+    [LoggerMessage(EventId = 3040, EventName = "BulkUnavailable", Level = LogLevel.Warning, Message = "The bulk run endpoint of {Server} could not be reached; large runs go over gRPC for a while")]
+    public static partial void BulkUnavailable(ILogger logger, string server, Exception exception);
 }

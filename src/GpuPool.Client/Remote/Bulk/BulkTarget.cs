@@ -1,0 +1,48 @@
+using GpuPool.Protocol;
+
+namespace GpuPool.Remote;
+
+/// <summary>
+/// Where a client sends a server's bulk runs: an HTTP(S) base address, or a Unix socket (then the address is a
+/// placeholder). Chosen from the server's <see cref="BulkRuns.EndpointHeader"/> for the way the client reaches it.
+/// </summary>
+internal sealed record BulkTarget(Uri BaseAddress, string? UnixSocketPath)
+{
+    /// <summary>
+    /// The target for a client that reaches the server at <paramref name="server"/> (a gRPC address): the bulk
+    /// Unix socket for a Unix-socket client, else the HTTP endpoint with <c>*</c> replaced by the server's host;
+    /// null when the server offers none that fits.
+    /// </summary>
+    public static BulkTarget? Choose(string? advert, string server)
+    {
+        if (string.IsNullOrWhiteSpace(advert))
+        {
+            return null;
+        }
+
+        var entries = advert.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (PoolAddresses.IsUnix(server))
+        {
+            var socket = entries.FirstOrDefault(PoolAddresses.IsUnix);
+            return socket is null ? null : new BulkTarget(new Uri("http://localhost"), socket[PoolAddresses.UnixPrefix.Length..]);
+        }
+
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var reached))
+        {
+            return null;
+        }
+
+        foreach (var entry in entries.Where(e => !PoolAddresses.IsUnix(e)))
+        {
+            var text = entry.Replace("://*:", "://" + HostOf(reached) + ":", StringComparison.Ordinal);
+            if (PoolAddresses.IsHttp(text) && Uri.TryCreate(text, UriKind.Absolute, out var address))
+            {
+                return new BulkTarget(address, null);
+            }
+        }
+
+        return null;
+    }
+
+    private static string HostOf(Uri uri) => uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost}]" : uri.IdnHost;
+}
