@@ -28,14 +28,13 @@ internal static class GlobalThreadPools
 
         // ONNX Runtime copies the settings into its environment; the handle may go once it exists. Intra-op 0 is
         // ONNX Runtime's own default (the physical cores), as in a session created with default options. Spinning is
-        // off: idle pool threads that spin after each run take the cores the server's transports (and other leases'
-        // runs) need. Measured with `-- overhead` (docs/performance.md, "Threads and work conservation"): the tiny
-        // MLP unchanged, MiniLM and ResNet18 faster on a busy machine.
+        // on, as in a default session: off made MiniLM ~10% slower on an idle machine (each parallel section waits
+        // for sleeping threads), although it helped on a machine busy with other work (docs/performance.md, "Spinning").
         using var threading = new OrtThreadingOptions
         {
             GlobalIntraOpNumThreads = 0,
             GlobalInterOpNumThreads = 1,
-            GlobalSpinControl = false,
+            GlobalSpinControl = true,
         };
         var options = new EnvironmentCreationOptions { threadOptions = threading };
         try
