@@ -1,7 +1,6 @@
 using GpuPool.Cluster.Store;
 using GpuPool.Cluster.Tests.Support;
 using GpuPool.Server.TestHost;
-using Npgsql;
 
 namespace GpuPool.Cluster.Tests;
 
@@ -20,7 +19,7 @@ public sealed class EndNotificationsTests(PostgresFixture postgres)
         }
 
         var payloads = new List<string>();
-        await using var listener = await ListenAsync(pool, payloads);
+        await using var listener = await pool.ListenAsync(payloads);
 
         var ended = await pool.Leases.EndManyAsync(
         [
@@ -54,7 +53,7 @@ public sealed class EndNotificationsTests(PostgresFixture postgres)
         }
 
         var payloads = new List<string>();
-        await using var listener = await ListenAsync(pool, payloads);
+        await using var listener = await pool.ListenAsync(payloads);
 
         var ended = await pool.Leases.EndManyAsync([.. leases.Select(id => (id, LeaseLostReason.Released))]);
         using var cap = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -67,14 +66,5 @@ public sealed class EndNotificationsTests(PostgresFixture postgres)
         Assert.Equal(3, payloads.Count);
         Assert.All(payloads, p => Assert.True(p.Length < 8000));
         Assert.Equal(leases.Order(StringComparer.Ordinal), payloads.SelectMany(p => PoolNotification.Parse(p).EndedLeases).Order(StringComparer.Ordinal));
-    }
-
-    private static async Task<NpgsqlConnection> ListenAsync(Pool pool, List<string> payloads)
-    {
-        var listener = await pool.Database.OpenConnectionAsync();
-        listener.Notification += (_, e) => payloads.Add(e.Payload);
-        await using var listen = new NpgsqlCommand("LISTEN gpupool_leases", listener);
-        await listen.ExecuteNonQueryAsync();
-        return listener;
     }
 }

@@ -347,6 +347,9 @@ internal static class ClusterSchema
 
         // 5: a node's CPU and host memory, checked by both grant functions (re-created).
         NodeCapacitySchema.Migration,
+
+        // 6: the batch grant re-created to insert and announce its grants in one statement (same outcomes).
+        BatchGrantSchema.Migration,
     ];
 
     /// <summary>The version this build writes and reads.</summary>

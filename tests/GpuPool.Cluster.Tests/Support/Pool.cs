@@ -33,6 +33,16 @@ internal sealed class Pool : IAsyncDisposable
         return new Pool(database);
     }
 
+    /// <summary>A connection listening on the pool's channel that adds every payload it receives to <paramref name="payloads"/> (read while waiting on it).</summary>
+    public async Task<NpgsqlConnection> ListenAsync(List<string> payloads)
+    {
+        var listener = await Database.OpenConnectionAsync();
+        listener.Notification += (_, e) => payloads.Add(e.Payload);
+        await using var listen = new NpgsqlCommand("LISTEN gpupool_leases", listener);
+        await listen.ExecuteNonQueryAsync();
+        return listener;
+    }
+
     public static DeviceDescriptor Gpu(string node, string id, int gib) => new()
     {
         Id = id,
