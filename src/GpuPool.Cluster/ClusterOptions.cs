@@ -39,6 +39,12 @@ internal sealed class ClusterOptions
     /// <summary>How long a client should wait before retrying when the database cannot be reached.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long an ended lease stays in the pool's table (so that its holder can still learn how it ended) before the
+    /// servers delete it. At least <see cref="Grace"/>.
+    /// </summary>
+    public TimeSpan EndedLeaseRetention { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Whether the cluster is configured at all (any connection string source set).</summary>
     public bool IsConfigured =>
         !string.IsNullOrWhiteSpace(ConnectionString) || !string.IsNullOrWhiteSpace(ConnectionStringFile) || !string.IsNullOrWhiteSpace(ConnectionStringVariable);

@@ -61,6 +61,11 @@ internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
             errors.Add($"{S}:RetryAfter must be positive; got {options.RetryAfter}.");
         }
 
+        if (options.EndedLeaseRetention < options.Grace)
+        {
+            errors.Add($"{S}:EndedLeaseRetention ({options.EndedLeaseRetention}) must be at least Grace ({options.Grace}), so that the holders of a dead node's leases can still learn how they ended.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

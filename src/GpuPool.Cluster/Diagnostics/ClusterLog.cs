@@ -43,4 +43,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(EventId = 6012, EventName = "QueueDispatchFailed", Level = LogLevel.Debug, Message = "Serving the pool's queue failed; its waiters try again")]
     public static partial void QueueDispatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6013, EventName = "EndedLeasesPurged", Level = LogLevel.Debug, Message = "Deleted {Count} leases that ended more than {Retention} ago")]
+    public static partial void EndedLeasesPurged(ILogger logger, int count, TimeSpan retention);
 }

@@ -101,18 +101,21 @@ internal sealed class NodeLeases
             return;
         }
 
-        foreach (var row in await _store.GetAsync(gone, cancellationToken).ConfigureAwait(false))
+        var rows = (await _store.GetAsync(gone, cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.LeaseId, StringComparer.Ordinal);
+        foreach (var id in gone.Distinct(StringComparer.Ordinal))
         {
-            if (row.IsLive)
+            // No row: ended and deleted after the retention while this node could not read the pool.
+            var row = rows.GetValueOrDefault(id);
+            if (row is { IsLive: true })
             {
                 continue; // a handle still live, or a lease granted after the read above
             }
 
-            if (_table.TryGet(row.LeaseId, out var local))
+            if (_table.TryGet(id, out var local))
             {
                 EndHere(local, ReasonOf(row));
             }
-            else if (_handles.TryGetValue(row.LeaseId, out var handle))
+            else if (_handles.TryGetValue(id, out var handle))
             {
                 EndHere(handle, ReasonOf(row));
             }

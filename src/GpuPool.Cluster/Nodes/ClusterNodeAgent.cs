@@ -29,9 +29,16 @@ internal sealed class ClusterNodeAgent(
     ILogger<ClusterNodeAgent> logger) : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan NotificationCoalescing = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often a node deletes ended leases past their retention, unless it left some behind last time.</summary>
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>The most ended leases one heartbeat deletes (a backlog is worked off a heartbeat at a time).</summary>
+    private const int PurgeLimit = 10_000;
     private readonly CancellationTokenSource _stopping = new();
     private Task _loops = Task.CompletedTask;
     private int _disposed;
+    private DateTimeOffset _nextPurge;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -141,8 +148,27 @@ internal sealed class ClusterNodeAgent(
             await registry.DeclareDeadAsync(node.Options.Grace, cancellationToken).ConfigureAwait(false);
             await store.EndExpiredAsync(cancellationToken).ConfigureAwait(false);
             await waiters.DeleteOrphansAsync(cancellationToken).ConfigureAwait(false);
+            await PurgeEndedAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await leases.SynchronizeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes leases ended longer than the retention ago: once a minute, or every heartbeat while a backlog is left.</summary>
+    private async Task PurgeEndedAsync(CancellationToken cancellationToken)
+    {
+        var now = node.Time.GetUtcNow();
+        if (now < _nextPurge)
+        {
+            return;
+        }
+
+        var retention = node.Options.EndedLeaseRetention;
+        var deleted = await store.PurgeEndedAsync(retention, PurgeLimit, cancellationToken).ConfigureAwait(false);
+        _nextPurge = deleted < PurgeLimit ? now + PurgeInterval : now;
+        if (deleted > 0)
+        {
+            ClusterLog.EndedLeasesPurged(logger, deleted, retention);
+        }
     }
 }

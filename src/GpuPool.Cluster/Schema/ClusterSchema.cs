@@ -350,6 +350,9 @@ internal static class ClusterSchema
 
         // 6: the batch grant re-created to insert and announce its grants in one statement (same outcomes).
         BatchGrantSchema.Migration,
+
+        // 7: ended leases indexed by when they ended, for their deletion after the retention.
+        EndedLeaseSchema.Migration,
     ];
 
     /// <summary>The version this build writes and reads.</summary>

@@ -175,6 +175,19 @@ internal sealed class ClusterLeaseStore(NpgsqlDataSource database)
         return await LeaseReader.ReadAllAsync(connection, LeaseSql.Owned, cancellationToken, ("node", node.NodeId), ("epoch", node.Epoch)).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Deletes at most <paramref name="limit"/> leases that ended longer than <paramref name="retention"/> ago (by the
+    /// database's clock), oldest first; returns how many.
+    /// </summary>
+    public async Task<int> PurgeEndedAsync(TimeSpan retention, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retention, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        return await Sql.ExecuteAsync(connection, LeaseSql.PurgeEnded, cancellationToken, ("retention_ms", (long)retention.TotalMilliseconds), ("limit", limit)).ConfigureAwait(false);
+    }
+
     /// <summary>Ends leases expired by the database's clock; returns how many.</summary>
     public async Task<int> EndExpiredAsync(CancellationToken cancellationToken = default)
     {

@@ -134,6 +134,20 @@ internal static class LeaseSql
     /// <summary>Ends what has expired by the database's clock, so that its client request id is free again.</summary>
     public const string EndExpired = "UPDATE gpupool_leases SET ended_at = now(), end_reason = 1 WHERE ended_at IS NULL AND expires_at <= now()";
 
+    /// <summary>
+    /// Deletes up to <c>@limit</c> of the leases that ended before the retention, oldest first; rows another
+    /// server is deleting at the same moment are skipped, not waited for.
+    /// </summary>
+    public const string PurgeEnded = """
+        WITH doomed AS (
+            SELECT l.lease_id FROM gpupool_leases l
+            WHERE l.ended_at < now() - @retention_ms * interval '1 millisecond'
+            ORDER BY l.ended_at
+            LIMIT @limit
+            FOR UPDATE SKIP LOCKED)
+        DELETE FROM gpupool_leases l USING doomed d WHERE l.lease_id = d.lease_id
+        """;
+
     public const string SetDraining = "UPDATE gpupool_devices SET draining = @draining WHERE node_id = @node AND device_id = @device";
 
     public const string Notify = "SELECT pg_notify('gpupool_leases', @payload)";
