@@ -22,6 +22,10 @@ internal sealed class BulkTcpListener(IConfiguration configuration, BulkRunExecu
     private readonly Lock _gate = new();
     private Socket? _socket;
     private Task? _accepting;
+    private long _accepted;
+
+    /// <summary>How many connections the port has taken (tests and the benchmark read it).</summary>
+    public long Connections => Interlocked.Read(ref _accepted);
 
     /// <summary>The port bound, or null when the raw TCP bulk port is off.</summary>
     public int? Port
@@ -140,6 +144,7 @@ internal sealed class BulkTcpListener(IConfiguration configuration, BulkRunExecu
                 continue;
             }
 
+            Interlocked.Increment(ref _accepted);
             client.NoDelay = true;
             var served = Task.Run(async () =>
             {
