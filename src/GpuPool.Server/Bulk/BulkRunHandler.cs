@@ -1,20 +1,11 @@
-using System.Buffers;
 using System.Globalization;
-using Google.Protobuf;
 using GpuPool.Protocol;
-using GpuPool.Runtime.Models;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Inference;
-using GpuPool.Server.Leasing;
-using GpuPool.Server.Models;
-using GpuPool.Server.Services;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.Bulk;
 

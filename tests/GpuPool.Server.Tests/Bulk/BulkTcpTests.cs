@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Google.Protobuf;
 using GpuPool.Protocol;
-using GpuPool.Runtime.Models;
-using GpuPool.Runtime.Scheduling;
 using GpuPool.Server.Bulk;
 using GpuPool.Server.Services;
 using GpuPool.Server.Tests.Support;
@@ -11,7 +9,6 @@ using GpuPool.Testing;
 using Grpc.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 using V1 = GpuPool.Protocol.V1;
@@ -145,42 +142,6 @@ public sealed class BulkTcpTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task RunAsync_CancelledDuringARawTcpRun_ThrowsAndTheServerDropsTheRun()
-    {
-        using var gated = new GatedBackend();
-        var settings = new Dictionary<string, string?>(WithTcpPort) { ["GpuPool:Runtime:Scheduler:CpuConcurrentRuns"] = "1" };
-        await using var server = await ServerHost.StartAsync(output, settings: settings, services: s =>
-        {
-            s.RemoveAll<IModelBackend>();
-            s.AddSingleton<IModelBackend>(gated);
-        });
-        var listener = server.Services.GetRequiredService<BulkTcpListener>();
-        await using var sdk = Clients.Sdk(server.Address, Keys.Alpha);
-        await using var lease = await sdk.GetRequiredService<IGpuPool>().LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));
-        await using var model = await lease.LoadModelAsync(ModelSource.FromBytes(TestModels.Linear(1, 1), "gated"));
-        var scheduler = server.Services.GetRequiredService<FairDeviceScheduler>();
-        var values = Enumerable.Repeat(7f, 128 * 1024).ToArray(); // 512 KiB: a bulk run
-        var input = new Dictionary<string, TensorValue> { ["x"] = TensorValue.FromArray(values, values.Length) };
-
-        // The device's one run slot is held at the gate; the second run waits in the server's queue.
-        var first = model.RunAsync(input).AsTask();
-        await gated.WhenEnteredAsync();
-        using var cancel = new CancellationTokenSource();
-        var second = model.RunAsync(input, cancel.Token).AsTask();
-        await Signals.Until(() => Queued(scheduler, lease) == 1);
-        await cancel.CancelAsync();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
-        // The run left the server's queue while the slot was still held: the closed connection cancelled it.
-        await Signals.Until(() => Queued(scheduler, lease) == 0);
-        gated.Open();
-        var result = await first;
-        Assert.Equal(values, result["y"].ToArray<float>());
-        Assert.Equal(1, gated.Runs);
-        Assert.Equal(2, listener.Connections);
-    }
-
-    [Fact]
     public void Port_ServerWithoutAPlainHttpEndpoint_RefusesToStart()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -248,9 +209,6 @@ public sealed class BulkTcpTests(ITestOutputHelper output)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"element {i}: {actual[i]}, expected {expected[i]}");
         }
     }
-
-    private static int Queued(FairDeviceScheduler scheduler, GpuLease lease) =>
-        scheduler.UsageOf(lease.Device.Id).Where(u => u.LeaseId == lease.Id).Sum(u => u.Queued);
 
     /// <summary>A lease of tenant alpha with the linear model (x [n,256] → y [n,256]) loaded through the SDK, and the server's raw TCP bulk port.</summary>
     private sealed class Rig : IAsyncDisposable
