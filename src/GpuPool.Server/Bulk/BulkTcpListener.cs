@@ -84,11 +84,14 @@ internal sealed class BulkTcpListener(IConfiguration configuration, BulkRunExecu
         }
 
         var http = BulkEndpointAdvert.HttpBinding(configuration);
-        if (http is null || !string.Equals(http.Scheme, "http", StringComparison.OrdinalIgnoreCase))
+        var tls = configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Any(e => e["Url"]?.StartsWith("https:", StringComparison.OrdinalIgnoreCase) == true);
+        if (http is null || tls || !string.Equals(http.Scheme, "http", StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException(
-                "GpuPoolServer:Bulk:TcpPort is set, but the server has no plain-HTTP endpoint (Kestrel:Endpoints): the raw TCP bulk port has no TLS, "
-                + "so it runs only beside an http:// endpoint. Remove GpuPoolServer:Bulk:TcpPort (bulk runs then go over the HTTPS endpoint).");
+                "GpuPoolServer:Bulk:TcpPort is set, but the server " + (tls ? "uses TLS (an https:// endpoint in Kestrel:Endpoints)" : "has no plain-HTTP/1.1 endpoint (Kestrel:Endpoints)")
+                + ": the raw TCP bulk port has no TLS and would carry API keys and tensors in the clear, so it runs only on a server whose endpoints are all http://. "
+                + "Remove GpuPoolServer:Bulk:TcpPort (bulk runs then go over the HTTP/1.1 endpoint).");
         }
 
         var address = AddressOf(http.Host);

@@ -141,14 +141,23 @@ public sealed class BulkTcpTests(ITestOutputHelper output)
         Assert.Equal(1, statistics.Runs);
     }
 
-    [Fact]
-    public void Port_ServerWithoutAPlainHttpEndpoint_RefusesToStart()
+    [Theory]
+    [InlineData("https-only")]
+    [InlineData("grpc-over-tls")]
+    public void Port_ServerWithTls_RefusesToStart(string how)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
-            ["Kestrel:Endpoints:Https:Url"] = "https://127.0.0.1:5443",
+            ["Kestrel:Endpoints:Grpc:Url"] = "https://127.0.0.1:5443",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = how == "https-only" ? "Http1AndHttp2" : "Http2",
             ["GpuPoolServer:Bulk:TcpPort"] = "0",
-        }).Build();
+        };
+        if (how == "grpc-over-tls")
+        {
+            settings["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:5071";
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         using var listener = new BulkTcpListener(configuration, null!, NullLoggerFactory.Instance);
 
         var error = Assert.Throws<InvalidOperationException>(() => listener.Port);
