@@ -20,7 +20,7 @@ public static class BulkRuns
 
     /// <summary>
     /// The response header of the server's session stream and unary runs that says where it takes bulk runs: a
-    /// comma-separated list of <c>http://*:PORT</c> / <c>https://*:PORT</c> (<c>*</c> is the host the client reached the
+    /// comma-separated list of <c>tcp://*:PORT</c> (the raw TCP bulk port, <see cref="BulkFrames"/>), <c>http://*:PORT</c> / <c>https://*:PORT</c> (<c>*</c> is the host the client reached the
     /// server by) and <c>unix:PATH</c>. A server without the header takes no bulk runs.
     /// </summary>
     public const string EndpointHeader = "gpupool-bulk";

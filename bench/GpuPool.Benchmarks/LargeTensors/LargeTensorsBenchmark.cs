@@ -19,15 +19,18 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
 
     public string Name => "large-tensors";
 
-    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp and uds (what the SDK does: bulk runs from 256 KiB), tcp-grpc / uds-grpc (gRPC only, the baseline), shm, tcp-default-http2 (gRPC with the HTTP/2 stacks' defaults); --transports tcp-grpc,tcp,uds-grpc,uds,shm --sizes-kib 64,1024,4096,16384 --runs 30";
+    public string Description => "large tensors through an identity-like model: MB/s and ms added over in-process per size for tcp and uds (what the SDK does: bulk runs from 256 KiB; tcp over the raw TCP bulk port), tcp-http (bulk runs over HTTP/1.1, a server without the raw port), tcp-grpc / uds-grpc (gRPC only, the baseline), shm, tcp-default-http2 (gRPC with the HTTP/2 stacks' defaults); --transports tcp-grpc,tcp-http,tcp,uds-grpc,uds,shm --sizes-kib 64,1024,4096,16384 --runs 30";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
         var runs = args.GetInt("runs", 30);
         var sizes = args.Get("sizes-kib") is { } list ? [.. list.Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))] : DefaultSizesKiB;
-        var transports = (args.Get("transports") ?? "tcp-grpc,tcp,uds-grpc,uds,shm").Split(',');
+        var transports = (args.Get("transports") ?? "tcp-grpc,tcp-http,tcp,uds-grpc,uds,shm").Split(',');
         var socket = Path.Combine(Path.GetTempPath(), $"gpupool-bench-{Environment.ProcessId}.sock");
-        await using var server = await BenchServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket });
+        // The raw TCP bulk port on (any free port): "tcp" runs over it; "tcp-http" runs over the HTTP/1.1 bulk path of a
+        // second server without it (the bulk path before the raw port).
+        await using var server = await BenchServer.StartAsync(new Dictionary<string, string?> { ["GpuPoolServer:UnixSocketPath"] = socket, ["GpuPoolServer:Bulk:TcpPort"] = "0" });
+        await using var httpBulk = await BenchServer.StartAsync(new Dictionary<string, string?>());
         // The baseline for TCP: a second server and a client with the HTTP/2 stacks' default windows and frames.
         await using var defaults = await LoopbackServer.StartAsync(BenchServer.Settings(), configure: b => b.WebHost.ConfigureKestrel(DefaultHttp2.Restore));
         var model = IdentityModel.Build();
@@ -50,6 +53,7 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
             _ = transport switch
             {
                 "tcp" or "tcp-grpc" => builder.UseServer(server.Address, BenchServer.ApiKey),
+                "tcp-http" => builder.UseServer(httpBulk.Address, BenchServer.ApiKey),
                 "tcp-default-http2" => builder.UseServer(defaults.Address, BenchServer.ApiKey),
                 _ => builder.UseServerUnixSocket(socket, BenchServer.ApiKey),
             };
@@ -121,7 +125,8 @@ internal sealed class LargeTensorsBenchmark : IBenchmark
         }
 
         var bulk = server.App.Services.GetRequiredService<GpuPool.Server.Bulk.BulkRunStatistics>();
-        Console.WriteLine($"bulk runs the server answered: {bulk.Runs} ({bulk.Bytes / 1048576.0:F0} MiB in), refused: {bulk.RefusedRuns}");
+        var http = httpBulk.App.Services.GetRequiredService<GpuPool.Server.Bulk.BulkRunStatistics>();
+        Console.WriteLine($"bulk runs the server answered: {bulk.Runs} ({bulk.Bytes / 1048576.0:F0} MiB in), refused: {bulk.RefusedRuns}; the HTTP-only server: {http.Runs}, refused: {http.RefusedRuns}");
         return 0;
     }
 }

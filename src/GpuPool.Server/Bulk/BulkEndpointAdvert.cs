@@ -5,15 +5,15 @@ using Microsoft.Extensions.Configuration;
 namespace GpuPool.Server.Bulk;
 
 /// <summary>
-/// Where this server takes bulk runs, as the <see cref="BulkRuns.EndpointHeader"/> value it sends: the first Kestrel
-/// endpoint that speaks HTTP/1.1 (as <c>http://*:PORT</c>: the client keeps the host it reached the server by) and the
+/// Where this server takes bulk runs, as the <see cref="BulkRuns.EndpointHeader"/> value it sends: the raw TCP bulk port
+/// when there is one (<c>tcp://*:PORT</c>), the first Kestrel endpoint that speaks HTTP/1.1 (as <c>http://*:PORT</c>: the client keeps the host it reached the server by) and the
 /// bulk Unix socket; null when bulk runs are off or there is no such endpoint.
 /// </summary>
 internal sealed class BulkEndpointAdvert(string? value)
 {
     public string? Value { get; } = value;
 
-    public static BulkEndpointAdvert From(IConfiguration configuration)
+    public static BulkEndpointAdvert From(IConfiguration configuration, int? tcpPort)
     {
         var options = Options(configuration);
         if (!options.Enabled)
@@ -27,9 +27,14 @@ internal sealed class BulkEndpointAdvert(string? value)
         }
 
         var parts = new List<string>();
-        if (HttpEndpoint(configuration) is { } http)
+        if (tcpPort is { } port)
         {
-            parts.Add(http);
+            parts.Add($"tcp://*:{port}");
+        }
+
+        if (HttpBinding(configuration) is { } http)
+        {
+            parts.Add($"{http.Scheme}://*:{http.Port}");
         }
 
         if (UnixSocket(configuration) is { } socket)
@@ -58,15 +63,16 @@ internal sealed class BulkEndpointAdvert(string? value)
         return string.IsNullOrWhiteSpace(grpcSocket) ? null : grpcSocket + ".bulk";
     }
 
-    private static BulkRunOptions Options(IConfiguration configuration)
+    /// <summary>The bulk run options as configured.</summary>
+    public static BulkRunOptions Options(IConfiguration configuration)
     {
         var options = new BulkRunOptions();
         configuration.GetSection(BulkRunOptions.SectionName).Bind(options);
         return options;
     }
 
-    /// <summary><c>scheme://*:port</c> of the first configured endpoint that speaks HTTP/1.1 on a fixed port.</summary>
-    private static string? HttpEndpoint(IConfiguration configuration)
+    /// <summary>The first configured endpoint that speaks HTTP/1.1 on a fixed port.</summary>
+    public static BindingAddress? HttpBinding(IConfiguration configuration)
     {
         foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
         {
@@ -84,7 +90,7 @@ internal sealed class BulkEndpointAdvert(string? value)
                 continue;
             }
 
-            return $"{address.Scheme}://*:{address.Port}";
+            return address;
         }
 
         return null;

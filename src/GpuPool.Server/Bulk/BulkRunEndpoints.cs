@@ -17,8 +17,11 @@ internal static class BulkRunEndpoints
     public static IServiceCollection AddBulkRuns(this IServiceCollection services)
     {
         services.AddSingleton<BulkRunStatistics>();
+        services.AddSingleton<BulkRunExecutor>();
         services.AddSingleton<BulkRunHandler>();
-        services.AddSingleton(sp => BulkEndpointAdvert.From(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<BulkTcpListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<BulkTcpListener>());
+        services.AddSingleton(sp => BulkEndpointAdvert.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<BulkTcpListener>().Port));
         return services;
     }
 

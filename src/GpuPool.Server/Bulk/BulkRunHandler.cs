@@ -1,165 +1,49 @@
-using System.Buffers;
 using System.Globalization;
-using Google.Protobuf;
 using GpuPool.Protocol;
-using GpuPool.Runtime.Models;
 using GpuPool.Server.Auth;
 using GpuPool.Server.Errors;
 using GpuPool.Server.Inference;
-using GpuPool.Server.Leasing;
-using GpuPool.Server.Models;
-using GpuPool.Server.Services;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using V1 = GpuPool.Protocol.V1;
 
 namespace GpuPool.Server.Bulk;
 
 /// <summary>
-/// <c>POST /gpupool.v1/run</c>: one model run with its tensors as raw bytes (docs/protocol.md, "Bulk runs"). The same
-/// checks as a gRPC run (the caller's key, the lease's tenant and node, the per-message size limit, the client memory
-/// budget); the inputs are read into one pooled buffer that ONNX Runtime runs on in place, the outputs written
-/// straight from the engine's tensors. A client that goes away cancels the run and frees what it held.
+/// <c>POST /gpupool.v1/run</c>: one model run with its tensors as raw bytes (docs/protocol.md, "Bulk runs"), run by
+/// <see cref="BulkRunExecutor"/> (the same checks as a gRPC run). A client that goes away cancels the run and frees
+/// what it held.
 /// </summary>
-internal sealed class BulkRunHandler(
-    ApiKeyRegistry keys,
-    LeaseOperations operations,
-    ServerModels models,
-    ClientMemoryBudget budget,
-    ServerErrorMapper errors,
-    BulkRunStatistics statistics,
-    IOptions<GpuPoolServerOptions> options,
-    ILogger<BulkRunHandler> logger)
+internal sealed class BulkRunHandler(BulkRunExecutor executor)
 {
-    private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
-
     public async Task HandleAsync(HttpContext http)
     {
         var cancellationToken = http.RequestAborted;
-        byte[]? data = null;
         try
         {
-            var caller = Authenticate(http.Request);
+            var caller = executor.Authenticate(PresentedApiKey.Read(http.Request));
             var (headerLength, bodyLength) = Lengths(http);
-            var header = await ReadHeaderAsync(http.Request.Body, headerLength, bodyLength - headerLength, cancellationToken).ConfigureAwait(false);
-            var model = FindModel(caller, header.Request.LeaseId, header.Request.ModelId);
-            using (budget.Reserve(caller.Tenant, header.DataBytes))
-            {
-                var length = (int)header.DataBytes;
-                data = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-                await http.Request.Body.ReadExactlyAsync(data.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-                var outputs = await model.RunAsync(header.Inputs(data.AsMemory(0, length)), cancellationToken).ConfigureAwait(false);
-                ArrayPool<byte>.Shared.Return(data);
-                data = null;
-                statistics.Ran(bodyLength);
-                await WriteOutputsAsync(http.Response, caller, outputs, cancellationToken).ConfigureAwait(false);
-            }
+            await executor.RunAsync(caller, headerLength, bodyLength, new Exchange(http), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            if (!ServerErrorMapper.IsExpected(ex) && ex is not BadHttpRequestException)
-            {
-                BulkLog.RunFailed(logger, ex);
-            }
-
-            statistics.Refused();
-            await WriteErrorAsync(http, ex is BadHttpRequestException bad ? BadRequest(bad) : errors.Map(ex, cancellationToken)).ConfigureAwait(false);
+            await WriteErrorAsync(http, executor.Failed(ex, e => e is BadHttpRequestException bad ? BadRequest(bad) : null, cancellationToken)).ConfigureAwait(false);
         }
-        finally
-        {
-            if (data is not null)
-            {
-                ArrayPool<byte>.Shared.Return(data);
-            }
-        }
-    }
-
-    private CallerIdentity Authenticate(HttpRequest request)
-    {
-        var key = PresentedApiKey.Read(request);
-        return keys.Find(key) ?? throw new ServerErrorException(PresentedApiKey.Unauthenticated(key));
     }
 
     /// <summary>The header's and the whole body's lengths, checked against the per-message limit before any byte is read.</summary>
     private (int Header, long Body) Lengths(HttpContext http)
     {
         var body = http.Request.ContentLength ?? throw new InvalidPoolRequestException("A bulk run needs a Content-Length.");
-        if (body > _maxMessageBytes)
-        {
-            throw new ServerErrorException(new ServerError(
-                StatusCode.ResourceExhausted,
-                ErrorKinds.TooLarge,
-                $"The run is {ByteSize.Format(body)}; this server takes runs up to {ByteSize.Format(_maxMessageBytes)} (GpuPoolServer:MaxMessageBytes)."));
-        }
-
+        var text = http.Request.Headers[BulkRuns.HeaderLengthHeader].ToString();
+        var header = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
+        executor.CheckLengths(header, body, $"{BulkRuns.HeaderLengthHeader} header");
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = _maxMessageBytes;
-        }
-
-        var text = http.Request.Headers[BulkRuns.HeaderLengthHeader].ToString();
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var header) || header <= 0 || header > BulkRunHeader.MaxHeaderBytes || header > body)
-        {
-            throw new InvalidPoolRequestException(string.Create(CultureInfo.InvariantCulture, $"The {BulkRuns.HeaderLengthHeader} header must be the header's length, 1 to {Math.Min(BulkRunHeader.MaxHeaderBytes, body)} bytes."));
+            limit.MaxRequestBodySize = executor.MaxMessageBytes;
         }
 
         return (header, body);
-    }
-
-    private static async Task<BulkRunHeader> ReadHeaderAsync(Stream body, int length, long dataBytes, CancellationToken cancellationToken)
-    {
-        var bytes = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            await body.ReadExactlyAsync(bytes.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-            return BulkRunHeader.Parse(bytes.AsSpan(0, length), dataBytes);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
-    }
-
-    private LoadedModel FindModel(CallerIdentity caller, string leaseId, string modelId)
-    {
-        var lease = operations.GetServed(caller, leaseId);
-        lease.EnsureActive();
-        return models.Find(lease.Id, modelId)
-            ?? throw new ServerErrorException(ServerError.NotFound(ErrorKinds.ModelNotFound, $"Lease {leaseId} has no model '{modelId}'."));
-    }
-
-    private async Task WriteOutputsAsync(HttpResponse response, CallerIdentity caller, IReadOnlyDictionary<string, TensorValue> outputs, CancellationToken cancellationToken)
-    {
-        var reply = new V1.BulkRunResponse();
-        long total = 0;
-        foreach (var (name, value) in outputs)
-        {
-            var tensor = new V1.BulkTensor { Name = name, ElementType = (V1.TensorElementType)value.ElementType, ByteLength = value.Data.Length };
-            tensor.Shape.AddRange(value.Shape);
-            reply.Outputs.Add(tensor);
-            total += value.Data.Length;
-        }
-
-        var header = reply.ToByteArray();
-        if (header.Length + total > _maxMessageBytes)
-        {
-            throw new ServerErrorException(new ServerError(StatusCode.ResourceExhausted, ErrorKinds.TooLarge, $"The reply is {ByteSize.Format(header.Length + total)}; this server sends messages up to {ByteSize.Format(_maxMessageBytes)} (GpuPoolServer:MaxMessageBytes)."));
-        }
-
-        // The reply is held (charged to the tenant) until the client has read it.
-        using var held = budget.Reserve(caller.Tenant, total);
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = BulkRuns.ContentType;
-        response.Headers[BulkRuns.HeaderLengthHeader] = header.Length.ToString(CultureInfo.InvariantCulture);
-        response.ContentLength = header.Length + total;
-        await response.Body.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-        foreach (var value in outputs.Values)
-        {
-            await response.Body.WriteAsync(value.Data, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     private static ServerError BadRequest(BadHttpRequestException exception) => exception.StatusCode == StatusCodes.Status413PayloadTooLarge
@@ -181,20 +65,9 @@ internal sealed class BulkRunHandler(
         response.ContentType = "text/plain; charset=utf-8";
         var headers = response.Headers;
         headers[BulkRuns.StatusHeader] = ((int)error.Code).ToString(CultureInfo.InvariantCulture);
-        headers[ErrorKinds.Trailer] = error.Kind;
-        if (error.RetryAfter is { } retry)
+        foreach (var (name, value) in BulkErrorTrailers.Of(error))
         {
-            headers[ErrorKinds.RetryAfterTrailer] = ((long)retry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (error.LostReason != LeaseLostReason.None)
-        {
-            headers[ErrorKinds.LostReasonTrailer] = ((int)error.LostReason).ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (error.LeaseOwner is not null)
-        {
-            headers[ErrorKinds.LeaseOwnerTrailer] = error.LeaseOwner;
+            headers[name] = value;
         }
 
         if (http.RequestAborted.IsCancellationRequested)
@@ -209,6 +82,27 @@ internal sealed class BulkRunHandler(
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
             // The client went away: nobody reads the error.
+        }
+    }
+
+    /// <summary>The request body and the response of one POST.</summary>
+    private sealed class Exchange(HttpContext http) : IBulkExchange
+    {
+        public ValueTask ReadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+            http.Request.Body.ReadExactlyAsync(buffer, cancellationToken);
+
+        public async Task WriteReplyAsync(byte[] header, IReadOnlyCollection<TensorValue> outputs, long dataBytes, CancellationToken cancellationToken)
+        {
+            var response = http.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = BulkRuns.ContentType;
+            response.Headers[BulkRuns.HeaderLengthHeader] = header.Length.ToString(CultureInfo.InvariantCulture);
+            response.ContentLength = header.Length + dataBytes;
+            await response.Body.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+            foreach (var value in outputs)
+            {
+                await response.Body.WriteAsync(value.Data, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -23,4 +23,17 @@ internal sealed class BulkRunOptions
     /// behind a port mapping): <c>http://*:PORT</c>, <c>https://HOST:PORT</c> or <c>unix:PATH</c>, comma-separated.
     /// </summary>
     public string? AdvertisedEndpoints { get; set; }
+
+    /// <summary>
+    /// The raw TCP bulk port (docs/protocol.md, "Bulk runs over raw TCP"): runs framed without HTTP, received straight
+    /// into the run's buffer. Null (default) for none, 0 for any free port. It binds where the HTTP endpoint binds and
+    /// has no TLS: a server whose endpoints use https refuses to start with it.
+    /// </summary>
+    public int? TcpPort { get; set; }
+
+    /// <summary>How long the raw TCP bulk port keeps a connection that carries no run (default 2 minutes).</summary>
+    public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How many connections the raw TCP bulk port holds at once; more are closed when they arrive (default 1,024).</summary>
+    public int TcpMaxConnections { get; set; } = 1024;
 }

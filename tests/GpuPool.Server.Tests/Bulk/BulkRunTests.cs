@@ -75,11 +75,14 @@ public sealed class BulkRunTests(ITestOutputHelper output)
         AssertClose(TestModels.LinearReference(input["x"].ToArray<float>(), 1024, Features, Features), result["y"].ToArray<float>());
     }
 
-    [Fact]
-    public async Task RunAsync_CancelledDuringABulkRun_ThrowsAndTheServerDropsTheRun()
+    [Theory]
+    [InlineData("http")]
+    [InlineData("raw-tcp")]
+    public async Task RunAsync_CancelledDuringABulkRun_ThrowsAndTheServerDropsTheRun(string transport)
     {
         using var gated = new GatedBackend();
-        await using var server = await SingleSlotServer.StartAsync(output, gated);
+        var settings = transport == "raw-tcp" ? new Dictionary<string, string?> { ["GpuPoolServer:Bulk:TcpPort"] = "0" } : null;
+        await using var server = await SingleSlotServer.StartAsync(output, gated, settings: settings);
         var statistics = server.Services.GetRequiredService<BulkRunStatistics>();
         await using var sdk = Clients.Sdk(server.Address, Keys.Alpha);
         await using var lease = await sdk.GetRequiredService<IGpuPool>().LeaseAsync(SliceRequest.ForShare(ByteSize.MiB(64), 250));
@@ -97,13 +100,15 @@ public sealed class BulkRunTests(ITestOutputHelper output)
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
-        // The run left the server's queue while the slot was still held: the cut connection cancelled it.
+        // The run left the server's queue while the slot was still held: the closed connection cancelled it.
         await Signals.Until(() => Queued(scheduler, lease) == 0);
         gated.Open();
         var result = await first;
         Assert.Equal(values, result["y"].ToArray<float>());
         Assert.Equal(1, gated.Runs);
         Assert.Equal(1, statistics.Runs);
+        // Over the raw TCP bulk port: two connections (the first run held one while the second ran on another).
+        Assert.Equal(transport == "raw-tcp" ? 2 : 0, server.Services.GetRequiredService<BulkTcpListener>().Connections);
     }
 
     private async Task<(IReadOnlyDictionary<string, TensorValue> Large, IReadOnlyDictionary<string, TensorValue> Small)> RunAsync(

@@ -8,7 +8,8 @@ namespace GpuPool.Remote;
 
 /// <summary>
 /// The bulk runs of one connection (docs/protocol.md, "Bulk runs"): each run one HTTP/1.1 POST over a pool of
-/// keep-alive connections to the endpoint the server named in its session or run replies. Server errors come back
+/// keep-alive connections to the endpoint the server named in its session or run replies, or a frame over its raw TCP
+/// bulk port when it named one (<see cref="BulkTcpClient"/>; the HTTP path while that port cannot be reached). Server errors come back
 /// as the <see cref="RpcException"/> a gRPC run would have thrown (same status and trailers); an endpoint that cannot
 /// be reached throws <see cref="BulkUnavailableException"/> and is not tried again for <see cref="RetryAfter"/>.
 /// </summary>
@@ -19,6 +20,7 @@ internal sealed class BulkRunClient(string server, string? apiKey, bool isPool, 
 
     private Target? _target;
     private long _downUntilTicks;
+    private long _tcpDownUntilTicks;
     private int _disposed;
 
     /// <summary>The endpoint in use, or null while the server has named none (or named none this client can reach it by).</summary>
@@ -37,7 +39,7 @@ internal sealed class BulkRunClient(string server, string? apiKey, bool isPool, 
             return;
         }
 
-        var target = new Target(address);
+        var target = new Target(address, apiKey);
         if (Interlocked.CompareExchange(ref _target, target, null) is not null || Volatile.Read(ref _disposed) != 0)
         {
             target.Dispose();
@@ -64,6 +66,19 @@ internal sealed class BulkRunClient(string server, string? apiKey, bool isPool, 
     public async Task<IReadOnlyDictionary<string, TensorValue>> RunAsync(string leaseId, string modelId, IReadOnlyDictionary<string, TensorValue> inputs, CancellationToken cancellationToken)
     {
         var target = Volatile.Read(ref _target) ?? throw new InvalidOperationException("The server named no bulk endpoint.");
+        if (target.Tcp is { } tcp && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _tcpDownUntilTicks))
+        {
+            try
+            {
+                return await tcp.RunAsync(leaseId, modelId, inputs, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BulkUnavailableException)
+            {
+                // The raw TCP bulk port cannot be reached (a firewall, a port mapping): the HTTP path, and it again later.
+                Interlocked.Exchange(ref _tcpDownUntilTicks, (time.GetUtcNow() + RetryAfter).UtcTicks);
+            }
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, BulkRuns.Path) { Content = new BulkRunContent(leaseId, modelId, inputs) };
         if (apiKey is not null)
         {
@@ -120,18 +135,24 @@ internal sealed class BulkRunClient(string server, string? apiKey, bool isPool, 
         {
             var header = new byte[headerLength];
             await body.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
-            var reply = V1.BulkRunResponse.Parser.ParseFrom(header);
-            var outputs = new Dictionary<string, TensorValue>(reply.Outputs.Count, StringComparer.Ordinal);
-            foreach (var output in reply.Outputs)
-            {
-                // The one copy: from the socket into the array the caller gets.
-                var data = GC.AllocateUninitializedArray<byte>(checked((int)output.ByteLength));
-                await body.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
-                outputs[output.Name] = new TensorValue((TensorDataType)output.ElementType, [.. output.Shape], data);
-            }
-
-            return outputs;
+            return await ReadOutputsAsync(header, body.ReadExactlyAsync, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A reply's outputs after its protobuf header, each read from the connection straight into the array the caller gets.</summary>
+    internal static async Task<IReadOnlyDictionary<string, TensorValue>> ReadOutputsAsync(byte[] header, Func<Memory<byte>, CancellationToken, ValueTask> readExactly, CancellationToken cancellationToken)
+    {
+        var reply = V1.BulkRunResponse.Parser.ParseFrom(header);
+        var outputs = new Dictionary<string, TensorValue>(reply.Outputs.Count, StringComparer.Ordinal);
+        foreach (var output in reply.Outputs)
+        {
+            // The one copy: from the socket into the array the caller gets.
+            var data = GC.AllocateUninitializedArray<byte>(checked((int)output.ByteLength));
+            await readExactly(data, cancellationToken).ConfigureAwait(false);
+            outputs[output.Name] = new TensorValue((TensorDataType)output.ElementType, [.. output.Shape], data);
+        }
+
+        return outputs;
     }
 
     /// <summary>A refused run as the exception a gRPC run would have thrown: the status and the headers that stand for its trailers.</summary>
@@ -161,16 +182,17 @@ internal sealed class BulkRunClient(string server, string? apiKey, bool isPool, 
     private static string? HeaderValue(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? values.FirstOrDefault() : null;
 
-    private static RpcException Broken(Exception exception, CancellationToken cancellationToken) => exception is OperationCanceledException || cancellationToken.IsCancellationRequested
+    internal static RpcException Broken(Exception exception, CancellationToken cancellationToken) => exception is OperationCanceledException || cancellationToken.IsCancellationRequested
         ? new RpcException(new Status(StatusCode.Cancelled, "The run was cancelled.", exception))
         : new RpcException(new Status(StatusCode.Unavailable, $"The bulk run's connection broke: {exception.Message}", exception));
 
-    /// <summary>An endpoint and the HTTP/1.1 client for it.</summary>
+    /// <summary>An endpoint, the HTTP/1.1 client for it and the raw TCP client for its raw TCP bulk port (if any).</summary>
     private sealed class Target : IDisposable
     {
-        public Target(BulkTarget address)
+        public Target(BulkTarget address, string? apiKey)
         {
             Address = address;
+            Tcp = address.Tcp is { } tcp ? new BulkTcpClient(tcp, apiKey) : null;
             var handler = new SocketsHttpHandler
             {
                 UseProxy = false,
@@ -197,6 +219,12 @@ internal sealed class BulkRunClient(string server, string? apiKey, bool isPool, 
 
         public HttpClient Http { get; }
 
-        public void Dispose() => Http.Dispose();
+        public BulkTcpClient? Tcp { get; }
+
+        public void Dispose()
+        {
+            Http.Dispose();
+            Tcp?.Dispose();
+        }
     }
 }

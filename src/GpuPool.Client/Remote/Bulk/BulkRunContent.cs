@@ -13,22 +13,29 @@ internal sealed class BulkRunContent : HttpContent
 
     public BulkRunContent(string leaseId, string modelId, IReadOnlyDictionary<string, TensorValue> inputs)
     {
+        (_header, _tensors, _length) = Describe(leaseId, modelId, inputs);
+        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(BulkRuns.ContentType);
+        Headers.Add(BulkRuns.HeaderLengthHeader, _header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A run's protobuf header, its tensors' bytes in header order, and the body's length (header and tensors).</summary>
+    public static (byte[] Header, ReadOnlyMemory<byte>[] Tensors, long BodyLength) Describe(string leaseId, string modelId, IReadOnlyDictionary<string, TensorValue> inputs)
+    {
         var request = new V1.BulkRunRequest { LeaseId = leaseId, ModelId = modelId };
-        _tensors = new ReadOnlyMemory<byte>[inputs.Count];
+        var tensors = new ReadOnlyMemory<byte>[inputs.Count];
+        long length = 0;
         var i = 0;
         foreach (var (name, value) in inputs)
         {
             var tensor = new V1.BulkTensor { Name = name, ElementType = (V1.TensorElementType)value.ElementType, ByteLength = value.Data.Length };
             tensor.Shape.AddRange(value.Shape);
             request.Inputs.Add(tensor);
-            _tensors[i++] = value.Data;
-            _length += value.Data.Length;
+            tensors[i++] = value.Data;
+            length += value.Data.Length;
         }
 
-        _header = Google.Protobuf.MessageExtensions.ToByteArray(request);
-        _length += _header.Length;
-        Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(BulkRuns.ContentType);
-        Headers.Add(BulkRuns.HeaderLengthHeader, _header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var header = Google.Protobuf.MessageExtensions.ToByteArray(request);
+        return (header, tensors, length + header.Length);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);

@@ -1,17 +1,19 @@
+using System.Net;
 using GpuPool.Protocol;
 
 namespace GpuPool.Remote;
 
 /// <summary>
 /// Where a client sends a server's bulk runs: an HTTP(S) base address, or a Unix socket (then the address is a
-/// placeholder). Chosen from the server's <see cref="BulkRuns.EndpointHeader"/> for the way the client reaches it.
+/// placeholder); for a TCP client also the server's raw TCP bulk port when it has one (tried first). Chosen from the
+/// server's <see cref="BulkRuns.EndpointHeader"/> for the way the client reaches it.
 /// </summary>
-internal sealed record BulkTarget(Uri BaseAddress, string? UnixSocketPath)
+internal sealed record BulkTarget(Uri BaseAddress, string? UnixSocketPath, DnsEndPoint? Tcp = null)
 {
     /// <summary>
     /// The target for a client that reaches the server at <paramref name="server"/> (a gRPC address): the bulk
-    /// Unix socket for a Unix-socket client, else the HTTP endpoint with <c>*</c> replaced by the server's host;
-    /// null when the server offers none that fits.
+    /// Unix socket for a Unix-socket client, else the HTTP endpoint (and the raw TCP bulk port, if any) with <c>*</c>
+    /// replaced by the server's host; null when the server offers no HTTP endpoint that fits.
     /// </summary>
     public static BulkTarget? Choose(string? advert, string server)
     {
@@ -32,17 +34,30 @@ internal sealed record BulkTarget(Uri BaseAddress, string? UnixSocketPath)
             return null;
         }
 
+        DnsEndPoint? tcp = null;
+        Uri? http = null;
         foreach (var entry in entries.Where(e => !PoolAddresses.IsUnix(e)))
         {
             var text = entry.Replace("://*:", "://" + HostOf(reached) + ":", StringComparison.Ordinal);
-            if (PoolAddresses.IsHttp(text) && Uri.TryCreate(text, UriKind.Absolute, out var address))
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var address))
             {
-                return new BulkTarget(address, null);
+                continue;
+            }
+
+            if (address.Scheme == TcpScheme && address.Port > 0)
+            {
+                tcp ??= new DnsEndPoint(address.IdnHost.Trim('[', ']'), address.Port);
+            }
+            else if (PoolAddresses.IsHttp(text))
+            {
+                http ??= address;
             }
         }
 
-        return null;
+        return http is null ? null : new BulkTarget(http, null, tcp);
     }
+
+    private const string TcpScheme = "tcp";
 
     private static string HostOf(Uri uri) => uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost}]" : uri.IdnHost;
 }
