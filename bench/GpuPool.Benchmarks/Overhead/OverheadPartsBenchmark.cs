@@ -54,6 +54,7 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
         [
             new("plain", () => { plain.Run(); return ValueTask.CompletedTask; }),
             new("plain-shaped", () => { plain.Run(askShapes: true); return ValueTask.CompletedTask; }),
+            new("plain-prealloc", () => { plain.RunPreallocated(); return ValueTask.CompletedTask; }),
             new("plain-global", () => { plainGlobal.Run(); return ValueTask.CompletedTask; }),
             new("instance", () => { loaded.Instance.Run(inputs, context); return ValueTask.CompletedTask; }),
             new("clock", () => { System.Diagnostics.Stopwatch.GetTimestamp(); return ValueTask.CompletedTask; }),
