@@ -83,7 +83,11 @@ internal sealed class OnnxModelInstance : IModelInstance
     internal OutputTensors RunBound(OnnxInputBinding binding)
     {
         var refused = false;
-        if (binding.SameShapes && binding.Outputs is { } preallocated)
+        if (binding.Outputs is not null && !Volatile.Read(ref _preallocate))
+        {
+            binding.KeepOutputs(null); // another binding's run found that this model's outputs cannot be pre-allocated
+        }
+        else if (binding.SameShapes && binding.Outputs is { } preallocated)
         {
             try
             {

@@ -37,7 +37,8 @@ internal sealed class PreallocatedOutputs : IDisposable
 
     /// <summary>
     /// Values shaped as <paramref name="outputs"/> (a usual run's, read by <see cref="OnnxTensors.ToPool"/>), or
-    /// <see langword="null"/> when an output is a string tensor, empty, or they are too large together.
+    /// <see langword="null"/> when an output is a string tensor, empty, or they are too large together (or ONNX Runtime
+    /// could not make a value).
     /// </summary>
     public static PreallocatedOutputs? TryCreate(TensorValue[] outputs)
     {
@@ -74,14 +75,15 @@ internal sealed class PreallocatedOutputs : IDisposable
                     OrtMemoryInfo.DefaultInstance, OnnxTypes.ToOrt(types[made]), shapes[made], Marshal.UnsafeAddrOfPinnedArrayElement(buffers[made], 0), buffers[made].Length);
             }
         }
-        catch
+        catch (OnnxRuntimeException)
         {
+            // Not made (ONNX Runtime out of memory): the runs go the usual way; this one has its outputs already.
             for (var i = 0; i < made; i++)
             {
                 values[i].Dispose();
             }
 
-            throw;
+            return null;
         }
 
         return new PreallocatedOutputs(types, shapes, buffers, values);
