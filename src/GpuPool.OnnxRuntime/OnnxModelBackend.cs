@@ -1,4 +1,5 @@
 using GpuPool.OnnxRuntime.Internal;
+using GpuPool.Runtime.Devices;
 using GpuPool.Runtime.Models;
 using Microsoft.ML.OnnxRuntime;
 
@@ -72,7 +73,9 @@ public sealed class OnnxModelBackend : IModelBackend
 
         try
         {
-            return new OnnxModelInstance(session);
+            // Outputs are pre-allocated on the CPU provider only (another provider's outputs would be copied to them).
+            var cpuProvider = VendorLeaseSettings.ExecutionProviders(context.Device, context.MemoryLimitBytes).Count == 0;
+            return new OnnxModelInstance(session, cpuProvider);
         }
         catch
         {

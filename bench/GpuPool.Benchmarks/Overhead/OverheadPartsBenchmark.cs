@@ -11,8 +11,8 @@ namespace GpuPool.Benchmarks.Overhead;
 
 /// <summary>
 /// Where a lease's run time goes beyond a plain session's (the profile behind <c>overhead</c>): the same model run, in
-/// rotating rounds of one process, as a plain session (its own threads, then ONNX Runtime's global pool as the pool's
-/// sessions use), the pool's instance alone (tensor wrapping, no scheduling), the input check, the run's metrics, the scheduler with empty work
+/// rotating rounds of one process, as a plain session (its own threads; asking each output's shape; with outputs
+/// pre-allocated as the pool's instance does; on ONNX Runtime's global pool as the pool's sessions use), the pool's instance alone (tensor wrapping, no scheduling), the input check, the run's metrics, the scheduler with empty work
 /// (admission, accounting, metrics), the host's run without the scheduler (working-memory check), the host's full run
 /// and the public lease handle. Prints each side's median and its difference to the plain session.
 /// </summary>
@@ -20,7 +20,7 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
 {
     public string Name => "overhead-parts";
 
-    public string Description => "profile of a lease run's overhead, part by part (plain, instance, scheduler, host, lease); --model (mlp), --rounds, --runs, --only (sides), --no-token, --with-server";
+    public string Description => "profile of a lease run's overhead, part by part (plain, plain-prealloc, instance, scheduler, host, lease); --model (mlp), --rounds, --runs, --only (sides), --no-token, --with-server";
 
     public async Task<int> RunAsync(BenchArgs args, CancellationToken cancellationToken)
     {
@@ -54,6 +54,7 @@ internal sealed class OverheadPartsBenchmark : IBenchmark
         [
             new("plain", () => { plain.Run(); return ValueTask.CompletedTask; }),
             new("plain-shaped", () => { plain.Run(askShapes: true); return ValueTask.CompletedTask; }),
+            new("plain-prealloc", () => { plain.RunPreallocated(); return ValueTask.CompletedTask; }),
             new("plain-global", () => { plainGlobal.Run(); return ValueTask.CompletedTask; }),
             new("instance", () => { loaded.Instance.Run(inputs, context); return ValueTask.CompletedTask; }),
             new("clock", () => { System.Diagnostics.Stopwatch.GetTimestamp(); return ValueTask.CompletedTask; }),

@@ -26,6 +26,7 @@ internal sealed class OnnxInputBinding : IDisposable
     private readonly int[] _lengths;
     private readonly TensorDataType[] _types;
     private readonly long[][] _shapes;
+    private readonly long[][] _lastShapes; // each input's shape in the last run, whatever its memory
     private int _bound;
 
     public OnnxInputBinding(string[] names)
@@ -41,6 +42,32 @@ internal sealed class OnnxInputBinding : IDisposable
         _lengths = new int[names.Length];
         _types = new TensorDataType[names.Length];
         _shapes = new long[names.Length][];
+        _lastShapes = new long[names.Length][];
+    }
+
+    /// <summary>The names of the model's inputs, in declared order (as <see cref="Values"/>).</summary>
+    public string[] Names => _names;
+
+    /// <summary>During a run: the bound values, in declared order.</summary>
+    public OrtValue[] Values => _values;
+
+    /// <summary>During a run: the bound values by name.</summary>
+    public IReadOnlyDictionary<string, OrtValue> ByName => _byName;
+
+    /// <summary>During a run: whether every input has the shape it had in the last run through this binding.</summary>
+    public bool SameShapes { get; private set; }
+
+    /// <summary>Outputs made for the inputs' shapes of the last run (<see cref="PreallocatedOutputs"/>); dropped when a shape changes.</summary>
+    public PreallocatedOutputs? Outputs { get; private set; }
+
+    /// <summary>How many runs through this binding ONNX Runtime wrote into <see cref="Outputs"/> (for tests: that this path was taken).</summary>
+    public long PreallocatedRuns { get; set; }
+
+    /// <summary>Keeps <paramref name="outputs"/> for the next runs of this run's input shapes (replacing any).</summary>
+    public void KeepOutputs(PreallocatedOutputs? outputs)
+    {
+        Outputs?.Dispose();
+        Outputs = outputs;
     }
 
     /// <summary>
@@ -59,6 +86,7 @@ internal sealed class OnnxInputBinding : IDisposable
 
         try
         {
+            SameShapes = true;
             outputs = BindAndRun(0, inputs, instance);
             return outputs is not null;
         }
@@ -73,13 +101,15 @@ internal sealed class OnnxInputBinding : IDisposable
     {
         if (i == _names.Length)
         {
-            return instance.RunBound(_byName);
+            return instance.RunBound(this);
         }
 
         if (!inputs.TryGetValue(_names[i], out var tensor) || tensor is null)
         {
             return null;
         }
+
+        NoteShape(i, tensor.Shape);
 
         if (tensor.ElementType != TensorDataType.String && MemoryMarshal.TryGetArray(tensor.Data, out var segment) && segment.Count > 0)
         {
@@ -121,6 +151,7 @@ internal sealed class OnnxInputBinding : IDisposable
     public void Dispose()
     {
         Unbind();
+        KeepOutputs(null);
         for (var i = 0; i < _cached.Length; i++)
         {
             _cached[i]?.Dispose();
@@ -181,9 +212,22 @@ internal sealed class OnnxInputBinding : IDisposable
         }
     }
 
-    private static bool SameShape(long[] cached, IReadOnlyList<long> shape)
+    /// <summary>Compares input <paramref name="i"/>'s shape with the last run's; a new one is remembered and drops the pre-allocated outputs.</summary>
+    private void NoteShape(int i, IReadOnlyList<long> shape)
     {
-        if (cached.Length != shape.Count)
+        if (SameShape(_lastShapes[i], shape))
+        {
+            return;
+        }
+
+        _lastShapes[i] = [.. shape];
+        SameShapes = false;
+        KeepOutputs(null);
+    }
+
+    private static bool SameShape(long[]? cached, IReadOnlyList<long> shape)
+    {
+        if (cached is null || cached.Length != shape.Count)
         {
             return false;
         }

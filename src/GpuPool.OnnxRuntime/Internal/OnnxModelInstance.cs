@@ -16,13 +16,20 @@ internal sealed class OnnxModelInstance : IModelInstance
     private readonly Dictionary<string, int> _outputIndex;
     private readonly OnnxOutputTargets _outputTargets;
 
+    // Whether outputs may be pre-allocated: numeric tensors on the CPU provider, none of them a graph input (ONNX Runtime
+    // hands an input that is also an output back as it is, without writing a pre-allocated value); cleared for good
+    // when ONNX Runtime refuses a pre-allocated output's shape.
+    private bool _preallocate;
+
     // As many spare bindings as runs are likely at once on one model; more concurrent runs make their own.
     private readonly OnnxInputBinding?[] _spares = new OnnxInputBinding?[Math.Clamp(Environment.ProcessorCount, 1, 4)];
 
     // Runs only read their options (no run is ever terminated through them), so one serves every run.
     private readonly RunOptions _runOptions = new();
 
-    public OnnxModelInstance(InferenceSession session)
+    /// <param name="session">The session, owned from now on.</param>
+    /// <param name="cpuProvider">Whether the session runs on ONNX Runtime's CPU provider only (outputs may then be pre-allocated).</param>
+    public OnnxModelInstance(InferenceSession session, bool cpuProvider = true)
     {
         _session = session;
         Inputs = [.. session.InputMetadata.Select(kv => Describe(kv.Key, kv.Value))];
@@ -31,6 +38,8 @@ internal sealed class OnnxModelInstance : IModelInstance
         _outputNames = [.. session.OutputMetadata.Keys];
         _outputIndex = _outputNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         _outputTargets = new OnnxOutputTargets(session, _outputNames);
+        _preallocate = cpuProvider && _outputNames.Length > 0 && session.OutputMetadata.Values.All(o => o.IsTensor && o.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String)
+            && !_outputNames.Any(name => session.InputMetadata.ContainsKey(name) || session.OverridableInitializerMetadata.ContainsKey(name));
     }
 
     public IReadOnlyList<TensorInfo> Inputs { get; }
@@ -60,8 +69,51 @@ internal sealed class OnnxModelInstance : IModelInstance
         return RunByName(inputs);
     }
 
-    /// <summary>A run of inputs bound by an <see cref="OnnxInputBinding"/> (pinned while it lasts), read into tensors.</summary>
-    internal OutputTensors RunBound(IReadOnlyDictionary<string, OrtValue> inputs) => Read(Run(inputs));
+    /// <summary>How many runs ONNX Runtime wrote into pre-allocated outputs, as far as the spare bindings count (for tests; read while no run is in flight).</summary>
+    internal long PreallocatedRuns => _spares.Sum(spare => spare?.PreallocatedRuns ?? 0);
+
+    /// <summary>
+    /// A run of inputs bound by an <see cref="OnnxInputBinding"/> (pinned while it lasts), read into tensors. When the
+    /// inputs have the shapes of the binding's last run, its outputs are pre-allocated with the shapes that run gave
+    /// (<see cref="PreallocatedOutputs"/>): made after the second run of the same shapes, dropped when a shape changes.
+    /// If ONNX Runtime refuses such a run and then takes the same inputs the usual way, an output's shape depends on
+    /// more than the inputs' shapes: this model's outputs are no longer pre-allocated. If the usual run fails too, its
+    /// error is the run's, as without pre-allocation.
+    /// </summary>
+    internal OutputTensors RunBound(OnnxInputBinding binding)
+    {
+        var refused = false;
+        if (binding.Outputs is not null && !Volatile.Read(ref _preallocate))
+        {
+            binding.KeepOutputs(null); // another binding's run found that this model's outputs cannot be pre-allocated
+        }
+        else if (binding.SameShapes && binding.Outputs is { } preallocated)
+        {
+            try
+            {
+                _session.Run(_runOptions, binding.Names, binding.Values, _outputNames, preallocated.Values);
+                binding.PreallocatedRuns++;
+                return new OutputTensors(_outputNames, _outputIndex, preallocated.Read());
+            }
+            catch (OnnxRuntimeException)
+            {
+                refused = true;
+            }
+        }
+
+        var outputs = Read(Run(binding.ByName));
+        if (refused)
+        {
+            Volatile.Write(ref _preallocate, false);
+            binding.KeepOutputs(null);
+        }
+        else if (binding.SameShapes && binding.Outputs is null && Volatile.Read(ref _preallocate))
+        {
+            binding.KeepOutputs(PreallocatedOutputs.TryCreate(outputs.Tensors));
+        }
+
+        return outputs;
+    }
 
     public void Dispose()
     {

@@ -10,6 +10,9 @@ namespace GpuPool.OnnxRuntime.Internal;
 /// </summary>
 internal sealed class OutputTensors(string[] names, IReadOnlyDictionary<string, int> indexOf, TensorValue[] values) : IReadOnlyDictionary<string, TensorValue>
 {
+    /// <summary>The tensors, in the model's declared output order.</summary>
+    public TensorValue[] Tensors => values;
+
     public int Count => names.Length;
 
     public IEnumerable<string> Keys => names;
