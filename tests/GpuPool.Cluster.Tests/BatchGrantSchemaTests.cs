@@ -64,7 +64,10 @@ public sealed class BatchGrantSchemaTests(PostgresFixture postgres)
         Assert.Equal(["d1", "d0"], leases[1].DeviceIds);
         Assert.Equal([ByteSize.GiB(6), ByteSize.GiB(2), ByteSize.GiB(4)], leases.Select(l => l.MemoryBytes));
         Assert.Equal([100, 300, 200], leases.Select(l => l.Milli));
-        Assert.Equal(granted.Select(l => l.ExpiresAt.ToUnixTimeMilliseconds()), leases.Select(l => l.ExpiresAtMs));
+        Assert.Equal(granted.Select(l => UnixMillisecondsRounded(l.ExpiresAt)), leases.Select(l => l.ExpiresAtMs)); // as the pool's reads round them
         Assert.Equal(0, await ClusterInvariants.OverCommittedAsync(pool.Database, CancellationToken.None));
     }
+
+    /// <summary>The Unix milliseconds PostgreSQL gives for a time (<c>(extract(epoch FROM t) * 1000)::bigint</c> rounds half away from zero).</summary>
+    private static long UnixMillisecondsRounded(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + (TimeSpan.TicksPerMillisecond / 2)) / TimeSpan.TicksPerMillisecond;
 }
