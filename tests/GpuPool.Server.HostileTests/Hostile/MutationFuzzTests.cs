@@ -86,12 +86,12 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
             Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync(new Uri(GpuPoolServerApp.ReadyPath, UriKind.Relative))).StatusCode);
         }
 
-        var inventory = await admin.GetInventoryAsync(new V1.AdminGetInventoryRequest(), PoolServer.Key(TestKeys.Admin));
+        var inventory = await PacedAsync(() => admin.GetInventoryAsync(new V1.AdminGetInventoryRequest(), PoolServer.Key(TestKeys.Admin)).ResponseAsync);
         AssertNotOverCommitted(inventory);
         foreach (var device in inventory.Devices.Where(d => d.Draining))
         {
             // A mutated admin call may legitimately have drained a device; the operator would resume it.
-            await admin.DrainDeviceAsync(new V1.DrainDeviceRequest { Node = device.Device.Node, DeviceId = device.Device.Id, Draining = false }, PoolServer.Key(TestKeys.Admin));
+            await PacedAsync(() => admin.DrainDeviceAsync(new V1.DrainDeviceRequest { Node = device.Device.Node, DeviceId = device.Device.Id, Draining = false }, PoolServer.Key(TestKeys.Admin)).ResponseAsync);
         }
 
         var fresh = (await leases.AcquireAsync(new V1.AcquireRequest { Slice = HostileContext.Slice() }, alpha)).Lease;
@@ -101,22 +101,42 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
         Assert.Equal(TestModels.LinearReference(x, 1, 4, 3), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(result.Outputs["y"].Data.Span).ToArray());
 
         // No leaks: end every lease (whoever holds it); then nothing is allocated and no model is left.
-        var live = (await admin.ListAllLeasesAsync(new V1.ListAllLeasesRequest(), PoolServer.Key(TestKeys.Admin))).Leases;
+        var live = (await PacedAsync(() => admin.ListAllLeasesAsync(new V1.ListAllLeasesRequest(), PoolServer.Key(TestKeys.Admin)).ResponseAsync)).Leases;
         foreach (var held in live)
         {
-            Assert.True((await admin.RevokeLeaseAsync(new V1.RevokeLeaseRequest { LeaseId = held.Id }, PoolServer.Key(TestKeys.Admin))).Revoked);
+            Assert.True((await PacedAsync(() => admin.RevokeLeaseAsync(new V1.RevokeLeaseRequest { LeaseId = held.Id }, PoolServer.Key(TestKeys.Admin)).ResponseAsync)).Revoked);
         }
 
-        var after = await admin.GetInventoryAsync(new V1.AdminGetInventoryRequest(), PoolServer.Key(TestKeys.Admin));
+        var after = await PacedAsync(() => admin.GetInventoryAsync(new V1.AdminGetInventoryRequest(), PoolServer.Key(TestKeys.Admin)).ResponseAsync);
         Assert.All(after.Devices, d =>
         {
             Assert.Equal(0, d.AllocatedMemoryBytes);
             Assert.Equal(0, d.AllocatedMilli);
             Assert.Equal(0, d.ActiveLeases);
         });
-        Assert.Empty((await admin.ListAllLeasesAsync(new V1.ListAllLeasesRequest(), PoolServer.Key(TestKeys.Admin))).Leases);
+        Assert.Empty((await PacedAsync(() => admin.ListAllLeasesAsync(new V1.ListAllLeasesRequest(), PoolServer.Key(TestKeys.Admin)).ResponseAsync)).Leases);
         var host = server.Services.GetRequiredService<ModelHost>();
         Assert.All(live.Select(l => l.Id).Append(lease.Id), id => Assert.Empty(host.ModelsOf(id)));
+    }
+
+    /// <summary>
+    /// An admin call made as an operator's tool makes it: the fuzz spent the admin rate limit
+    /// (<c>GpuPoolServer:AdminCallsPerSecond</c>), so a refusal is waited out for the retry-after the server sends.
+    /// </summary>
+    private static async Task<T> PacedAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted && attempt < 100
+                && e.Trailers.GetValue(GpuPool.Protocol.ErrorKinds.RetryAfterTrailer) is { } retryAfterMs)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(long.Parse(retryAfterMs, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
     }
 
     internal static void AssertNotOverCommitted(V1.Inventory inventory)
